@@ -1,0 +1,100 @@
+import type { Db } from '../db/database.ts';
+import type { UsersTable } from '../db/schema.ts';
+
+export type UserRow = Omit<UsersTable, 'id' | 'created_at'> & { id: number; created_at: Date };
+
+export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+}
+
+export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findUserByExternalSubject(db: Db, subject: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('external_subject', '=', subject).executeTakeFirst();
+}
+
+export async function insertUser(
+  db: Db,
+  user: {
+    email: string;
+    name: string;
+    passwordHash: string | null;
+    externalSubject: string | null;
+    fhirPatientId: string;
+  },
+): Promise<UserRow | undefined> {
+  return db
+    .insertInto('users')
+    .values({
+      email: user.email,
+      name: user.name,
+      password_hash: user.passwordHash,
+      external_subject: user.externalSubject,
+      fhir_patient_id: user.fhirPatientId,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteUser(db: Db, userId: number): Promise<void> {
+  await db.deleteFrom('users').where('id', '=', userId).execute();
+}
+
+export async function insertRefreshToken(
+  db: Db,
+  row: { id: string; familyId: string; userId: number; tokenHash: string; expiresAt: Date },
+): Promise<void> {
+  await db
+    .insertInto('refresh_tokens')
+    .values({
+      id: row.id,
+      family_id: row.familyId,
+      user_id: row.userId,
+      token_hash: row.tokenHash,
+      expires_at: row.expiresAt,
+    })
+    .execute();
+}
+
+/** Marks a refresh token spent, atomically: only the first caller gets the row back. */
+export async function spendRefreshToken(db: Db, tokenHash: string, now: Date) {
+  return db
+    .updateTable('refresh_tokens')
+    .set({ used_at: now })
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning(['id', 'family_id', 'user_id'])
+    .executeTakeFirst();
+}
+
+export async function findRefreshToken(db: Db, tokenHash: string) {
+  return db
+    .selectFrom('refresh_tokens')
+    .select(['id', 'family_id', 'user_id', 'used_at', 'revoked_at'])
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
+export async function revokeFamily(db: Db, userId: number, familyId: string, now: Date): Promise<void> {
+  await db
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('family_id', '=', familyId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+export async function revokeAllForUser(db: Db, userId: number, now: Date): Promise<void> {
+  await db
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}

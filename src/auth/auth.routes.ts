@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import { principalOf } from '../http/auth-hook.ts';
+import { ProblemSchema } from '../http/problem.ts';
+import {
+  LoginBody,
+  LogoutBody,
+  MeSchema,
+  RefreshBody,
+  RegisterBody,
+  TokenPairSchema,
+} from './auth.schemas.ts';
+import type { AuthService } from './auth.service.ts';
+
+const tags = ['Accounts'];
+
+export function authPublicRoutes(app: FastifyInstance, auth: AuthService, perIpPerMinute: number): void {
+  const rateLimit = { max: perIpPerMinute, timeWindow: 60_000 };
+  app.post<{ Body: Static<typeof RegisterBody> }>(
+    '/auth/register',
+    {
+      config: { rateLimit },
+      schema: { tags, body: RegisterBody, response: { 201: TokenPairSchema, 409: ProblemSchema } },
+    },
+    async (req, reply) => reply.code(201).send(await auth.register(req.body)),
+  );
+  app.post<{ Body: Static<typeof LoginBody> }>(
+    '/auth/login',
+    {
+      config: { rateLimit },
+      schema: { tags, body: LoginBody, response: { 200: TokenPairSchema, 401: ProblemSchema } },
+    },
+    async (req) => auth.login(req.body),
+  );
+  app.post<{ Body: Static<typeof RefreshBody> }>(
+    '/auth/refresh',
+    {
+      config: { rateLimit },
+      schema: { tags, body: RefreshBody, response: { 200: TokenPairSchema, 401: ProblemSchema } },
+    },
+    async (req) => auth.refresh(req.body.refresh_token),
+  );
+}
+
+export function authProtectedRoutes(app: FastifyInstance, auth: AuthService): void {
+  const security = [{ bearerAuth: [] }];
+  app.post<{ Body: Static<typeof LogoutBody> }>(
+    '/auth/logout',
+    { schema: { tags, security, body: LogoutBody } },
+    async (req, reply) => {
+      await auth.logout(principalOf(req), req.body?.refresh_token);
+      return reply.code(204).send();
+    },
+  );
+  app.get('/auth/me', { schema: { tags, security, response: { 200: MeSchema } } }, async (req) =>
+    auth.me(principalOf(req)),
+  );
+}

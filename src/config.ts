@@ -1,0 +1,194 @@
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+
+// Every setting of the app, parsed once from the environment. `loadConfig` reports every
+// problem together; `src/server.ts` prints them and exits non-zero. Names follow ../shared/API.md.
+
+const Duration = Type.String({ pattern: '^\\d+(s|m|h|d)?$' });
+const Url = Type.String({ pattern: '^(https?|postgres(ql)?|rediss?)://' });
+
+const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+  }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  PUBLIC_BASE_URL: Type.Optional(Url),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  DATA_DIR: Type.String({ default: './data' }),
+  DATABASE_URL: Type.Optional(Url),
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  REDIS_URL: Type.Optional(Url),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  JWT_ISSUER: Type.String({ default: 'phr-backend' }),
+  JWT_AUDIENCE: Type.String({ default: 'phr-api' }),
+  ACCESS_TOKEN_TTL: Type.Optional(Duration),
+  REFRESH_TOKEN_TTL: Type.Optional(Duration),
+  AUTH_JWKS_URL: Type.Optional(Url),
+  AUTH_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  AUTH_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  ENCRYPTION_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{43}=?$' })),
+  ENCRYPTION_KEYS: Type.Optional(Type.String({ minLength: 1 })),
+  CORS_ORIGINS: Type.String({ default: '' }),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  AUTH_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 20 }),
+  FITBIT_CLIENT_ID: Type.Optional(Type.String({ minLength: 1 })),
+  FITBIT_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  FITBIT_REDIRECT_URI: Type.Optional(Url),
+  GOOGLE_OAUTH_AUTHORIZE_URL: Type.String({ default: 'https://accounts.google.com/o/oauth2/v2/auth' }),
+  GOOGLE_OAUTH_TOKEN_URL: Type.String({ default: 'https://oauth2.googleapis.com/token' }),
+  GOOGLE_OAUTH_REVOKE_URL: Type.String({ default: 'https://oauth2.googleapis.com/revoke' }),
+  GOOGLE_HEALTH_API_URL: Type.String({ default: 'https://health.googleapis.com' }),
+  GOOGLE_HEALTH_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  FHIR_SERVER_URL: Type.Optional(Url),
+  SYNC_BACKFILL_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+  SYNC_INTERVAL_MINUTES: Type.Integer({ minimum: 1, default: 60 }),
+  OAUTH_SUCCESS_REDIRECT: Type.Optional(Type.String({ minLength: 1 })),
+  DEFAULT_TIME_ZONE: Type.String({ default: 'UTC' }),
+  SANDBOX: Type.Optional(
+    Type.Union([Type.Literal('0'), Type.Literal('1'), Type.Literal('true'), Type.Literal('false')]),
+  ),
+});
+
+type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  publicBaseUrl: string;
+  logLevel: Env['LOG_LEVEL'];
+  dataDir: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  redisUrl: string | undefined;
+  jwt: {
+    secret: string | undefined;
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+  };
+  externalAuth: { jwksUrl: string; issuer: string; audience: string } | undefined;
+  encryptionKeys: string[];
+  corsOrigins: string[];
+  metricsToken: string | undefined;
+  bodyLimitBytes: number;
+  authRateLimitPerMinute: number;
+  fitbit: {
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    redirectUri: string;
+    authorizeUrl: string;
+    tokenUrl: string;
+    revokeUrl: string;
+    apiUrl: string;
+    webhookSecret: string | undefined;
+  };
+  fhirServerUrl: string | undefined;
+  sync: { backfillDays: number; intervalMinutes: number };
+  oauthSuccessRedirect: string | undefined;
+  defaultTimeZone: string;
+  /** Run the vendor sandbox beside the app (demo mode). */
+  sandbox: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function parseDuration(value: string): number {
+  const match = /^(\d+)(s|m|h|d)?$/.exec(value);
+  if (!match) throw new Error(`not a duration: ${value}`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = source[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw)) as Env;
+  const problems = [...Value.Errors(EnvSchema, env)].map(
+    (e) => `${e.instancePath.slice(1) || '(root)'}: ${e.message}`,
+  );
+  const external = [env.AUTH_JWKS_URL, env.AUTH_ISSUER, env.AUTH_AUDIENCE];
+  if (external.some(Boolean) && !external.every(Boolean)) {
+    problems.push('AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE must be set together');
+  }
+  if (env.NODE_ENV === 'production') {
+    if (!env.JWT_SECRET) problems.push('JWT_SECRET: required in production (32+ characters)');
+    if (!env.ENCRYPTION_KEY && !env.ENCRYPTION_KEYS) {
+      problems.push('ENCRYPTION_KEY: required in production (base64url of 32 random bytes)');
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const port = env.PORT;
+  const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
+  const sandboxFlag = env.SANDBOX === '1' || env.SANDBOX === 'true';
+  const sandboxOff = env.SANDBOX === '0' || env.SANDBOX === 'false';
+  const encryptionKeys = [
+    ...(env.ENCRYPTION_KEY ? [env.ENCRYPTION_KEY] : []),
+    ...(env.ENCRYPTION_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+  ];
+
+  return Object.freeze({
+    env: env.NODE_ENV,
+    port,
+    host: env.HOST,
+    publicBaseUrl,
+    logLevel: env.LOG_LEVEL,
+    dataDir: env.DATA_DIR,
+    databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
+    redisUrl: env.REDIS_URL,
+    jwt: {
+      secret: env.JWT_SECRET,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTtlSeconds: parseDuration(env.ACCESS_TOKEN_TTL ?? '15m'),
+      refreshTtlSeconds: parseDuration(env.REFRESH_TOKEN_TTL ?? '30d'),
+    },
+    externalAuth:
+      env.AUTH_JWKS_URL && env.AUTH_ISSUER && env.AUTH_AUDIENCE
+        ? { jwksUrl: env.AUTH_JWKS_URL, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE }
+        : undefined,
+    encryptionKeys,
+    corsOrigins: env.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    metricsToken: env.METRICS_TOKEN,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    authRateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+    fitbit: {
+      clientId: env.FITBIT_CLIENT_ID,
+      clientSecret: env.FITBIT_CLIENT_SECRET,
+      redirectUri: env.FITBIT_REDIRECT_URI ?? `${publicBaseUrl}/integrations/fitbit/callback`,
+      authorizeUrl: env.GOOGLE_OAUTH_AUTHORIZE_URL,
+      tokenUrl: env.GOOGLE_OAUTH_TOKEN_URL,
+      revokeUrl: env.GOOGLE_OAUTH_REVOKE_URL,
+      apiUrl: env.GOOGLE_HEALTH_API_URL.replace(/\/$/, ''),
+      webhookSecret: env.GOOGLE_HEALTH_WEBHOOK_SECRET,
+    },
+    fhirServerUrl: env.FHIR_SERVER_URL?.replace(/\/$/, ''),
+    sync: { backfillDays: env.SYNC_BACKFILL_DAYS, intervalMinutes: env.SYNC_INTERVAL_MINUTES },
+    oauthSuccessRedirect: env.OAUTH_SUCCESS_REDIRECT,
+    defaultTimeZone: env.DEFAULT_TIME_ZONE,
+    sandbox: sandboxFlag || (!sandboxOff && !env.FITBIT_CLIENT_ID && env.NODE_ENV !== 'production'),
+  } satisfies Config);
+}

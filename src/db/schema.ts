@@ -1,0 +1,34 @@
+import type { ColumnType, Generated } from 'kysely';
+
+// One Database type: each feature declares its tables in its own file and they meet here.
+export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  /** `iss|sub` of an external identity provider, for users who sign in there. */
+  external_subject: string | null;
+  fhir_patient_id: string;
+  time_zone: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  family_id: string;
+  user_id: number;
+  token_hash: string;
+  expires_at: Date;
+  used_at: Date | null;
+  revoked_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface FoundationTables {
+  users: UsersTable;
+  refresh_tokens: RefreshTokensTable;
+}
+
+export interface Database extends FoundationTables {}

@@ -1,0 +1,130 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { buildApp } from '../../src/app.ts';
+import type { Clock } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config.ts';
+import { openDatabase } from '../../src/db/database.ts';
+import { type AppDeps, buildDeps, type DepsOverrides } from '../../src/deps.ts';
+import { createLogger } from '../../src/log.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  deps: AppDeps;
+  /** Every log line the app wrote, as text. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** Which database this run uses: `TEST_DATABASE_URL` set means the PostgreSQL server. */
+export const testDatabaseUrl = process.env.TEST_DATABASE_URL || undefined;
+
+export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+    FITBIT_CLIENT_ID: 'test-client',
+    FITBIT_CLIENT_SECRET: 'test-secret',
+    SANDBOX: '0',
+    ...extra,
+  };
+}
+
+/**
+ * A fresh app on a fresh database: in-memory PGlite, or its own schema on the PostgreSQL
+ * server, so test files never see each other's rows and can run in parallel.
+ */
+export async function createTestApp(
+  options: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    fetch?: typeof fetch;
+    overrides?: DepsOverrides;
+  } = {},
+): Promise<TestApp> {
+  const config = loadConfig(testEnv(options.env));
+  const logs: string[] = [];
+  const log = createLogger(
+    config.logLevel,
+    new Writable({
+      write(chunk, _enc, cb) {
+        logs.push(String(chunk));
+        cb();
+      },
+    }),
+  );
+  const schema = testDatabaseUrl ? `t_${randomUUID().replaceAll('-', '').slice(0, 16)}` : undefined;
+  const database = await openDatabase({ url: testDatabaseUrl, schema, poolSize: 5 });
+  const deps = await buildDeps(config, {
+    log,
+    database,
+    passwordCost: 10,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...options.overrides,
+  });
+  const app = await buildApp(deps);
+  await app.ready();
+  await deps.jobs.start();
+  return {
+    app,
+    deps,
+    logs,
+    async close() {
+      await app.close();
+      await deps.close();
+      if (schema && testDatabaseUrl) await dropSchema(testDatabaseUrl, schema);
+    },
+  };
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+let counter = 0;
+export function uniqueEmail(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}.${counter}.${randomUUID().slice(0, 8)}@example.test`;
+}
+
+/** Registers a user and returns its tokens. */
+export async function registerUser(
+  app: FastifyInstance,
+  body: { email?: string; password?: string; name?: string } = {},
+): Promise<{
+  id: number;
+  email: string;
+  accessToken: string;
+  refreshToken: string;
+  auth: { authorization: string };
+}> {
+  const email = body.email ?? uniqueEmail();
+  const res = await app.inject({
+    method: 'POST',
+    url: '/auth/register',
+    payload: {
+      email,
+      password: body.password ?? 'correct horse battery',
+      ...(body.name ? { name: body.name } : {}),
+    },
+  });
+  if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
+  const json = res.json() as { user: { id: number }; access_token: string; refresh_token: string };
+  return {
+    id: json.user.id,
+    email,
+    accessToken: json.access_token,
+    refreshToken: json.refresh_token,
+    auth: { authorization: `Bearer ${json.access_token}` },
+  };
+}
