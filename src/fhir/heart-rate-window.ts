@@ -1,0 +1,136 @@
+/**
+ * Intraday heart rate: raw samples -> one measurement per device and local hour, and the lossless
+ * SampledData encoding of such a window (docs/fhir.md, "Intraday heart rate", for the measurements).
+ *
+ *   groupHeartRateSamples(samples)       -> Measurement[]   (type heart_rate, value = mean, samples kept)
+ *   encodeSamples(samples)               -> { period, data } for valueSampledData, origin = first sample
+ *   decodeSamples(start, period, data)   -> Sample[]        (exact inverse of encodeSamples)
+ *
+ * The grid period is the GCD of the sample spacing, so a 1/min series costs one token per sample
+ * and irregular spacing still round-trips exactly; empty grid slots are 'E' (R4 SampledData.data).
+ * Times are whole seconds (see NOTE below), which bounds an hour to 3,600 grid slots.
+ */
+
+import { deviceKey } from './ids.ts';
+import type { Measurement, MeasurementSource, Sample } from './measurement.ts';
+import { parseOffset, toEpochMs, toLocalIso } from './time.ts';
+
+export interface RawHeartRateSample {
+  /** RFC 3339 instant, any offset. */
+  time: string;
+  /** The local UTC offset at that time, '+05:30'. */
+  utcOffset: string;
+  /** Beats per minute. */
+  value: number;
+  source: MeasurementSource;
+}
+
+/** One hour at 1-second resolution; a window never needs more. */
+export const MAX_GRID_SLOTS = 3_600;
+
+/**
+ * Windows samples by (vendor, device, offset, local hour). The caller passes every sample of each
+ * hour it wants written: a window is replaced as a whole on re-sync (same vendorKey, same id).
+ */
+export function groupHeartRateSamples(samples: readonly RawHeartRateSample[]): Measurement[] {
+  const groups = new Map<
+    string,
+    { source: MeasurementSource; offset: string; points: Map<number, number> }
+  >();
+  for (const s of samples) {
+    parseOffset(s.utcOffset); // validates
+    // NOTE: wrist heart rate is sampled at most once a second and the Google Health API sends whole
+    // seconds (list-heart-rate-live-thirdparty.json); sub-second parts are dropped to bound the grid.
+    const ms = Math.floor(toEpochMs(s.time) / 1000) * 1000;
+    const hour = toLocalIso(ms, s.utcOffset).slice(0, 13);
+    const key = `${s.source.vendor}|${deviceKey(s.source) ?? '-'}|${s.utcOffset}|${hour}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = { source: s.source, offset: s.utcOffset, points: new Map() };
+      groups.set(key, group);
+    }
+    const previous = group.points.get(ms);
+    // Two values in the same second of one device: keep the lower, so the result ignores input order.
+    if (previous === undefined || s.value < previous) group.points.set(ms, s.value);
+  }
+
+  const out: Measurement[] = [];
+  for (const group of groups.values()) {
+    const times = [...group.points.keys()].sort((a, b) => a - b);
+    const windowSamples = times.map((ms) => ({
+      time: toLocalIso(ms, group.offset),
+      value: group.points.get(ms)!,
+    }));
+    const first = windowSamples[0]!;
+    const last = windowSamples[windowSamples.length - 1]!;
+    const hourStart = `${first.time.slice(0, 13)}:00:00${group.offset}`;
+    out.push({
+      type: 'heart_rate',
+      value: mean(windowSamples.map((s) => s.value)),
+      unit: '/min',
+      samples: windowSamples,
+      start: first.time,
+      end: last.time,
+      utcOffset: group.offset,
+      localDate: first.time.slice(0, 10),
+      source: group.source,
+      vendorKey: `heart_rate|${deviceKey(group.source) ?? '-'}|${hourStart}`,
+      daily: false,
+    });
+  }
+  return out.sort(
+    (a, b) => toEpochMs(a.start) - toEpochMs(b.start) || a.vendorKey.localeCompare(b.vendorKey),
+  );
+}
+
+/** Samples (time-ordered, distinct times) -> SampledData period (ms) and data; origin time = first sample. */
+export function encodeSamples(samples: readonly Sample[]): { period: number; data: string } {
+  const first = samples[0];
+  if (!first) throw new RangeError('a sample window needs at least one sample');
+  const t0 = toEpochMs(first.time);
+  const offsets = samples.map((s) => toEpochMs(s.time) - t0);
+  let period = 0;
+  for (const o of offsets) period = gcd(period, o);
+  if (period === 0) period = 1000;
+  const slots = offsets[offsets.length - 1]! / period + 1;
+  if (slots > MAX_GRID_SLOTS) {
+    throw new RangeError(`sample window needs ${slots} grid slots (max ${MAX_GRID_SLOTS}); window it first`);
+  }
+  const tokens = new Array<string>(slots).fill('E');
+  samples.forEach((s, i) => {
+    tokens[offsets[i]! / period] = String(s.value);
+  });
+  return { period, data: tokens.join(' ') };
+}
+
+/** Inverse of encodeSamples: `start` is the first sample's local time (its offset is reused). */
+export function decodeSamples(start: string, period: number, data: string): Sample[] {
+  const t0 = toEpochMs(start);
+  const offset = offsetOf(start);
+  const out: Sample[] = [];
+  const tokens = data.split(' ');
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token === 'E' || token === 'L' || token === 'U' || token === '') continue;
+    out.push({ time: toLocalIso(t0 + i * period, offset), value: Number(token) });
+  }
+  return out;
+}
+
+/** The offset written at the end of a local RFC 3339 time ('Z' reads as '+00:00'). */
+export function offsetOf(localTime: string): string {
+  const tail = localTime.slice(-6);
+  return /^[+-]\d{2}:\d{2}$/.test(tail) ? tail : '+00:00';
+}
+
+function mean(values: readonly number[]): number {
+  const sum = values.reduce((a, b) => a + b, 0);
+  return Math.round((sum / values.length) * 100) / 100;
+}
+
+function gcd(a: number, b: number): number {
+  let x = Math.abs(a);
+  let y = Math.abs(b);
+  while (y) [x, y] = [y, x % y];
+  return x;
+}

@@ -1,0 +1,64 @@
+/**
+ * Deterministic identifiers and ids, so a re-sync of the same vendor record updates the same
+ * resource (conditional update on `identifier`, or a plain upsert on `id`).
+ *
+ *   observationIdentifier(patientId, vendor, vendorKey) -> { system, value: 'patientId|vendor|vendorKey' }
+ *   observationId(identifier)                            -> UUIDv5 of 'system|value'
+ *   deviceKey(source)                                    -> the vendor's device id, else its name, else undefined
+ *   deviceIdentifier(patientId, vendor, key) / deviceId(identifier)
+ *   uuidV5(name)                                         -> RFC 9562 v5 UUID in the project namespace
+ *
+ * The patient is part of the key: vendor keys of daily totals ('steps|2026-08-29') repeat across users.
+ * A UUID is a valid FHIR id ([A-Za-z0-9\-\.]{1,64}) and leaks nothing of the key.
+ */
+import { createHash } from 'node:crypto';
+import type { Identifier } from '@medplum/fhirtypes';
+import { DEVICE_IDENTIFIER_SYSTEM, OBSERVATION_IDENTIFIER_SYSTEM, PHR_FHIR_BASE } from './codes.ts';
+import type { MeasurementSource } from './measurement.ts';
+
+/** RFC 9562 URL namespace, used once to derive the project namespace from PHR_FHIR_BASE. */
+const URL_NAMESPACE = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
+const PROJECT_NAMESPACE = uuidV5In(URL_NAMESPACE, PHR_FHIR_BASE);
+
+export function uuidV5(name: string): string {
+  return uuidV5In(PROJECT_NAMESPACE, name);
+}
+
+export function observationIdentifier(
+  patientId: string,
+  vendor: string,
+  vendorKey: string,
+): Required<Pick<Identifier, 'system' | 'value'>> {
+  return { system: OBSERVATION_IDENTIFIER_SYSTEM, value: `${patientId}|${vendor}|${vendorKey}` };
+}
+
+export function observationId(identifier: { system: string; value: string }): string {
+  return uuidV5(`Observation|${identifier.system}|${identifier.value}`);
+}
+
+/** What identifies a physical device at the vendor: its id when given, else its display name. */
+export function deviceKey(source: MeasurementSource): string | undefined {
+  return source.deviceId ?? source.deviceName;
+}
+
+export function deviceIdentifier(
+  patientId: string,
+  vendor: string,
+  key: string,
+): Required<Pick<Identifier, 'system' | 'value'>> {
+  return { system: DEVICE_IDENTIFIER_SYSTEM, value: `${patientId}|${vendor}|${key}` };
+}
+
+export function deviceId(identifier: { system: string; value: string }): string {
+  return uuidV5(`Device|${identifier.system}|${identifier.value}`);
+}
+
+function uuidV5In(namespace: string, name: string): string {
+  const ns = Buffer.from(namespace.replaceAll('-', ''), 'hex');
+  const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
+  const bytes = hash.subarray(0, 16);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
