@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Db } from './database.ts';
 
 const migrationsDir = join(import.meta.dirname, 'migrations');
@@ -18,11 +18,36 @@ const provider: MigrationProvider = {
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider });
+  // NOTE: Kysely looks for its bookkeeping tables in every schema unless told which one
+  // (migrator.js #doesTableExist); name ours so databases shared by several schemas work.
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const migrator = new Migrator({ db, provider, migrationTableSchema: rows[0]?.schema ?? 'public' });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');
     throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${reason}`);
+  }
+}
+
+// `npm run db:migrate`: apply every pending migration to the configured database; exit 1 on failure.
+if (import.meta.main) {
+  const { loadConfig } = await import('../config.ts');
+  const { openDatabase } = await import('./database.ts');
+  try {
+    const config = loadConfig(process.env);
+    const handle = await openDatabase({
+      url: config.databaseUrl,
+      dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pglite'),
+    });
+    try {
+      await migrateToLatest(handle.db);
+      process.stdout.write(`migrations applied (${handle.kind})\n`);
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
   }
 }

@@ -22,6 +22,29 @@ export function opsRoutes(
     async () => ({ status: 'ok' as const }),
   );
 
+  // PHR-App's dashboard banner reads `fhir.status`; the FHIR store is the app's own database.
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags,
+        response: {
+          200: Type.Object({ status: Type.String(), fhir: Type.Object({ status: Type.String() }) }),
+        },
+      },
+    },
+    async () => {
+      const db = deps.checks.find((c) => c.name === 'database');
+      const ok = db
+        ? await db.check().then(
+            (r) => r.ok,
+            () => false,
+          )
+        : true;
+      return { status: ok ? 'healthy' : 'degraded', fhir: { status: ok ? 'connected' : 'unavailable' } };
+    },
+  );
+
   app.get('/readyz', { schema: { tags } }, async (_req, reply) => {
     const results: Record<string, unknown> = {};
     let ready = true;

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, registerUser, type TestApp, uniqueEmail } from '../helpers/app.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '5' } });
+});
+afterAll(async () => t?.close());
+
+describe('auth rate limits', () => {
+  it('trips per IP', async () => {
+    const ip = '203.0.113.7';
+    const codes: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        remoteAddress: ip,
+        payload: { email: uniqueEmail(), password: 'whatever pw' },
+      });
+      codes.push(res.statusCode);
+    }
+    expect(codes.slice(0, 5).every((c) => c === 401)).toBe(true);
+    expect(codes.slice(5)).toEqual([429, 429]);
+    // Another address is not affected.
+    const other = await t.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      remoteAddress: '203.0.113.8',
+      payload: { email: uniqueEmail(), password: 'whatever pw' },
+    });
+    expect(other.statusCode).toBe(401);
+  });
+
+  it('trips per account, across addresses', async () => {
+    const u = await registerUser(t.app, {});
+    const codes: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        remoteAddress: `198.51.100.${i + 1}`,
+        payload: { email: u.email, password: 'wrong password' },
+      });
+      codes.push(res.statusCode);
+    }
+    expect(codes.slice(0, 5).every((c) => c === 401)).toBe(true);
+    expect(codes[6]).toBe(429);
+    const last = await t.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      remoteAddress: '198.51.100.99',
+      payload: { email: u.email, password: 'wrong password' },
+    });
+    expect(last.headers['retry-after']).toBeDefined();
+    expect(last.headers['content-type']).toContain('application/problem+json');
+  });
+});
+
+describe('logs', () => {
+  it('never contain passwords, tokens or authorization headers', async () => {
+    const password = 'very-secret-password-123';
+    const u = await registerUser(t.app, { password });
+    await t.app.inject({ url: '/auth/me', headers: u.auth, remoteAddress: '192.0.2.50' });
+    await t.app.inject({
+      method: 'POST',
+      url: '/auth/refresh',
+      remoteAddress: '192.0.2.51',
+      payload: { refresh_token: u.refreshToken },
+    });
+    await t.app.inject({ url: `/auth/me?token=${u.accessToken}`, remoteAddress: '192.0.2.52' });
+    const text = t.logs.join('');
+    expect(text.length).toBeGreaterThan(0);
+    expect(text).toContain('/auth/me');
+    for (const secret of [password, u.accessToken, u.refreshToken, t.deps.config.jwt.secret!]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+});

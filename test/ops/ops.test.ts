@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ env: { METRICS_TOKEN: 'metrics-secret' } });
+});
+afterAll(async () => t?.close());
+
+describe('operations', () => {
+  it('healthz, readyz', async () => {
+    expect((await t.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await t.app.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks.database.status).toBe('ok');
+  });
+
+  it('metrics need the metrics token when one is configured', async () => {
+    expect((await t.app.inject('/metrics')).statusCode).toBe(401);
+    const res = await t.app.inject({ url: '/metrics', headers: { authorization: 'Bearer metrics-secret' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('http_requests_total');
+  });
+
+  it('serves OpenAPI with the contract routes, and the docs UI', async () => {
+    const doc = (await t.app.inject('/openapi.json')).json();
+    expect(doc.openapi).toBe('3.1.0');
+    for (const path of ['/auth/register', '/auth/login', '/auth/refresh', '/auth/logout', '/auth/me']) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    expect((await t.app.inject('/docs')).statusCode).toBeLessThan(400);
+  });
+
+  it('answers problem+json for unknown routes, echoes request ids, sets security headers', async () => {
+    const res = await t.app.inject({ url: '/nope', headers: { 'x-request-id': 'abc-123' } });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.headers['x-request-id']).toBe('abc-123');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+
+  it('CORS allows only configured origins', async () => {
+    const c = await createTestApp({ env: { CORS_ORIGINS: 'https://app.example' } });
+    try {
+      const ok = await c.app.inject({ url: '/healthz', headers: { origin: 'https://app.example' } });
+      expect(ok.headers['access-control-allow-origin']).toBe('https://app.example');
+      const bad = await c.app.inject({ url: '/healthz', headers: { origin: 'https://evil.example' } });
+      expect(bad.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await c.close();
+    }
+  });
+});

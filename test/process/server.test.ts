@@ -1,0 +1,90 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testDatabaseUrl } from '../helpers/app.ts';
+
+// The real process, as a newcomer runs it: no configuration but a free port and a data dir.
+let child: ChildProcess | undefined;
+afterAll(() => {
+  child?.kill('SIGKILL');
+});
+
+async function waitForListening(proc: ChildProcess, timeoutMs: number): Promise<string> {
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`not listening after ${timeoutMs} ms:\n${out}`)),
+      timeoutMs,
+    );
+    proc.stdout?.on('data', (d) => {
+      out += String(d);
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    proc.stderr?.on('data', (d) => {
+      out += String(d);
+    });
+    proc.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
+  });
+}
+
+describe('server process', () => {
+  it('starts with zero configuration, serves the account flow over HTTP, and stops on SIGTERM', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'phr-server-'));
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SANDBOX: '0',
+      LOG_LEVEL: 'warn',
+    };
+    if (testDatabaseUrl) env.DATABASE_URL = testDatabaseUrl;
+    const started = Date.now();
+    child = spawn(process.execPath, ['src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const base = (await waitForListening(child, 15_000)).replace('0.0.0.0', '127.0.0.1');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(10_000);
+
+    const email = `proc.${Date.now()}@example.test`;
+    const json = { 'content-type': 'application/json' };
+    const reg = await fetch(`${base}/auth/register`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email, password: 'correct horse battery' }),
+    });
+    expect(reg.status).toBe(201);
+    const login = await fetch(`${base}/auth/login`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email, password: 'correct horse battery' }),
+    });
+    const tokens = (await login.json()) as { access_token: string; refresh_token: string };
+    const me = await fetch(`${base}/auth/me`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(((await me.json()) as { email: string }).email).toBe(email);
+    const refreshed = await fetch(`${base}/auth/refresh`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ refresh_token: tokens.refresh_token }),
+    });
+    const pair = (await refreshed.json()) as { access_token: string; refresh_token: string };
+    const out = await fetch(`${base}/auth/logout`, {
+      method: 'POST',
+      headers: { ...json, authorization: `Bearer ${pair.access_token}` },
+      body: JSON.stringify({ refresh_token: pair.refresh_token }),
+    });
+    expect(out.status).toBe(204);
+
+    const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    child = undefined;
+  });
+});
