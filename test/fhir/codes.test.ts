@@ -1,0 +1,104 @@
+// Rule table: what each code must carry, written out independently of src/fhir/codes.ts so a
+// change there has to be made twice (here deliberately) to pass. Checks what @medplum/core does not:
+// code -> UCUM unit, UCUM system, category (fhir-r4-mapping.md §5.1 "What it misses", §7.2 (c)).
+import { describe, expect, test } from 'vitest';
+import {
+  CANONICAL_UNIT,
+  CODES,
+  MEASUREMENT_TYPES,
+  type Measurement,
+  type MeasurementType,
+  toHealthObservation,
+  toObservation,
+  typeForCode,
+} from '../../src/fhir/index.ts';
+import { assertValid } from './validate.ts';
+
+const L = 'http://loinc.org';
+const P = 'https://phr.example/fhir/CodeSystem/phr-observation';
+const RULES: Record<
+  MeasurementType,
+  [system: string, code: string, ucum: string, category: string, daily: boolean]
+> = {
+  heart_rate: [L, '8867-4', '/min', 'vital-signs', false],
+  resting_heart_rate: [L, '40443-4', '/min', 'vital-signs', true],
+  spo2: [L, '2708-6', '%', 'vital-signs', true],
+  body_weight: [L, '29463-7', 'kg', 'vital-signs', false],
+  steps: [L, '41950-7', '/d', 'activity', true],
+  calories: [L, '41979-6', 'kcal/d', 'activity', true],
+  distance: [L, '41953-1', 'm', 'activity', true],
+  hrv_rmssd: [P, 'hrv-rmssd', 'ms', 'vital-signs', true],
+  respiratory_rate: [L, '9279-1', '/min', 'vital-signs', true],
+  sleep: [L, '93832-4', 'min', 'activity', false],
+  body_fat: [L, '41982-0', '%', 'vital-signs', false],
+  skin_temperature_deviation: [P, 'skin-temperature-deviation', 'Cel', 'vital-signs', true],
+  vo2_max: [P, 'vo2-max', 'mL/kg/min', 'activity', true],
+};
+// R4 vital-sign child profiles fix these units (fhir-r4-mapping.md §1.3).
+const PROFILE_UNITS: Record<string, string[]> = {
+  'http://hl7.org/fhir/StructureDefinition/heartrate': ['/min'],
+  'http://hl7.org/fhir/StructureDefinition/oxygensat': ['%'],
+  'http://hl7.org/fhir/StructureDefinition/bodyweight': ['kg', 'g', '[lb_av]'],
+  'http://hl7.org/fhir/StructureDefinition/resprate': ['/min'],
+};
+
+function sampleMeasurement(type: MeasurementType): Measurement {
+  const daily = RULES[type][4];
+  return {
+    type,
+    value: 42,
+    unit: CANONICAL_UNIT[type],
+    start: daily ? '2026-10-05T00:00:00-04:00' : '2026-10-05T07:00:00-04:00',
+    end: daily ? '2026-10-06T00:00:00-04:00' : '2026-10-05T07:00:00-04:00',
+    utcOffset: '-04:00',
+    localDate: '2026-10-05',
+    source: { vendor: 'fitbit', deviceName: 'Charge 6' },
+    vendorKey: `${type}|2026-10-05`,
+    daily,
+  };
+}
+
+describe('code table', () => {
+  test('covers every measurement type exactly', () => {
+    expect(Object.keys(CODES).sort()).toEqual([...MEASUREMENT_TYPES].sort());
+  });
+
+  for (const type of MEASUREMENT_TYPES) {
+    test(`${type}: code, UCUM unit, category and reverse lookup`, () => {
+      const [system, code, ucum, category, daily] = RULES[type];
+      const obs = toObservation(sampleMeasurement(type), {
+        patientId: 'p-rules',
+        now: new Date('2026-12-01T00:00:00Z'),
+        sourceUri: 'urn:test',
+      });
+      assertValid(obs);
+      expect(obs.code.coding?.[0]).toMatchObject({ system, code });
+      expect(typeof obs.code.coding?.[0]?.display).toBe('string');
+      expect(obs.valueQuantity).toMatchObject({ system: 'http://unitsofmeasure.org', code: ucum, value: 42 });
+      expect(obs.valueQuantity?.unit).toBeTruthy();
+      expect(obs.category?.[0]?.coding?.[0]).toMatchObject({
+        system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+        code: category,
+      });
+      expect(CODES[type].daily).toBe(daily);
+      expect(typeForCode(system, code)).toBe(type);
+      for (const profile of obs.meta?.profile ?? []) {
+        const allowed = PROFILE_UNITS[profile];
+        if (allowed) expect(allowed).toContain(ucum);
+      }
+      expect(toHealthObservation(obs)?.unit).toBe(CANONICAL_UNIT[type]);
+    });
+  }
+
+  test('SpO2 carries both 2708-6 (R4 oxygensat) and 59408-5 (US Core pulse oximetry)', () => {
+    expect(CODES.spo2.coding.map((c) => c.code)).toEqual(['2708-6', '59408-5']);
+  });
+
+  test('resting heart rate is not also coded 8867-4 (it would pollute heart-rate searches)', () => {
+    expect(CODES.resting_heart_rate.coding.map((c) => c.code)).not.toContain('8867-4');
+  });
+
+  test('HRV is not labelled with the SDNN code 80404-7', () => {
+    expect(CODES.hrv_rmssd.coding.map((c) => c.code)).not.toContain('80404-7');
+  });
+});

@@ -1,0 +1,84 @@
+import { describe, expect, test } from 'vitest';
+import { decodeSamples, encodeSamples, groupHeartRateSamples } from '../../src/fhir/heart-rate-window.ts';
+
+const src = { vendor: 'fitbit', deviceName: 'Inspire 3' };
+const at = (iso: string, value: number, utcOffset = '+05:30', source = src) => ({
+  time: iso,
+  utcOffset,
+  value,
+  source,
+});
+
+describe('groupHeartRateSamples', () => {
+  test('windows by local hour, not UTC hour (+05:30 hours start at :30 UTC)', () => {
+    const windows = groupHeartRateSamples([
+      at('2026-08-29T04:29:00Z', 60), // 09:59 local
+      at('2026-08-29T04:31:00Z', 61), // 10:01 local
+      at('2026-08-29T05:29:00Z', 62), // 10:59 local
+    ]);
+    expect(windows.map((w) => [w.vendorKey, w.samples?.map((s) => s.value)])).toEqual([
+      ['heart_rate|Inspire 3|2026-08-29T09:00:00+05:30', [60]],
+      ['heart_rate|Inspire 3|2026-08-29T10:00:00+05:30', [61, 62]],
+    ]);
+    expect(windows[1]).toMatchObject({
+      value: 61.5,
+      start: '2026-08-29T10:01:00+05:30',
+      localDate: '2026-08-29',
+    });
+  });
+
+  test('input order does not matter (the API answers newest first)', () => {
+    const samples = [
+      at('2026-08-29T05:00:05Z', 70),
+      at('2026-08-29T05:00:00Z', 71),
+      at('2026-08-29T05:00:05Z', 69),
+    ];
+    const a = groupHeartRateSamples(samples);
+    const b = groupHeartRateSamples([...samples].reverse());
+    expect(a).toEqual(b);
+    // Same second twice: one value kept, deterministically.
+    expect(a[0]?.samples).toEqual([
+      { time: '2026-08-29T10:30:00+05:30', value: 71 },
+      { time: '2026-08-29T10:30:05+05:30', value: 69 },
+    ]);
+  });
+
+  test('devices and offsets never share a window', () => {
+    const other = { vendor: 'fitbit', deviceName: 'Pixel Watch 3' };
+    const windows = groupHeartRateSamples([
+      at('2026-08-29T05:00:00Z', 70),
+      at('2026-08-29T05:00:00Z', 80, '+05:30', other),
+      at('2026-08-29T05:10:00Z', 75, '+04:00'),
+    ]);
+    expect(windows).toHaveLength(3);
+  });
+});
+
+describe('SampledData encoding', () => {
+  test('regular 1/min series: period 60000, one token per sample', () => {
+    const samples = [0, 1, 2].map((i) => ({ time: `2026-08-29T10:0${i}:30+05:30`, value: 60 + i }));
+    expect(encodeSamples(samples)).toEqual({ period: 60_000, data: '60 61 62' });
+  });
+
+  test('irregular spacing and gaps round-trip exactly', () => {
+    const samples = [
+      { time: '2026-08-29T10:00:00+05:30', value: 60 },
+      { time: '2026-08-29T10:00:05+05:30', value: 61.5 },
+      { time: '2026-08-29T10:00:20+05:30', value: 62 },
+      { time: '2026-08-29T10:59:59+05:30', value: 90 },
+    ];
+    const { period, data } = encodeSamples(samples);
+    expect(period).toBe(1000);
+    expect(decodeSamples(samples[0]!.time, period, data)).toEqual(samples);
+  });
+
+  test('refuses a grid finer than one hour of 1 s slots (ms spacing); groupHeartRateSamples never makes one', () => {
+    expect(() =>
+      encodeSamples([
+        { time: '2026-08-29T10:00:00+05:30', value: 60 },
+        { time: '2026-08-29T10:00:00.001+05:30', value: 61 },
+        { time: '2026-08-29T10:59:00+05:30', value: 62 },
+      ]),
+    ).toThrow(RangeError);
+  });
+});
