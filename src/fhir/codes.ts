@@ -188,13 +188,13 @@ export const SLEEP_STAGE_CODES: Readonly<
 /** Component code of the heart-rate SampledData (differs from 8867-4, which obs-7 forbids repeating). */
 export const HEART_RATE_SAMPLES_CODE = phr('heart-rate-samples', 'Heart rate samples');
 
+// Every coding of a type maps back to it: PHR-App posts SpO2 coded 59408-5 alone (phr-app-contract.md §2b).
 const BY_CODE = new Map<string, MeasurementType>();
 for (const [type, entry] of Object.entries(CODES) as [MeasurementType, TypeCode][]) {
-  const primary = entry.coding[0];
-  BY_CODE.set(`${primary.system}|${primary.code}`, type);
+  for (const c of entry.coding) BY_CODE.set(`${c.system}|${c.code}`, type);
 }
 
-/** Reverse lookup from the primary coding. */
+/** Reverse lookup from a coding (pass an Observation's first coding). */
 export function typeForCode(
   system: string | undefined,
   code: string | undefined,

@@ -90,6 +90,7 @@ export function effectiveRange(
 ): { start: string; end: string; date: string } | undefined {
   const at = obs.effectiveDateTime;
   if (at !== undefined) {
+    if (at.length < 10) return undefined; // a year or month alone: no day to index
     if (at.length === 10) {
       const offset = obs.extension?.find((e) => e.url === UTC_OFFSET_EXTENSION)?.valueString ?? '+00:00';
       const startMs = localDayStartMs(at, offset);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
+  effectiveRange,
   type Measurement,
   toAppView,
   toDevice,
@@ -196,5 +197,31 @@ describe('toPatient', () => {
       identifier: [{ system: 'https://phr.example/fhir/identifier/user', value: '7' }],
       name: [{ text: 'ada' }],
     });
+  });
+});
+
+describe('reading what PHR-App posts', () => {
+  test('SpO2 coded 59408-5 alone is still spo2; a local time without offset is kept as sent', () => {
+    const posted = {
+      resourceType: 'Observation' as const,
+      status: 'final' as const,
+      code: { coding: [{ system: 'http://loinc.org', code: '59408-5', display: 'Oxygen Saturation' }] },
+      effectiveDateTime: '2026-08-29T10:00:00.123456',
+      valueQuantity: { value: 97.0, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+    };
+    expect(toHealthObservation(posted)).toMatchObject({
+      type: 'spo2',
+      value: 97,
+      code: { code: '2708-6' },
+      effective_start: '2026-08-29T10:00:00.123456',
+      effective_end: null,
+      date: '2026-08-29',
+      source: { vendor: null, device: null },
+    });
+  });
+
+  test('a month-precision effective date has no day to index', () => {
+    const obs = toObservation(weight, ctx);
+    expect(effectiveRange({ ...obs, effectiveDateTime: '2026-08' })).toBeUndefined();
   });
 });
