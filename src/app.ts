@@ -11,6 +11,11 @@ import { protectScope } from './http/auth-hook.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { ProblemSchema } from './http/problem.ts';
 import { registerValidation } from './http/validation.ts';
+import {
+  integrationsAuthorizeRoutes,
+  integrationsProtectedRoutes,
+  integrationsPublicRoutes,
+} from './integrations/integrations.routes.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -80,11 +85,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Public routes.
   opsRoutes(app, { checks: deps.readiness, metrics: deps.metrics, metricsToken: config.metricsToken });
   authPublicRoutes(app, deps.auth, config.authRateLimitPerMinute);
+  integrationsPublicRoutes(app, deps.oauthFlow, config);
+  // OAuth start: its own scope whose auth hook also accepts `?token=` (the PHR-App's browser).
+  await app.register(async (scope) => integrationsAuthorizeRoutes(scope, deps.oauthFlow, deps.authenticator));
 
   // Everything else needs a bearer token: one hook on one scope.
   await app.register(async (scope) => {
     protectScope(scope, deps.authenticator);
     authProtectedRoutes(scope, deps.auth);
+    integrationsProtectedRoutes(scope, deps.integrations);
   });
 
   return app;

@@ -7,10 +7,18 @@ import type { Config } from './config.ts';
 import { type DatabaseHandle, type Db, openDatabase, pingDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { type Authenticator, createAuthenticator } from './http/auth-hook.ts';
-import { createInProcessRunner, type JobRunner } from './jobs/runner.ts';
+import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
+import { type AccessTokens, createAccessTokens } from './integrations/access-tokens.ts';
+import { createIntegrationsService, type IntegrationsService } from './integrations/integrations.service.ts';
+import { createOAuthFlowService, type OAuthFlowService } from './integrations/oauth-flow.service.ts';
+import type { AppJobs } from './jobs/catalog.ts';
+import { type CreateJobsOptions, createJobs } from './jobs/jobs.ts';
+import type { JobSystem } from './jobs/registry.ts';
 import { createLogger, type Log } from './log.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import type { ReadinessCheck } from './ops/ops.routes.ts';
+import { createVault, type Vault } from './vault/vault.ts';
+import { createVendorRegistry, type VendorRegistry } from './vendors/registry.ts';
 
 // The one composition root: everything the app needs, built once and passed down.
 export interface AppDeps {
@@ -24,7 +32,15 @@ export interface AppDeps {
   tokens: TokenService;
   auth: AuthService;
   authenticator: Authenticator;
-  jobs: JobRunner;
+  jobs: JobSystem<AppJobs>;
+  /** Outbound HTTP to vendors: timeouts, retries, typed errors. */
+  http: OutboundHttp;
+  vault: Vault;
+  vendors: VendorRegistry;
+  integrations: IntegrationsService;
+  oauthFlow: OAuthFlowService;
+  /** Vendor access tokens for the sync engine (refresh, single-flight, needs_reauth). */
+  accessTokens: AccessTokens;
   readiness: ReadinessCheck[];
   /** Closes what buildDeps opened, in order: jobs, then the database. */
   close(): Promise<void>;
@@ -36,6 +52,8 @@ export interface DepsOverrides {
   log?: Log;
   database?: DatabaseHandle;
   passwordCost?: number;
+  /** Job timings (tests shorten BullMQ lock/stall intervals or fake the in-process clock). */
+  jobs?: Pick<CreateJobsOptions, 'timers' | 'bullmq'>;
 }
 
 export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrides = {}): Promise<AppDeps> {
@@ -60,7 +78,14 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     refreshTtlSeconds: config.jwt.refreshTtlSeconds,
     loginAttemptsPerMinute: config.authRateLimitPerMinute,
   });
-  const jobs = createInProcessRunner({}, log);
+  const metrics = createMetrics({ defaultMetrics: config.env !== 'test' });
+  // Services get `jobs.enqueue` when built; handlers (which use services) are registered after.
+  const jobs = createJobs<AppJobs>({ config, log, registry: metrics.registry, ...overrides.jobs });
+  jobs.register({});
+  const http = createOutboundHttp({ fetch: overrides.fetch ?? globalThis.fetch });
+  const vault = createVault({ encryptionKeys: config.encryptionKeys, clock });
+  const vendors = createVendorRegistry({ config, http, now: () => clock.now() });
+  const vendorDeps = { db, clock, log, vault, vendors };
 
   const readiness: ReadinessCheck[] = [
     {
@@ -80,11 +105,17 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     clock,
     fetch: overrides.fetch ?? globalThis.fetch,
     log,
-    metrics: createMetrics({ defaultMetrics: config.env !== 'test' }),
+    metrics,
     tokens,
     auth,
     authenticator: createAuthenticator(tokens, auth),
     jobs,
+    http,
+    vault,
+    vendors,
+    integrations: createIntegrationsService(vendorDeps),
+    oauthFlow: createOAuthFlowService(vendorDeps),
+    accessTokens: createAccessTokens(vendorDeps),
     readiness,
     async close() {
       await jobs.close();

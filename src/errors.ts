@@ -21,6 +21,7 @@ export const errorCatalog = {
   VENDOR_UNAVAILABLE: { status: 502, title: 'Vendor is unavailable' },
   VENDOR_ERROR: { status: 502, title: 'Vendor request failed' },
   TOKEN_DECRYPTION_FAILED: { status: 500, title: 'Stored credential cannot be read' },
+  OAUTH_FAILED: { status: 502, title: 'Vendor authorization failed' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { IntegrationTables } from '../integrations/integrations.tables.ts';
 
 // One Database type: each feature declares its tables in its own file and they meet here.
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -31,4 +32,4 @@ export interface FoundationTables {
   refresh_tokens: RefreshTokensTable;
 }
 
-export interface Database extends FoundationTables {}
+export interface Database extends FoundationTables, IntegrationTables {}

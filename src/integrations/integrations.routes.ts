@@ -1,0 +1,177 @@
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import Type from 'typebox';
+import type { Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+import { type Authenticator, bearerToken, principalOf } from '../http/auth-hook.ts';
+import { ProblemSchema } from '../http/problem.ts';
+import {
+  AuthorizeQuery,
+  AuthorizeResponseSchema,
+  AvailableVendorsSchema,
+  CallbackQuery,
+  IdParams,
+  IntegrationListSchema,
+  IntegrationStatusSchema,
+  ListIntegrationsQuery,
+  OAuthResultQuery,
+  SelectVendorBody,
+  VendorIntegrationInfoSchema,
+  VendorParams,
+} from './integrations.schemas.ts';
+import type { IntegrationsService } from './integrations.service.ts';
+import type { CallbackResult, OAuthFlowService } from './oauth-flow.service.ts';
+import { renderOAuthResult } from './oauth-result.page.ts';
+
+const tags = ['Vendor integrations'];
+const security = [{ bearerAuth: [] }];
+export const OAUTH_RESULT_PATH = '/integrations/oauth/result';
+
+/** Public: the vendor's redirect back, and the page a browser ends on. */
+export function integrationsPublicRoutes(
+  app: FastifyInstance,
+  flow: OAuthFlowService,
+  config: Pick<Config, 'oauthSuccessRedirect'>,
+): void {
+  app.get<{ Params: Static<typeof VendorParams>; Querystring: Static<typeof CallbackQuery> }>(
+    '/integrations/:vendor/callback',
+    { schema: { tags, params: VendorParams, querystring: CallbackQuery, response: { 302: Type.Null() } } },
+    async (req, reply) => {
+      // The raw query, so parameters the vendor adds beyond the schema reach the OAuth validation.
+      const params = new URL(req.url, 'http://callback.invalid').searchParams;
+      const result = await flow.callback(req.params.vendor, params);
+      return reply
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .redirect(resultLocation(config.oauthSuccessRedirect, result), 302);
+    },
+  );
+  app.get<{ Querystring: Static<typeof OAuthResultQuery> }>(
+    OAUTH_RESULT_PATH,
+    { schema: { tags, querystring: OAuthResultQuery, response: { 200: Type.String() } } },
+    async (req, reply) => reply.type('text/html; charset=utf-8').send(renderOAuthResult(req.query)),
+  );
+}
+
+/**
+ * GET /integrations/{vendor}/authorize in its own scope: the PHR-App opens it in a browser
+ * with `?token=<JWT>` and no Authorization header, so this scope's hook also accepts the
+ * query token. Every other route stays behind the one protected-scope hook.
+ */
+export function integrationsAuthorizeRoutes(
+  scope: FastifyInstance,
+  flow: OAuthFlowService,
+  authenticator: Authenticator,
+): void {
+  scope.addHook('onRequest', async (request, reply) => {
+    // NOTE: a token in a URL can leak through history and Referer; never cache this answer or
+    // send a Referer onward. The logger redacts `token=` (src/log.ts).
+    reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
+    const fromQuery = (request.query as { token?: unknown }).token;
+    const token = bearerToken(request) ?? (typeof fromQuery === 'string' ? fromQuery : undefined);
+    if (!token) throw new AppError('UNAUTHENTICATED', 'Missing bearer token');
+    request.principal = await authenticator.authenticateToken(token);
+  });
+  scope.get<{ Params: Static<typeof VendorParams>; Querystring: Static<typeof AuthorizeQuery> }>(
+    '/integrations/:vendor/authorize',
+    {
+      schema: {
+        tags,
+        security,
+        params: VendorParams,
+        querystring: AuthorizeQuery,
+        response: { 200: AuthorizeResponseSchema, 302: Type.Null(), 404: ProblemSchema },
+      },
+    },
+    async (req, reply) => {
+      const start = await flow.authorize(principalOf(req), req.params.vendor, {
+        loginHint: req.query.login_hint,
+      });
+      // A browser that came with ?token= (the PHR-App) wants the redirect; API clients get JSON.
+      const redirect = req.query.redirect ?? (!bearerToken(req) && req.query.token !== undefined);
+      return redirect ? reply.redirect(start.authorization_url, 302) : start;
+    },
+  );
+}
+
+export function integrationsProtectedRoutes(app: FastifyInstance, service: IntegrationsService): void {
+  app.get(
+    '/integrations/vendors/available',
+    { schema: { tags, security, response: { 200: AvailableVendorsSchema } } },
+    async () => service.availableVendors(),
+  );
+  app.post<{ Body: Static<typeof SelectVendorBody> }>(
+    '/integrations/vendors/select',
+    {
+      schema: {
+        tags,
+        security,
+        body: SelectVendorBody,
+        response: { 200: VendorIntegrationInfoSchema, 201: VendorIntegrationInfoSchema, 422: ProblemSchema },
+      },
+    },
+    async (req, reply) => {
+      const { created, integration } = await service.selectVendor(principalOf(req), req.body.vendor);
+      return reply.code(created ? 201 : 200).send(integration);
+    },
+  );
+  app.get<{ Querystring: Static<typeof ListIntegrationsQuery> }>(
+    '/integrations/vendors',
+    {
+      schema: {
+        tags,
+        security,
+        querystring: ListIntegrationsQuery,
+        response: { 200: IntegrationListSchema },
+      },
+    },
+    async (req) => ({
+      integrations: await service.listIntegrations(principalOf(req), { activeOnly: req.query.active_only }),
+    }),
+  );
+  app.delete<{ Params: Static<typeof IdParams> }>(
+    '/integrations/vendors/:id',
+    { schema: { tags, security, params: IdParams, response: { 204: Type.Null(), 404: ProblemSchema } } },
+    async (req, reply) => {
+      await service.deactivateIntegration(principalOf(req), req.params.id);
+      return reply.code(204).send();
+    },
+  );
+  app.post<{ Body: Static<typeof SelectVendorBody> }>(
+    '/integrations/vendors/disconnect',
+    {
+      schema: {
+        tags,
+        security,
+        body: SelectVendorBody,
+        response: { 200: IntegrationStatusSchema, 422: ProblemSchema },
+      },
+    },
+    async (req) => service.disconnectVendor(principalOf(req), req.body.vendor),
+  );
+  app.get<{ Params: Static<typeof VendorParams> }>(
+    '/integrations/:vendor/status',
+    {
+      schema: {
+        tags,
+        security,
+        params: VendorParams,
+        response: { 200: IntegrationStatusSchema, 404: ProblemSchema },
+      },
+    },
+    async (req) => service.status(principalOf(req), req.params.vendor),
+  );
+}
+
+function resultLocation(target: string | undefined, result: CallbackResult): string {
+  const url = new URL(target ?? OAUTH_RESULT_PATH, 'http://relative.invalid');
+  if (result.ok) {
+    url.searchParams.set('status', 'connected');
+    url.searchParams.set('vendor', result.vendor);
+  } else {
+    url.searchParams.set('status', 'error');
+    url.searchParams.set('code', result.code);
+    url.searchParams.set('vendor', result.vendor);
+  }
+  return url.origin === 'http://relative.invalid' ? `${url.pathname}${url.search}` : url.toString();
+}

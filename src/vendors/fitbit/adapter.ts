@@ -1,0 +1,36 @@
+import type { Config } from '../../config.ts';
+import type { OutboundHttp } from '../../http/outbound.ts';
+import type { VendorAdapter } from '../types.ts';
+import { type IdentityResponse, toVendorIdentity } from './mappers/index.ts';
+import { createGoogleOAuth } from './oauth.ts';
+import { FITBIT_DATA_TYPES } from './scopes.ts';
+
+// `fitbit`: Fitbit and Pixel Watch data through the Google Health API with Google OAuth.
+// NOTE: the legacy Fitbit Web API answers 410 Gone since 2026-11-02 (vendor notes §10); only Google is used.
+
+export interface FitbitAdapterDeps {
+  config: Pick<Config, 'fitbit'>;
+  http: OutboundHttp;
+  now: () => Date;
+}
+
+export function createFitbitAdapter(deps: FitbitAdapterDeps) {
+  const settings = deps.config.fitbit;
+  const oauth = createGoogleOAuth(settings, deps.http, deps.now);
+  return {
+    id: 'fitbit',
+    displayName: 'Fitbit (Google Health)',
+    dataTypes: FITBIT_DATA_TYPES,
+    oauth,
+    async fetchAccount(accessToken: string) {
+      // NOTE: the user id is not in Google's token response; users/me/identity gives it (vendor notes §6).
+      const body = await deps.http.json<IdentityResponse>({
+        vendor: 'fitbit',
+        url: `${settings.apiUrl}/v4/users/me/identity`,
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      const identity = toVendorIdentity(body);
+      return { vendorUserId: identity.healthUserId, legacyVendorUserId: identity.legacyUserId };
+    },
+  } satisfies VendorAdapter;
+}

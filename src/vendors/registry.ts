@@ -1,0 +1,26 @@
+import type { Config } from '../config.ts';
+import type { OutboundHttp } from '../http/outbound.ts';
+import { createFitbitAdapter } from './fitbit/adapter.ts';
+import { isVendorId, type VendorAdapter, type VendorId } from './types.ts';
+
+// Every vendor the backend knows, by id. Adding one: a folder under src/vendors/<id>/ with an
+// adapter, its id in VENDOR_IDS (types.ts), and a line here; the compiler checks the rest.
+
+export interface VendorRegistryDeps {
+  config: Pick<Config, 'fitbit'>;
+  http: OutboundHttp;
+  now: () => Date;
+}
+
+export type VendorRegistry = Readonly<Record<VendorId, VendorAdapter>>;
+
+export function createVendorRegistry(deps: VendorRegistryDeps): VendorRegistry {
+  return Object.freeze({
+    fitbit: createFitbitAdapter(deps),
+  } satisfies Record<VendorId, VendorAdapter>);
+}
+
+/** The adapter for an id, or undefined for an id the registry does not know. */
+export function findVendor(registry: VendorRegistry, id: string): VendorAdapter | undefined {
+  return isVendorId(id) ? registry[id] : undefined;
+}
