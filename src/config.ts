@@ -22,6 +22,14 @@ const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Url),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   REDIS_URL: Type.Optional(Url),
+  JOBS_QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', default: 'phr' }),
+  JOBS_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 4 }),
+  RUN_WORKER: Type.Union(
+    [Type.Literal('0'), Type.Literal('1'), Type.Literal('true'), Type.Literal('false')],
+    {
+      default: '1',
+    },
+  ),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_ISSUER: Type.String({ default: 'phr-backend' }),
   JWT_AUDIENCE: Type.String({ default: 'phr-api' }),
@@ -66,6 +74,8 @@ export interface Config {
   databaseUrl: string | undefined;
   databasePoolSize: number;
   redisUrl: string | undefined;
+  /** Background jobs: Redis key prefix, worker concurrency, and whether `npm start` also consumes. */
+  jobs: { queuePrefix: string; concurrency: number; runWorker: boolean };
   jwt: {
     secret: string | undefined;
     issuer: string;
@@ -157,6 +167,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     redisUrl: env.REDIS_URL,
+    jobs: {
+      queuePrefix: env.JOBS_QUEUE_PREFIX,
+      concurrency: env.JOBS_CONCURRENCY,
+      runWorker: env.RUN_WORKER === '1' || env.RUN_WORKER === 'true',
+    },
     jwt: {
       secret: env.JWT_SECRET,
       issuer: env.JWT_ISSUER,

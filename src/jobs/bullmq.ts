@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Log } from '../log.ts';
+import { computeBackoff, jitter } from './backoff.ts';
+import { runAttempt } from './execute.ts';
+import { createRedisGroupLocks, type GroupLock } from './group-lock.ts';
+import type { JobMetrics } from './metrics.ts';
+import type { JobDefinition, JobDefinitions, JobPayload, JobSystem } from './registry.ts';
+
+export interface BullmqOptions {
+  redisUrl: string;
+  /** Redis key prefix for the queue and the group locks (JOBS_QUEUE_PREFIX). */
+  prefix: string;
+  concurrency: number;
+  /** Start a worker on `start()` unless told otherwise (RUN_WORKER). */
+  consumeByDefault: boolean;
+  log: Log;
+  metrics: JobMetrics;
+  queueName?: string;
+  /** A job whose lock is not renewed for this long is stalled and re-queued. Default 30 s. */
+  lockDurationMs?: number;
+  /** How often workers look for stalled jobs. Default 30 s. */
+  stalledIntervalMs?: number;
+  /** TTL of a group lock (renewed every third). Default 30 s. */
+  groupLockTtlMs?: number;
+  /** How long a job waits when its group is busy (jittered, no attempt spent). Default 2 s. */
+  groupBusyDelayMs?: number;
+  stuckAfterMs?: number;
+}
+
+// Effectively unlimited: runAttempt decides when a job is out of attempts (per definition)
+// and throws UnrecoverableError then; BullMQ only applies the backoff in between.
+const BULLMQ_ATTEMPTS = 1_000_000;
+
+export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
+  const { log, metrics, prefix } = options;
+  const queueName = options.queueName ?? 'jobs';
+  const connection = { url: options.redisUrl };
+  const definitions = new Map<string, JobDefinition<JobPayload>>();
+  const schedules = new Map<string, { everyMs: number; name: string; data: JobPayload }>();
+  const queue = new Queue<JobPayload>(queueName, {
+    connection,
+    prefix,
+    defaultJobOptions: {
+      attempts: BULLMQ_ATTEMPTS,
+      backoff: { type: 'jittered' },
+      removeOnComplete: { age: 24 * 3600, count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+    },
+  });
+  queue.on('error', (err) => log.warn({ err }, 'job queue connection error'));
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, connectionName: `${prefix}:locks` });
+  redis.on('error', (err) => log.warn({ err }, 'job lock connection error'));
+  const locks = createRedisGroupLocks(redis, {
+    prefix: `${prefix}:${queueName}`,
+    ttlMs: options.groupLockTtlMs ?? 30_000,
+    log,
+  });
+  const closing = new AbortController();
+  let worker: Worker<JobPayload> | undefined;
+  let started = false;
+  let lastActivityAt = Date.now();
+  let lastCompletedAt: number | undefined;
+
+  async function processJob(job: Job<JobPayload>, token?: string, signal?: AbortSignal): Promise<void> {
+    const definition = definitions.get(job.name);
+    const group = definition?.group?.(job.data as never);
+    let lock: GroupLock | undefined;
+    if (group !== undefined) {
+      lock = await locks.acquire(group);
+      if (!lock) {
+        metrics.record(job.name, 'group_busy');
+        await job.moveToDelayed(Date.now() + jitter(options.groupBusyDelayMs ?? 2000), token);
+        throw new DelayedError();
+      }
+    }
+    const signals = [closing.signal, ...(signal ? [signal] : []), ...(lock ? [lock.signal] : [])];
+    const result = await runAttempt(definition, {
+      name: job.name,
+      jobId: job.id ?? 'unknown',
+      data: job.data,
+      attemptsMade: job.attemptsMade,
+      signal: AbortSignal.any(signals),
+      log,
+      metrics,
+    }).finally(() => lock?.release());
+
+    switch (result.kind) {
+      case 'completed':
+        return;
+      case 'delayed':
+        await job.moveToDelayed(result.untilMs, token);
+        throw new DelayedError();
+      case 'retry':
+        // Interrupted by our own shutdown: run again soon, without spending an attempt.
+        if (closing.signal.aborted) {
+          await job.moveToDelayed(Date.now(), token);
+          throw new DelayedError();
+        }
+        throw toError(result.error);
+      case 'failed':
+        throw new UnrecoverableError(toError(result.error).message);
+    }
+  }
+
+  async function upsertSchedule(id: string, s: { everyMs: number; name: string; data: JobPayload }) {
+    await queue.upsertJobScheduler(id, { every: s.everyMs }, { name: s.name, data: s.data });
+  }
+
+  return {
+    kind: 'bullmq',
+    async enqueue(name, data, opts = {}) {
+      const id = randomUUID();
+      const job = await queue.add(name, data as JobPayload, {
+        jobId: id,
+        ...(opts.delayMs ? { delay: Math.max(0, opts.delayMs) } : {}),
+        ...(opts.jobId !== undefined ? { deduplication: { id: opts.jobId } } : {}),
+      });
+      const actual = job.id ?? id;
+      return { id: actual, deduplicated: actual !== id };
+    },
+    register(defs: JobDefinitions<P>) {
+      for (const [name, def] of Object.entries(defs)) {
+        definitions.set(name, def as JobDefinition<JobPayload>);
+      }
+    },
+    async schedule(id, everyMs, name, data) {
+      const s = { everyMs, name, data: data as JobPayload };
+      schedules.set(id, s);
+      if (started) await upsertSchedule(id, s);
+    },
+    async start({ consume = options.consumeByDefault } = {}) {
+      if (started) return;
+      started = true;
+      for (const [id, s] of schedules) await upsertSchedule(id, s);
+      if (!consume) return;
+      worker = new Worker<JobPayload>(queueName, processJob, {
+        connection,
+        prefix,
+        concurrency: options.concurrency,
+        lockDuration: options.lockDurationMs ?? 30_000,
+        stalledInterval: options.stalledIntervalMs ?? 30_000,
+        settings: {
+          backoffStrategy: (attemptsMade, _type, _err, job) =>
+            computeBackoff(attemptsMade, job ? definitions.get(job.name)?.backoff : undefined),
+        },
+      });
+      worker.on('error', (err) => log.warn({ err }, 'job worker error'));
+      worker.on('active', () => {
+        lastActivityAt = Date.now();
+      });
+      worker.on('completed', () => {
+        lastActivityAt = lastCompletedAt = Date.now();
+      });
+      worker.on('stalled', (jobId) => log.warn({ jobId }, 'stalled job re-queued'));
+      lastActivityAt = Date.now();
+      await worker.waitUntilReady();
+    },
+    async close({ timeoutMs = 30_000 } = {}) {
+      if (worker) {
+        const closed = worker.close();
+        if (!(await settlesWithin(closed, timeoutMs))) {
+          log.warn('jobs still running at close timeout: aborting them');
+          closing.abort(new Error('job system closing'));
+          if (!(await settlesWithin(closed, 5000))) log.error('jobs ignored abort: leaving them to stall');
+        }
+      }
+      await queue.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+    async health() {
+      const [counts] = await withTimeout(
+        Promise.all([
+          queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
+          redis.ping(),
+        ]),
+        2000,
+        'redis did not answer within 2 s',
+      );
+      const consuming = worker !== undefined && !worker.closing;
+      const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+      const stuck =
+        consuming && waiting > 0 && Date.now() - lastActivityAt > (options.stuckAfterMs ?? 15 * 60_000);
+      return {
+        ok: !stuck,
+        detail: {
+          kind: 'bullmq',
+          consuming,
+          ...counts,
+          lastCompletedAt: lastCompletedAt === undefined ? null : new Date(lastCompletedAt).toISOString(),
+          stuck,
+        },
+      };
+    },
+  };
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let handle: NodeJS.Timeout | undefined;
+  const done = promise.then(
+    () => true,
+    () => true,
+  );
+  const timeout = new Promise<boolean>((resolve) => {
+    handle = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([done, timeout]);
+  } finally {
+    clearTimeout(handle);
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let handle: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    handle = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(handle);
+  }
+}

@@ -1,0 +1,40 @@
+// What a handler may throw to steer the runner. Anything else counts as retryable.
+
+/** A transient failure (network, 5xx, lock timeout): retried with jittered backoff; spends an attempt. */
+export class RetryableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RetryableError';
+  }
+}
+
+/**
+ * Not now, later (a vendor rate limit, Retry-After): the job is re-scheduled for `untilMs`
+ * (epoch milliseconds) WITHOUT spending an attempt.
+ */
+export class DelayError extends Error {
+  readonly untilMs: number;
+  constructor(untilMs: number, message = 'delayed', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DelayError';
+    this.untilMs = untilMs;
+  }
+
+  /** `throw DelayError.after(retryAfterMs, clock.now().getTime())` */
+  static after(delayMs: number, nowMs: number = Date.now(), message?: string): DelayError {
+    return new DelayError(nowMs + Math.max(0, delayMs), message);
+  }
+}
+
+/**
+ * Retrying cannot help (consent revoked, integration deleted, bad payload): the job is
+ * recorded as failed at once and never retried. `code` is a stable machine-readable reason.
+ */
+export class PermanentError extends Error {
+  readonly code: string;
+  constructor(code: string, message?: string, options?: { cause?: unknown }) {
+    super(message ?? code, options);
+    this.name = 'PermanentError';
+    this.code = code;
+  }
+}
