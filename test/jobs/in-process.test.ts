@@ -1,0 +1,3 @@
+import { describeJobRunner } from './behaviour.ts';
+
+describeJobRunner('in-process');
