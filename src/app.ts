@@ -17,6 +17,7 @@ import {
   integrationsPublicRoutes,
 } from './integrations/integrations.routes.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
+import { webRoutes } from './web/web.plugin.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -88,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   integrationsPublicRoutes(app, deps.oauthFlow, config);
   // OAuth start: its own scope whose auth hook also accepts `?token=` (the PHR-App's browser).
   await app.register(async (scope) => integrationsAuthorizeRoutes(scope, deps.oauthFlow, deps.authenticator));
+  await app.register(webRoutes); // the dashboard's static files at /app
 
   // Everything else needs a bearer token: one hook on one scope.
   await app.register(async (scope) => {

@@ -1,0 +1,93 @@
+// Entry point: restores a session after an OAuth round-trip, then routes on the URL hash.
+
+import { discardHandOff, isSignedIn, onSessionChange, resumeAfterRedirect } from './lib/api.js';
+import { announce, h, mount } from './lib/dom.js';
+import { renderAccount } from './views/account.js';
+import { renderAuth } from './views/auth.js';
+import { renderData } from './views/data.js';
+import { renderIntegrations } from './views/integrations.js';
+import { renderSync } from './views/sync.js';
+
+/** @typedef {(main: HTMLElement, signal: AbortSignal) => void | Promise<void>} View */
+
+/** @type {Record<string, { title: string, view: View }>} */
+const ROUTES = {
+  '#/data': { title: 'Your health data', view: renderData },
+  '#/integrations': { title: 'Integrations', view: renderIntegrations },
+  '#/sync': { title: 'Sync', view: renderSync },
+  '#/account': { title: 'Account', view: renderAccount },
+  '#/signin': { title: 'Sign in', view: renderAuth },
+};
+
+const main = /** @type {HTMLElement} */ (document.getElementById('main'));
+const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
+/** @type {AbortController | null} */
+let current = null;
+
+function route() {
+  const hash = location.hash;
+  // In-page anchors (the skip link) are not routes.
+  if (hash && !hash.startsWith('#/')) return;
+  const signedIn = isSignedIn();
+  let key = ROUTES[hash] ? hash : '#/data';
+  if (!signedIn) key = '#/signin';
+  else if (key === '#/signin') key = '#/data';
+  if (key !== hash) {
+    history.replaceState(null, '', key);
+  }
+  nav.hidden = !signedIn;
+  for (const link of nav.querySelectorAll('a')) {
+    if (link.getAttribute('href') === key) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  const { title, view } = /** @type {{ title: string, view: View }} */ (ROUTES[key]);
+  document.title = `${title} · PHR dashboard`;
+  current?.abort();
+  current = new AbortController();
+  mount(main);
+  Promise.resolve(view(main, current.signal)).catch((err) => {
+    mount(
+      main,
+      h('h1', null, title),
+      h('p', { class: 'error' }, `Something went wrong: ${err.message ?? err}`),
+    );
+  });
+}
+
+/** The backend's OAuth callback sends the browser back with ?status=connected|error&vendor=&code=. */
+function readOAuthResult() {
+  const params = new URLSearchParams(location.search);
+  const status = params.get('status');
+  if (!status) return null;
+  history.replaceState(null, '', `${location.pathname}#/integrations`);
+  const vendor = params.get('vendor') ?? 'the vendor';
+  return status === 'connected'
+    ? {
+        kind: /** @type {const} */ ('ok'),
+        message: `Connected to ${vendor}. Start a sync to pull your data.`,
+      }
+    : {
+        kind: /** @type {const} */ ('error'),
+        message: `Could not connect (${params.get('code') ?? 'error'}).`,
+      };
+}
+
+async function start() {
+  const result = readOAuthResult();
+  const resumed = await resumeAfterRedirect();
+  onSessionChange((signedIn, reason) => {
+    if (!signedIn) {
+      if (reason) announce(reason);
+      location.hash = '#/signin';
+    }
+    route();
+  });
+  window.addEventListener('hashchange', route);
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) discardHandOff();
+  });
+  if (result) announce(resumed ? result.message : `${result.message} Sign in to continue.`, result.kind);
+  route();
+}
+
+start().catch((err) => announce(String(err), 'error'));

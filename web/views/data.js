@@ -1,0 +1,177 @@
+// The data page: a date range, one chart per type, the table and the export buttons.
+
+import { h, mount } from '../lib/dom.js';
+import { addDays, formatNumber, isoDate } from '../lib/format.js';
+import { fetchAll, fetchPage } from '../lib/observations.js';
+import { daySeconds, localSeconds } from '../lib/time.js';
+import { chartCard, drawChart, showEmpty, showLoading } from './charts.js';
+import { exportSection } from './export.js';
+import { tableSection } from './table.js';
+
+/** @typedef {import('../lib/observations.js').HealthObservation} HealthObservation */
+
+/** Daily charts: type, title, how to draw. */
+const DAILY = [
+  { type: 'steps', title: 'Steps', kind: 'bars' },
+  { type: 'calories', title: 'Calories burned', kind: 'bars' },
+  { type: 'distance', title: 'Distance', kind: 'bars' },
+  { type: 'body_weight', title: 'Weight', kind: 'points' },
+  { type: 'resting_heart_rate', title: 'Resting heart rate', kind: 'points' },
+  { type: 'spo2', title: 'Oxygen saturation (SpO2)', kind: 'points' },
+];
+
+/** The chosen range, kept while the page lives. Dates are the person's local days, `to` inclusive. */
+const range = { from: '', to: '', day: '' };
+
+/** @param {HTMLElement} main @param {AbortSignal} signal */
+export async function renderData(main, signal) {
+  const from = /** @type {HTMLInputElement} */ (
+    h('input', { type: 'date', id: 'range-from', required: true })
+  );
+  const to = /** @type {HTMLInputElement} */ (h('input', { type: 'date', id: 'range-to', required: true }));
+  const day = /** @type {HTMLInputElement} */ (h('input', { type: 'date', id: 'hr-day', required: true }));
+  const getRange = () => ({ start: range.from, end: addDays(range.to, 1) });
+
+  const heart = chartCard({ id: 'heart_rate', title: 'Heart rate (intraday)' });
+  const daily = DAILY.map((spec) => ({ spec, ...chartCard({ id: spec.type, title: spec.title }) }));
+  for (const c of [heart, ...daily]) showLoading(c.body);
+  const table = tableSection(getRange);
+
+  /** @param {SubmitEvent} event */
+  function apply(event) {
+    event.preventDefault();
+    if (from.value > to.value) {
+      to.setCustomValidity('The end date must not be before the start date.');
+      to.reportValidity();
+      return;
+    }
+    to.setCustomValidity('');
+    Object.assign(range, { from: from.value, to: to.value, day: day.value });
+    void drawAll();
+  }
+
+  mount(
+    main,
+    h('h1', null, 'Your health data'),
+    h(
+      'form',
+      { class: 'card controls', onsubmit: apply, 'aria-label': 'Date range' },
+      h('div', { class: 'field' }, h('label', { for: 'range-from' }, 'From'), from),
+      h('div', { class: 'field' }, h('label', { for: 'range-to' }, 'To'), to),
+      h('div', { class: 'field' }, h('label', { for: 'hr-day' }, 'Heart-rate day'), day),
+      h('button', { type: 'submit', class: 'primary' }, 'Show'),
+    ),
+    h('p', { class: 'muted small' }, 'Times are shown in the local time the device recorded.'),
+    h(
+      'div',
+      { class: 'charts' },
+      heart.card,
+      daily.map((c) => c.card),
+    ),
+    table.section,
+    exportSection(getRange),
+  );
+
+  if (!range.to) Object.assign(range, await defaultRange());
+  if (signal.aborted) return;
+  from.value = range.from;
+  to.value = range.to;
+  day.value = range.day;
+
+  async function drawAll() {
+    for (const c of [heart, ...daily]) showLoading(c.body);
+    await Promise.all([drawHeartRate(heart, range.day, signal), drawDaily(daily, signal), table.reload()]);
+  }
+  await drawAll();
+}
+
+/** The latest day with data ends the default range: 30 days, and that day's heart rate. */
+async function defaultRange() {
+  const [latest, latestHeart] = await Promise.all([
+    fetchPage({ limit: 1 }).catch(() => null),
+    fetchPage({ type: 'heart_rate', limit: 1 }).catch(() => null),
+  ]);
+  const to = latest?.items[0]?.date ?? isoDate(new Date());
+  return { from: addDays(to, -29), to, day: latestHeart?.items[0]?.date ?? to };
+}
+
+/** @param {ReturnType<typeof chartCard>} card @param {string} day @param {AbortSignal} signal */
+async function drawHeartRate(card, day, signal) {
+  try {
+    const items = await fetchAll(
+      { type: 'heart_rate', start: day, end: addDays(day, 1), sort: 'date' },
+      signal,
+    );
+    if (signal.aborted) return;
+    const points = heartRatePoints(items);
+    if (points.x.length === 0) return showEmpty(card.body, `No heart-rate data on ${day}.`);
+    const unit = items[0]?.unit_display ?? '';
+    card.unit.textContent = `(${unit})`;
+    const min = Math.min(...points.y);
+    const max = Math.max(...points.y);
+    drawChart(card.body, {
+      ...points,
+      label: 'Heart rate',
+      unit,
+      kind: 'line',
+      range: [daySeconds(day), daySeconds(addDays(day, 1))],
+      describe: `Heart rate on ${day}: ${points.x.length} readings from ${min} to ${max} ${unit}.`,
+    });
+  } catch (err) {
+    showEmpty(card.body, `Could not load: ${/** @type {Error} */ (err).message}`);
+  }
+}
+
+/**
+ * Windowed items carry their dense samples; a plain reading is one point at its start.
+ * @param {HealthObservation[]} items
+ */
+export function heartRatePoints(items) {
+  /** @type {[number, number][]} */
+  const pairs = [];
+  for (const item of items) {
+    if (item.samples && item.samples.length > 0) {
+      for (const s of item.samples) pairs.push([localSeconds(s.time), s.value]);
+    } else {
+      pairs.push([localSeconds(item.effective_start), item.value]);
+    }
+  }
+  pairs.sort((a, b) => a[0] - b[0]);
+  return { x: pairs.map((p) => p[0]), y: pairs.map((p) => p[1]) };
+}
+
+/** @param {(ReturnType<typeof chartCard> & { spec: typeof DAILY[number] })[]} cards @param {AbortSignal} signal */
+async function drawDaily(cards, signal) {
+  const start = range.from;
+  const end = addDays(range.to, 1);
+  try {
+    const items = await fetchAll({ type: DAILY.map((d) => d.type), start, end, sort: 'date' }, signal);
+    if (signal.aborted) return;
+    for (const card of cards) {
+      const rows = items.filter((o) => o.type === card.spec.type);
+      if (rows.length === 0) {
+        showEmpty(card.body, `No ${card.spec.title.toLowerCase()} data from ${start} to ${range.to}.`);
+        continue;
+      }
+      const unit = rows[0]?.unit_display ?? '';
+      card.unit.textContent = `(${unit})`;
+      const dailyPoint = card.spec.kind === 'bars' || rows.every((o) => o.effective_end);
+      // A daily value sits at the middle of its local day; a point reading at its local time.
+      const x = rows.map((o) => (dailyPoint ? daySeconds(o.date) + 43_200 : localSeconds(o.effective_start)));
+      const y = rows.map((o) => o.value);
+      const total = y.reduce((a, b) => a + b, 0);
+      drawChart(card.body, {
+        x,
+        y,
+        label: card.spec.title,
+        unit,
+        kind: /** @type {'bars' | 'points'} */ (card.spec.kind),
+        daily: dailyPoint,
+        range: [daySeconds(start), daySeconds(end)],
+        describe: `${card.spec.title} from ${start} to ${range.to}: ${rows.length} values, average ${formatNumber(total / rows.length)} ${unit}.`,
+      });
+    }
+  } catch (err) {
+    for (const card of cards) showEmpty(card.body, `Could not load: ${/** @type {Error} */ (err).message}`);
+  }
+}
