@@ -36,7 +36,8 @@ const BULLMQ_ATTEMPTS = 1_000_000;
 export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
   const { log, metrics, prefix } = options;
   const queueName = options.queueName ?? 'jobs';
-  const connection = { url: options.redisUrl };
+  // Named so operators (and tests) can find this app's connections in CLIENT LIST.
+  const connection = { url: options.redisUrl, connectionName: `${prefix}:bullmq` };
   const definitions = new Map<string, JobDefinition<JobPayload>>();
   const schedules = new Map<string, { everyMs: number; name: string; data: JobPayload }>();
   const queue = new Queue<JobPayload>(queueName, {
