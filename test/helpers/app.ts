@@ -8,12 +8,15 @@ import { loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { type AppDeps, buildDeps, type DepsOverrides } from '../../src/deps.ts';
 import { createLogger } from '../../src/log.ts';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/index.ts';
 
 export interface TestApp {
   app: FastifyInstance;
   deps: AppDeps;
   /** Every log line the app wrote, as text. */
   logs: string[];
+  /** The PostgreSQL schema of this app's database (undefined on PGlite). */
+  schema: string | undefined;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,8 @@ export async function createTestApp(
     clock?: Clock;
     fetch?: typeof fetch;
     overrides?: DepsOverrides;
+    /** Open the schema of another TestApp (PostgreSQL only): a second "process" on the same data. */
+    sharedSchema?: string;
   } = {},
 ): Promise<TestApp> {
   const config = loadConfig(testEnv(options.env));
@@ -56,7 +61,9 @@ export async function createTestApp(
       },
     }),
   );
-  const schema = testDatabaseUrl ? `t_${randomUUID().replaceAll('-', '').slice(0, 16)}` : undefined;
+  const schema =
+    options.sharedSchema ??
+    (testDatabaseUrl ? `t_${randomUUID().replaceAll('-', '').slice(0, 16)}` : undefined);
   const database = await openDatabase({ url: testDatabaseUrl, schema, poolSize: 5 });
   const deps = await buildDeps(config, {
     log,
@@ -73,10 +80,11 @@ export async function createTestApp(
     app,
     deps,
     logs,
+    schema,
     async close() {
       await app.close();
       await deps.close();
-      if (schema && testDatabaseUrl) await dropSchema(testDatabaseUrl, schema);
+      if (schema && testDatabaseUrl && !options.sharedSchema) await dropSchema(testDatabaseUrl, schema);
     },
   };
 }
@@ -127,4 +135,35 @@ export async function registerUser(
     refreshToken: json.refresh_token,
     auth: { authorization: `Bearer ${json.access_token}` },
   };
+}
+
+export interface SandboxTestApp extends TestApp {
+  sandbox: Sandbox;
+}
+
+/**
+ * The app wired to a fresh vendor sandbox on loopback (its env: OAuth and Health API URLs,
+ * client id/secret, redirect URI). App -> sandbox calls are real HTTP. Closes both.
+ */
+export async function withSandbox(
+  options: { sandbox?: SandboxOptions; app?: Parameters<typeof createTestApp>[0] } = {},
+): Promise<SandboxTestApp> {
+  const sandbox = await startSandbox(options.sandbox);
+  try {
+    const t = await createTestApp({
+      ...options.app,
+      env: { ...sandbox.env, ...options.app?.env },
+    });
+    return {
+      ...t,
+      sandbox,
+      async close() {
+        await t.close();
+        await sandbox.close();
+      },
+    };
+  } catch (err) {
+    await sandbox.close();
+    throw err;
+  }
 }
