@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authProtectedRoutes, authPublicRoutes } from './auth/auth.routes.ts';
 import type { AppDeps } from './deps.ts';
+import { fhirProtectedRoutes, fhirPublicRoutes } from './fhir/api/fhir.routes.ts';
 import { protectScope } from './http/auth-hook.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { ProblemSchema } from './http/problem.ts';
@@ -90,12 +91,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // OAuth start: its own scope whose auth hook also accepts `?token=` (the PHR-App's browser).
   await app.register(async (scope) => integrationsAuthorizeRoutes(scope, deps.oauthFlow, deps.authenticator));
   await app.register(webRoutes); // the dashboard's static files at /app
+  await fhirPublicRoutes(app, { baseUrl: config.publicBaseUrl, startedAt: deps.clock.now() });
 
   // Everything else needs a bearer token: one hook on one scope.
   await app.register(async (scope) => {
     protectScope(scope, deps.authenticator);
     authProtectedRoutes(scope, deps.auth);
     integrationsProtectedRoutes(scope, deps.integrations);
+    await fhirProtectedRoutes(scope, { api: deps.fhir.api, baseUrl: config.publicBaseUrl });
   });
 
   return app;

@@ -6,6 +6,9 @@ import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { type DatabaseHandle, type Db, openDatabase, pingDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { createFhirApi, type FhirApi } from './fhir/api/fhir-api.service.ts';
+import { createReplication, type Replication, withReplication } from './fhir/replication/replication.ts';
+import { createFhirStore, type FhirStore } from './fhir/store/fhir.service.ts';
 import { type Authenticator, createAuthenticator } from './http/auth-hook.ts';
 import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
 import { type AccessTokens, createAccessTokens } from './integrations/access-tokens.ts';
@@ -41,6 +44,8 @@ export interface AppDeps {
   oauthFlow: OAuthFlowService;
   /** Vendor access tokens for the sync engine (refresh, single-flight, needs_reauth). */
   accessTokens: AccessTokens;
+  /** The FHIR store, the FHIR API service, and replication when FHIR_SERVER_URL is set. */
+  fhir: { store: FhirStore; api: FhirApi; replication: Replication | undefined };
   readiness: ReadinessCheck[];
   /** Closes what buildDeps opened, in order: jobs, then the database. */
   close(): Promise<void>;
@@ -79,8 +84,26 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     loginAttemptsPerMinute: config.authRateLimitPerMinute,
   });
   const metrics = createMetrics({ defaultMetrics: config.env !== 'test' });
-  // Services get `jobs.enqueue` when built; handlers (which use services) are registered after.
-  const jobs = createJobs<AppJobs>({ config, log, registry: metrics.registry, ...overrides.jobs });
+  const fhirStore = createFhirStore({
+    db,
+    clock,
+    replicate: Boolean(config.fhirServerUrl),
+    defaultTimeZone: config.defaultTimeZone,
+  });
+  const replication = config.fhirServerUrl
+    ? createReplication({
+        db,
+        fetch: overrides.fetch ?? globalThis.fetch,
+        clock,
+        log,
+        metrics,
+        serverUrl: config.fhirServerUrl,
+      })
+    : undefined;
+  // Services get `jobs.enqueue` when built; handlers (which use services) are registered after
+  // them, once, with every job of AppJobs: `jobs.register({ ...syncJobs(services) })` (docs/jobs.md).
+  const baseJobs = createJobs<AppJobs>({ config, log, registry: metrics.registry, ...overrides.jobs });
+  const jobs = replication ? withReplication(baseJobs, replication, config.jobs.runWorker) : baseJobs;
   jobs.register({});
   const http = createOutboundHttp({ fetch: overrides.fetch ?? globalThis.fetch });
   const vault = createVault({ encryptionKeys: config.encryptionKeys, clock });
@@ -96,6 +119,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       },
     },
     { name: 'jobs', check: () => jobs.health() },
+    ...(replication ? [replication.readiness] : []),
   ];
 
   return {
@@ -116,6 +140,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     integrations: createIntegrationsService(vendorDeps),
     oauthFlow: createOAuthFlowService(vendorDeps),
     accessTokens: createAccessTokens(vendorDeps),
+    fhir: { store: fhirStore, api: createFhirApi(fhirStore, clock), replication },
     readiness,
     async close() {
       await jobs.close();

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { FhirTables } from '../fhir/store/fhir.tables.ts';
 import type { IntegrationTables } from '../integrations/integrations.tables.ts';
 
 // One Database type: each feature declares its tables in its own file and they meet here.
@@ -32,4 +33,4 @@ export interface FoundationTables {
   refresh_tokens: RefreshTokensTable;
 }
 
-export interface Database extends FoundationTables, IntegrationTables {}
+export interface Database extends FoundationTables, IntegrationTables, FhirTables {}

@@ -1,0 +1,118 @@
+/**
+ * FHIR date/dateTime/instant values as half-open ranges of epoch ms, by their precision
+ * (R4 search.html "date": "the parameter value ... is itself an implicit range").
+ *
+ *   toRange('2024-01-02', zone)              -> [2024-01-02T00:00 local, 2024-01-03T00:00 local)
+ *   toRange('2024-01-02T10:00:00+05:30')     -> [t, t + 1 s)
+ *   toRange('2024-01-02T10:00:00.123Z')      -> [t, t + 1 ms)
+ *
+ * A value without an offset is read in `zone` (a fixed '+hh:mm' or an IANA name; default UTC):
+ * the PHR app sends local date-times without one (clients/phr-app-contract.md §5).
+ */
+
+const DATE_TIME_RE =
+  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+const OFFSET_RE = /^([+-])(\d{2}):(\d{2})$/;
+
+export interface MsRange {
+  start: number;
+  end: number;
+}
+
+/** Parses a FHIR date/dateTime/instant (search values may stop at minutes). undefined if not valid. */
+export function toRange(value: string, zone = 'UTC'): MsRange | undefined {
+  const m = DATE_TIME_RE.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, d, hh, mi, ss, frac, tz] = m;
+  const year = Number(y);
+  const month = mo ? Number(mo) : 1;
+  const day = d ? Number(d) : 1;
+  const hour = hh ? Number(hh) : 0;
+  const minute = mi ? Number(mi) : 0;
+  const second = ss ? Number(ss) : 0;
+  const millis = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  const check = new Date(wall);
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
+    return undefined; // 2026-02-30
+  }
+  let wallEnd: number;
+  if (!mo) wallEnd = Date.UTC(year + 1, 0, 1);
+  else if (!d) wallEnd = Date.UTC(year, month, 1);
+  else if (!hh) wallEnd = Date.UTC(year, month - 1, day + 1);
+  else if (!ss) wallEnd = wall + 60_000;
+  else if (!frac) wallEnd = wall + 1_000;
+  else wallEnd = wall + 1;
+
+  if (tz) {
+    const offset = offsetMinutes(tz);
+    if (offset === undefined) return undefined;
+    return { start: wall - offset * 60_000, end: wallEnd - offset * 60_000 };
+  }
+  return {
+    start: wall - zoneOffsetAt(zone, wall) * 60_000,
+    end: wallEnd - zoneOffsetAt(zone, wallEnd) * 60_000,
+  };
+}
+
+/** '+05:30' | 'Z' -> minutes east of UTC. */
+export function offsetMinutes(offset: string): number | undefined {
+  if (offset === 'Z') return 0;
+  const m = OFFSET_RE.exec(offset);
+  if (!m) return undefined;
+  const minutes = Number(m[2]) * 60 + Number(m[3]);
+  if (minutes > 14 * 60) return undefined;
+  return m[1] === '-' ? -minutes : minutes;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Offset (minutes east of UTC) of `zone` around a local wall-clock time given as if it were UTC. */
+export function zoneOffsetAt(zone: string, wallMs: number): number {
+  const fixed = offsetMinutes(zone);
+  if (fixed !== undefined) return fixed;
+  if (zone === 'UTC') return 0;
+  // Two passes: the offset at the guessed instant, then at the corrected one (DST edges).
+  const first = ianaOffset(zone, wallMs);
+  return ianaOffset(zone, wallMs - first * 60_000);
+}
+
+function ianaOffset(zone: string, utcMs: number): number {
+  let fmt = formatters.get(zone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(zone, fmt);
+  }
+  const parts: Record<string, number> = {};
+  for (const p of fmt.formatToParts(new Date(utcMs))) parts[p.type] = Number(p.value);
+  const asUtc = Date.UTC(
+    parts.year!,
+    parts.month! - 1,
+    parts.day!,
+    parts.hour!,
+    parts.minute!,
+    parts.second!,
+  );
+  return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60_000);
+}
+
+/** True when `zone` is usable by toRange (fixed offset or a known IANA name). */
+export function isValidZone(zone: string): boolean {
+  if (offsetMinutes(zone) !== undefined) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The FHIR resource table. Every function takes the owner's user id and filters on it.
+ *
+ *   upsertRows(db, userId, rows, now)         -> changed rows (created or updated); unchanged rows are not returned
+ *   findResource(db, userId, type, id)         -> StoredResource | undefined
+ *   deleteResource(db, userId, type, id)       -> the deleted key | undefined
+ *   deleteAllForUser(db, userId)               -> every deleted key
+ *   listResources(db, userId, type, afterId, limit) -> a page of a user's resources of a type, by id
+ */
+
+import type { Resource } from '@medplum/fhirtypes';
+import { sql } from 'kysely';
+import type { Db } from '../../db/database.ts';
+import type { ResourceRow, StoredResourceType } from './resource-row.ts';
+
+export interface ChangedRow {
+  resource_type: StoredResourceType;
+  id: string;
+  identifier: string | null;
+  version_id: number;
+  inserted: boolean;
+}
+
+export interface ResourceKey {
+  resource_type: StoredResourceType;
+  id: string;
+  identifier: string | null;
+}
+
+export interface StoredResource<T extends Resource = Resource> {
+  resource: T;
+  versionId: number;
+  lastUpdated: Date;
+}
+
+export interface StoredRowFields {
+  id: string;
+  resource: unknown;
+  version_id: number;
+  last_updated: Date;
+}
+
+const COLUMNS = [
+  'resource_type',
+  'id',
+  'identifier',
+  'type',
+  'code',
+  'code_system',
+  'category',
+  'effective_start',
+  'effective_end',
+  'local_date',
+  'status',
+  'source_vendor',
+  'content_hash',
+  'json',
+] as const;
+
+/**
+ * One statement for the whole batch: rows travel as one array per column (unnest), so the
+ * statement has 16 parameters whatever the batch size. A row whose content hash is unchanged is
+ * not touched (no version bump) and not returned. Identifiers must be unique within the batch.
+ */
+export async function upsertRows(
+  db: Db,
+  userId: number,
+  rows: ResourceRow[],
+  now: Date,
+): Promise<ChangedRow[]> {
+  if (rows.length === 0) return [];
+  const withId = rows.filter((r) => r.identifier !== null);
+  const withoutId = rows.filter((r) => r.identifier === null);
+  const out: ChangedRow[] = [];
+  if (withId.length > 0) out.push(...(await runUpsert(db, userId, withId, now, 'identifier')));
+  if (withoutId.length > 0) out.push(...(await runUpsert(db, userId, withoutId, now, 'id')));
+  return out;
+}
+
+async function runUpsert(
+  db: Db,
+  userId: number,
+  rows: ResourceRow[],
+  now: Date,
+  target: 'identifier' | 'id',
+): Promise<ChangedRow[]> {
+  const cols = Object.fromEntries(COLUMNS.map((c) => [c, rows.map((r) => r[c])])) as Record<
+    (typeof COLUMNS)[number],
+    (string | null)[]
+  >;
+  const conflict =
+    target === 'identifier' ? sql`(user_id, resource_type, identifier)` : sql`(resource_type, id)`;
+  // A row with the same id owned by someone else is never overwritten.
+  const owner = target === 'id' ? sql`and fhir_resources.user_id = excluded.user_id` : sql``;
+  const result = await sql<ChangedRow>`
+    insert into fhir_resources (resource_type, id, user_id, identifier, type, code, code_system, category,
+      effective_start, effective_end, local_date, status, source_vendor, version_id, last_updated,
+      content_hash, resource)
+    select t.resource_type, t.id, ${userId}, t.identifier, t.type, t.code, t.code_system, t.category,
+      t.effective_start::timestamptz, t.effective_end::timestamptz, t.local_date::date, t.status,
+      t.source_vendor, 1, ${now}, t.content_hash, t.json::jsonb
+    from unnest(${cols.resource_type}::text[], ${cols.id}::text[], ${cols.identifier}::text[],
+      ${cols.type}::text[], ${cols.code}::text[], ${cols.code_system}::text[], ${cols.category}::text[],
+      ${cols.effective_start}::text[], ${cols.effective_end}::text[], ${cols.local_date}::text[],
+      ${cols.status}::text[], ${cols.source_vendor}::text[], ${cols.content_hash}::text[], ${cols.json}::text[])
+      as t(resource_type, id, identifier, type, code, code_system, category, effective_start, effective_end,
+        local_date, status, source_vendor, content_hash, json)
+    on conflict ${conflict} do update set
+      type = excluded.type, code = excluded.code, code_system = excluded.code_system,
+      category = excluded.category, effective_start = excluded.effective_start,
+      effective_end = excluded.effective_end, local_date = excluded.local_date, status = excluded.status,
+      source_vendor = excluded.source_vendor, version_id = fhir_resources.version_id + 1,
+      last_updated = excluded.last_updated, content_hash = excluded.content_hash, resource = excluded.resource
+    where fhir_resources.content_hash is distinct from excluded.content_hash ${owner}
+    returning resource_type, id, identifier, version_id, (xmax = 0) as inserted
+  `.execute(db);
+  return result.rows;
+}
+
+export async function findResource<T extends Resource = Resource>(
+  db: Db,
+  userId: number,
+  type: StoredResourceType,
+  id: string,
+): Promise<StoredResource<T> | undefined> {
+  const row = await db
+    .selectFrom('fhir_resources')
+    .select(['id', 'resource', 'version_id', 'last_updated'])
+    .where('user_id', '=', userId)
+    .where('resource_type', '=', type)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? toStored<T>(row) : undefined;
+}
+
+/** Puts id, meta.versionId and meta.lastUpdated (kept in columns) back on the stored JSON. */
+export function toStored<T extends Resource = Resource>(row: StoredRowFields): StoredResource<T> {
+  const json = (typeof row.resource === 'string' ? JSON.parse(row.resource) : row.resource) as T;
+  const lastUpdated = row.last_updated;
+  const resource = {
+    ...json,
+    id: row.id,
+    meta: { ...json.meta, versionId: String(row.version_id), lastUpdated: lastUpdated.toISOString() },
+  } as T;
+  return { resource, versionId: row.version_id, lastUpdated };
+}
+
+export async function deleteResource(
+  db: Db,
+  userId: number,
+  type: StoredResourceType,
+  id: string,
+): Promise<ResourceKey | undefined> {
+  return db
+    .deleteFrom('fhir_resources')
+    .where('user_id', '=', userId)
+    .where('resource_type', '=', type)
+    .where('id', '=', id)
+    .returning(['resource_type', 'id', 'identifier'])
+    .executeTakeFirst() as Promise<ResourceKey | undefined>;
+}
+
+export async function deleteAllForUser(db: Db, userId: number): Promise<ResourceKey[]> {
+  return (await db
+    .deleteFrom('fhir_resources')
+    .where('user_id', '=', userId)
+    .returning(['resource_type', 'id', 'identifier'])
+    .execute()) as ResourceKey[];
+}
+
+export async function listResources(
+  db: Db,
+  userId: number,
+  type: StoredResourceType,
+  afterId: string | undefined,
+  limit: number,
+): Promise<StoredResource[]> {
+  let q = db
+    .selectFrom('fhir_resources')
+    .select(['id', 'resource', 'version_id', 'last_updated'])
+    .where('user_id', '=', userId)
+    .where('resource_type', '=', type);
+  if (afterId !== undefined) q = q.where('id', '>', afterId);
+  const rows = await q.orderBy('id').limit(limit).execute();
+  return rows.map((r) => toStored(r));
+}
+
+export async function findResourcesByIds(
+  db: Db,
+  userId: number,
+  type: StoredResourceType,
+  ids: string[],
+): Promise<StoredResource[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('fhir_resources')
+    .select(['id', 'resource', 'version_id', 'last_updated'])
+    .where('user_id', '=', userId)
+    .where('resource_type', '=', type)
+    .where('id', 'in', ids)
+    .execute();
+  return rows.map((r) => toStored(r));
+}

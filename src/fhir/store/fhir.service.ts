@@ -1,0 +1,204 @@
+/**
+ * The FHIR store service: principal first, transactions here, repositories below.
+ *
+ *   upsertResources(principal, resources, { db? }) -> { created, updated, unchanged, changed }
+ *   readPatient / readObservation / readDevice(principal, id) -> StoredResource (404 AppError otherwise)
+ *   searchObservations(principal, query, { total })          -> { rows, next, total? }
+ *   deleteResource(principal, type, id)                       -> true when something was deleted
+ *   eraseUser(principal)                                      -> number of resources deleted
+ *
+ * Every write also enqueues the change in the replication outbox, in the same transaction, when
+ * replication is on.
+ */
+import type { Device, Observation, Patient } from '@medplum/fhirtypes';
+import { findUserById } from '../../auth/auth.repository.ts';
+import type { Principal } from '../../auth/auth.service.ts';
+import type { Clock } from '../../clock.ts';
+import type { Db } from '../../db/database.ts';
+import { AppError, notFound } from '../../errors.ts';
+import { enqueueChanges } from '../replication/outbox.repository.ts';
+import { toPatient } from '../resources.mapper.ts';
+import * as repo from './fhir.repository.ts';
+import { isValidZone } from './fhir-dates.ts';
+import {
+  countObservations,
+  type Keyset,
+  type ObservationQuery,
+  queryObservations,
+} from './observation-query.repository.ts';
+import { type StorableResource, type StoredResourceType, toResourceRow } from './resource-row.ts';
+
+export interface FhirStoreDeps {
+  db: Db;
+  clock: Clock;
+  /** Write outbox rows (FHIR_SERVER_URL is set). */
+  replicate: boolean;
+  defaultTimeZone: string;
+  /** Rows per INSERT statement. */
+  batchSize?: number;
+}
+
+export interface UpsertCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+export interface UpsertResult extends UpsertCounts {
+  changed: repo.ChangedRow[];
+}
+
+export interface Owner {
+  userId: number;
+  patientId: string;
+  zone: string;
+}
+
+export type FhirStore = ReturnType<typeof createFhirStore>;
+
+export function createFhirStore(deps: FhirStoreDeps) {
+  const { db, clock } = deps;
+  const batchSize = deps.batchSize ?? 2_000;
+
+  async function ownerOf(
+    principal: Principal,
+    conn: Db = db,
+  ): Promise<Owner & { name: string; email: string }> {
+    const user = await findUserById(conn, principal.userId);
+    if (!user) throw new AppError('UNAUTHENTICATED', 'Account no longer exists');
+    const zone = user.time_zone && isValidZone(user.time_zone) ? user.time_zone : deps.defaultTimeZone;
+    return { userId: user.id, patientId: user.fhir_patient_id, zone, name: user.name, email: user.email };
+  }
+
+  async function writeRows(conn: Db, owner: Owner, resources: StorableResource[]): Promise<UpsertResult> {
+    const unique = new Map<string, StorableResource>();
+    for (const r of resources) {
+      checkOwnership(r, owner.patientId);
+      const row = r.identifier?.[0];
+      const key =
+        row?.system && row.value
+          ? `${r.resourceType}|${row.system}|${row.value}`
+          : `${r.resourceType}/${r.id}`;
+      unique.set(key, r);
+    }
+    const all = [...unique.values()];
+    const now = clock.now();
+    const changed: repo.ChangedRow[] = [];
+    for (let i = 0; i < all.length; i += batchSize) {
+      const rows = all.slice(i, i + batchSize).map((r) => toResourceRow(r, owner));
+      const done = await repo.upsertRows(conn, owner.userId, rows, now);
+      if (deps.replicate) await enqueueChanges(conn, owner.userId, done, 'put', now);
+      changed.push(...done);
+    }
+    const created = changed.filter((c) => c.inserted).length;
+    return { created, updated: changed.length - created, unchanged: all.length - changed.length, changed };
+  }
+
+  async function ensurePatientIn(conn: Db, owner: Owner & { name: string; email: string }): Promise<void> {
+    const patient = toPatient({
+      patientId: owner.patientId,
+      userId: owner.userId,
+      name: owner.name,
+      email: owner.email,
+    });
+    await writeRows(conn, owner, [patient as StorableResource]);
+  }
+
+  async function read<T extends StorableResource>(
+    principal: Principal,
+    type: StoredResourceType,
+    id: string,
+  ) {
+    const found = await repo.findResource<T>(db, principal.userId, type, id);
+    if (!found) throw notFound(type);
+    return found;
+  }
+
+  return {
+    ownerOf,
+
+    /**
+     * Upserts Observations and Devices (and the user's Patient, created on first need) in one
+     * transaction, or in the caller's transaction when `options.db` is one.
+     */
+    async upsertResources(
+      principal: Principal,
+      resources: (Observation | Device | Patient)[],
+      options: { db?: Db } = {},
+    ): Promise<UpsertResult> {
+      const work = async (conn: Db) => {
+        const owner = await ownerOf(principal, conn);
+        await ensurePatientIn(conn, owner);
+        return writeRows(conn, owner, resources.map(asStorable));
+      };
+      return options.db ? work(options.db) : db.transaction().execute(work);
+    },
+
+    async readPatient(principal: Principal, id: string) {
+      const owner = await ownerOf(principal);
+      if (id !== owner.patientId) throw notFound('Patient');
+      const found = await repo.findResource<Patient>(db, owner.userId, 'Patient', id);
+      if (found) return found;
+      await db.transaction().execute((trx) => ensurePatientIn(trx, owner));
+      return read<Patient & StorableResource>(principal, 'Patient', id);
+    },
+
+    readObservation: (principal: Principal, id: string) =>
+      read<Observation & StorableResource>(principal, 'Observation', id),
+    readDevice: (principal: Principal, id: string) =>
+      read<Device & StorableResource>(principal, 'Device', id),
+
+    async searchObservations(
+      principal: Principal,
+      query: ObservationQuery,
+      options: { total?: boolean } = {},
+    ) {
+      const q = { ...query, now: clock.now() };
+      const page =
+        query.limit > 0
+          ? await queryObservations(db, principal.userId, q)
+          : { rows: [], next: undefined as Keyset | undefined };
+      const total = options.total ? await countObservations(db, principal.userId, q) : undefined;
+      return { ...page, total };
+    },
+
+    async deleteResource(principal: Principal, type: 'Observation' | 'Device', id: string): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const key = await repo.deleteResource(trx, principal.userId, type, id);
+        if (key && deps.replicate) await enqueueChanges(trx, principal.userId, [key], 'delete', clock.now());
+        return key !== undefined;
+      });
+    },
+
+    /** Erases every FHIR resource of the user; mirrored deletions stay queued after the account is gone. */
+    async eraseUser(principal: Principal, options: { db?: Db } = {}): Promise<number> {
+      const work = async (conn: Db) => {
+        const keys = await repo.deleteAllForUser(conn, principal.userId);
+        if (deps.replicate) await enqueueChanges(conn, principal.userId, keys, 'delete', clock.now());
+        return keys.length;
+      };
+      return options.db ? work(options.db) : db.transaction().execute(work);
+    },
+  };
+}
+
+function asStorable(r: Observation | Device | Patient): StorableResource {
+  if (!r.id) throw new AppError('UNPROCESSABLE', `${r.resourceType} has no id`);
+  return r as StorableResource;
+}
+
+/** A resource may only point at its owner's Patient. */
+function checkOwnership(r: StorableResource, patientId: string): void {
+  const expected = `Patient/${patientId}`;
+  if (r.resourceType === 'Observation') {
+    const ref = (r as Observation).subject?.reference;
+    if (ref !== expected)
+      throw new AppError('UNPROCESSABLE', 'Observation.subject is not the owner’s Patient');
+  } else if (r.resourceType === 'Device') {
+    const ref = (r as Device).patient?.reference;
+    if (ref !== undefined && ref !== expected)
+      throw new AppError('UNPROCESSABLE', 'Device.patient is not the owner’s Patient');
+  } else if (r.resourceType === 'Patient' && r.id !== patientId) {
+    throw new AppError('UNPROCESSABLE', 'Patient is not the owner’s');
+  }
+}

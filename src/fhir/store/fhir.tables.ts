@@ -1,0 +1,55 @@
+import type { ColumnType, Generated } from 'kysely';
+
+// The embedded FHIR store: one row per resource (Observation, Patient, Device), the resource JSON
+// beside the columns searches filter and sort on. `resource` is stored without meta.versionId and
+// meta.lastUpdated: those live in columns and are put back on read.
+type Instant = ColumnType<Date, Date | string, Date | string>;
+
+export interface FhirResourcesTable {
+  resource_type: string;
+  id: string;
+  /** Owner; every query filters on it. */
+  user_id: number;
+  /** First identifier as `system|value`; unique per (user, resource type). */
+  identifier: string | null;
+  /** Our measurement type (heart_rate, steps, ...), for the health API. */
+  type: string | null;
+  /** Primary coding (code.coding[0]): bare code and its system. */
+  code: string | null;
+  code_system: string | null;
+  /** First category coding: bare code. */
+  category: string | null;
+  /** effective[x] as a half-open range [start, end) by its precision; points are [t, t + precision). */
+  effective_start: Instant | null;
+  effective_end: Instant | null;
+  /** The measurement's local calendar date, 'YYYY-MM-DD'. */
+  local_date: string | null;
+  status: string | null;
+  source_vendor: string | null;
+  version_id: number;
+  last_updated: Instant;
+  /** sha256 of the canonical resource without meta.versionId / meta.lastUpdated. */
+  content_hash: string;
+  resource: ColumnType<unknown, string, string>;
+}
+
+export interface FhirOutboxTable {
+  id: Generated<number>;
+  user_id: number;
+  resource_type: string;
+  resource_id: string;
+  /** `system|value`, kept so a deletion can be mirrored after the row is gone. */
+  identifier: string | null;
+  action: 'put' | 'delete';
+  /** Bumped each time a newer change is folded into this pending row. */
+  seq: number;
+  enqueued_at: Instant;
+  attempts: number;
+  next_attempt_at: Instant;
+  last_error: string | null;
+}
+
+export interface FhirTables {
+  fhir_resources: FhirResourcesTable;
+  fhir_outbox: FhirOutboxTable;
+}

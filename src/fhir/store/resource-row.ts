@@ -1,0 +1,136 @@
+/**
+ * A resource -> the row the store writes: indexed columns plus the canonical JSON and its hash.
+ *
+ *   toResourceRow(resource, { userId, zone }) -> ResourceRow
+ *   contentHash(resource)                      -> sha256 of the canonical JSON without meta.versionId/lastUpdated
+ */
+import { createHash } from 'node:crypto';
+import type { Observation, Resource } from '@medplum/fhirtypes';
+import { typeForCode, UTC_OFFSET_EXTENSION, VENDOR_TAG_SYSTEM } from '../codes.ts';
+import { effectiveRange } from '../health-observation.ts';
+import { type MsRange, offsetMinutes, toRange } from './fhir-dates.ts';
+
+export type StoredResourceType = 'Observation' | 'Patient' | 'Device';
+
+/** A resource as the store accepts it: a known type with an id. */
+export type StorableResource = Resource & { resourceType: StoredResourceType; id: string };
+
+export interface ResourceRow {
+  resource_type: StoredResourceType;
+  id: string;
+  user_id: number;
+  identifier: string | null;
+  type: string | null;
+  code: string | null;
+  code_system: string | null;
+  category: string | null;
+  /** ISO instants, or '-infinity' / 'infinity' for an open Period end. */
+  effective_start: string | null;
+  effective_end: string | null;
+  local_date: string | null;
+  status: string | null;
+  source_vendor: string | null;
+  content_hash: string;
+  /** Canonical JSON without meta.versionId / meta.lastUpdated. */
+  json: string;
+}
+
+export function toResourceRow(
+  resource: StorableResource,
+  ctx: { userId: number; zone: string },
+): ResourceRow {
+  const content = withoutVersionMeta(resource);
+  const json = canonicalJson(content);
+  const ident = resource.identifier;
+  const first = Array.isArray(ident) ? ident[0] : undefined;
+  const row: ResourceRow = {
+    resource_type: resource.resourceType,
+    id: resource.id,
+    user_id: ctx.userId,
+    identifier: first?.system && first.value ? `${first.system}|${first.value}` : null,
+    type: null,
+    code: null,
+    code_system: null,
+    category: null,
+    effective_start: null,
+    effective_end: null,
+    local_date: null,
+    status: 'status' in resource && typeof resource.status === 'string' ? resource.status : null,
+    source_vendor: resource.meta?.tag?.find((t) => t.system === VENDOR_TAG_SYSTEM)?.code ?? null,
+    content_hash: createHash('sha256').update(json).digest('base64url'),
+    json,
+  };
+  if (resource.resourceType === 'Observation') fillObservation(row, resource as Observation, ctx.zone);
+  return row;
+}
+
+function fillObservation(row: ResourceRow, obs: Observation, zone: string): void {
+  const coding = obs.code?.coding?.[0];
+  row.code = coding?.code ?? null;
+  row.code_system = coding?.system ?? null;
+  row.type = typeForCode(coding?.system, coding?.code) ?? null;
+  row.category = obs.category?.[0]?.coding?.[0]?.code ?? null;
+  const range = effectiveBounds(obs, zone);
+  if (range) {
+    row.effective_start = toIso(range.start);
+    row.effective_end = toIso(range.end);
+  }
+  try {
+    row.local_date = effectiveRange(obs)?.date ?? null;
+  } catch {
+    row.local_date = null;
+  }
+  if (row.local_date && !/^\d{4}-\d{2}-\d{2}$/.test(row.local_date)) row.local_date = null;
+}
+
+/** effective[x] as a half-open range; a date-only value is read in its utc-offset extension's offset. */
+export function effectiveBounds(obs: Observation, zone: string): MsRange | undefined {
+  if (obs.effectiveDateTime !== undefined) {
+    const ext = obs.extension?.find((e) => e.url === UTC_OFFSET_EXTENSION)?.valueString;
+    const dayZone = ext && offsetMinutes(ext) !== undefined ? ext : zone;
+    return toRange(obs.effectiveDateTime, obs.effectiveDateTime.length <= 10 ? dayZone : zone);
+  }
+  if (obs.effectiveInstant !== undefined) return toRange(obs.effectiveInstant, zone);
+  const period = obs.effectivePeriod;
+  if (period && (period.start || period.end)) {
+    const start = period.start ? toRange(period.start, zone)?.start : Number.NEGATIVE_INFINITY;
+    const end = period.end ? toRange(period.end, zone)?.end : Number.POSITIVE_INFINITY;
+    if (start === undefined || end === undefined) return undefined;
+    return { start, end: Math.max(start, end) };
+  }
+  return undefined;
+}
+
+function toIso(ms: number): string {
+  if (ms === Number.POSITIVE_INFINITY) return 'infinity';
+  if (ms === Number.NEGATIVE_INFINITY) return '-infinity';
+  return new Date(ms).toISOString();
+}
+
+export function withoutVersionMeta<T extends Resource>(resource: T): T {
+  if (!resource.meta || (resource.meta.versionId === undefined && resource.meta.lastUpdated === undefined)) {
+    return resource;
+  }
+  const { versionId: _v, lastUpdated: _l, ...meta } = resource.meta;
+  const copy = { ...resource };
+  if (Object.keys(meta).length > 0) copy.meta = meta;
+  else delete copy.meta;
+  return copy;
+}
+
+/** JSON with object keys sorted, so equal content gives equal text whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(k)}:${canonicalJson(v)}`;
+  }
+  return `${out}}`;
+}
