@@ -1,0 +1,38 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { deleteKeys, testRedisUrl, uniquePrefix } from './support.ts';
+
+// deps.jobs as the app sees it: the runner chosen by config, readiness and metrics wired.
+let app: TestApp | undefined;
+let prefix: string | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  if (prefix && testRedisUrl) await deleteKeys(testRedisUrl, prefix);
+});
+
+describe('jobs wiring', () => {
+  it('runs in-process without REDIS_URL and reports in /readyz and /metrics', async () => {
+    app = await createTestApp();
+    expect(app.deps.jobs.kind).toBe('in-process');
+    const ready = await app.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks.jobs).toMatchObject({ status: 'ok', kind: 'in-process', consuming: true });
+    const metrics = await app.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toContain('jobs_runs_total');
+  });
+
+  it.skipIf(!testRedisUrl)('uses BullMQ with REDIS_URL and reports queue counts', async () => {
+    prefix = uniquePrefix();
+    app = await createTestApp({ env: { REDIS_URL: testRedisUrl ?? '', JOBS_QUEUE_PREFIX: prefix } });
+    expect(app.deps.jobs.kind).toBe('bullmq');
+    const ready = await app.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks.jobs).toMatchObject({
+      status: 'ok',
+      kind: 'bullmq',
+      consuming: true,
+      waiting: 0,
+    });
+  });
+});
