@@ -75,12 +75,12 @@ function readOAuthResult() {
 async function start() {
   const result = readOAuthResult();
   const resumed = await resumeAfterRedirect();
+  // Signing in navigates by itself (views/auth.js); signing out, or a session that ends, lands here.
   onSessionChange((signedIn, reason) => {
-    if (!signedIn) {
-      if (reason) announce(reason);
-      location.hash = '#/signin';
-    }
-    route();
+    if (signedIn) return;
+    if (reason) announce(reason);
+    if (location.hash === '#/signin') route();
+    else location.hash = '#/signin';
   });
   window.addEventListener('hashchange', route);
   window.addEventListener('pageshow', (event) => {
