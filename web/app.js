@@ -27,7 +27,7 @@ let current = null;
 function route() {
   const hash = location.hash;
   // In-page anchors (the skip link) are not routes.
-  if (hash && !hash.startsWith('#/')) return;
+  if (hash && !hash.startsWith('#/') && main.dataset.view) return;
   const signedIn = isSignedIn();
   let key = ROUTES[hash] ? hash : '#/data';
   if (!signedIn) key = '#/signin';
@@ -45,6 +45,7 @@ function route() {
   current?.abort();
   current = new AbortController();
   mount(main);
+  main.dataset.view = key;
   Promise.resolve(view(main, current.signal)).catch((err) => {
     mount(
       main,
