@@ -50,27 +50,15 @@ export function generateDay(
   let hrCount = 0;
   const weightKg = person.weightGrams / 1000;
 
+  // Hot loop: nothing here is captured by a closure, so numbers stay unboxed.
+  const interval = withPoints ? pushInterval : skip;
   for (let m = 0; m < minutes; m++) {
     const t = dayStart + m * MINUTE;
     const off = offsetAt(t);
     const endOff = offsetAt(t + MINUTE);
     const count = steps[m] ?? 0;
     const phone = phoneSteps[m] ?? 0;
-    const interval = (type: Point['type'], source: Point['source'], value: number): void => {
-      if (withPoints) {
-        points.push({
-          type,
-          source,
-          start: t,
-          end: t + MINUTE,
-          startOffset: off,
-          endOffset: endOff,
-          visibleAt: t + MINUTE,
-          value,
-        });
-      }
-    };
-    if (phone > 0) interval('steps', 'phone', phone);
+    if (phone > 0) interval(points, 'steps', 'phone', t, off, endOff, phone);
     if (!worn[m]) {
       // NOTE: reconcile prefers the wrist device; the phone fills minutes it was off (§3.4 reconcile).
       if (phone > 0) {
@@ -82,18 +70,18 @@ export function generateDay(
     truth.wornMinutes++;
     stepSum += count;
     stepPoints++;
-    interval('steps', 'tracker', count);
+    interval(points, 'steps', 'tracker', t, off, endOff, count);
     const mm = Math.round(count * person.strideMm);
     distanceSum += mm;
-    interval('distance', 'tracker', mm);
+    interval(points, 'distance', 'tracker', t, off, endOff, mm);
     if (count > 0) {
       const kcal = Math.round(count * 0.045 * (weightKg / 70) * 1000) / 1000;
       activeSum += kcal;
       activePoints++;
-      interval('active-energy-burned', 'tracker', kcal);
+      interval(points, 'active-energy-burned', 'tracker', t, off, endOff, kcal);
     }
-    const night = nights[nightOf[m] ?? -1];
-    const stage = night ? stageAt(night, t) : undefined;
+    const nightNo = nightOf[m] ?? -1;
+    const stage = nightNo >= 0 ? stageAt(nights[nightNo] as Night, t) : undefined;
     const hour = wallMinute(m) / 60;
     const base = stage
       ? person.restingHr + (STAGE_HR[stage] ?? 0) + rng.normal(0, 1.5)
@@ -163,6 +151,29 @@ export function generateDay(
   return { date, dayStart, dayEnd, points: groupByType(points), truth };
 }
 
+function pushInterval(
+  points: Point[],
+  type: Point['type'],
+  source: Point['source'],
+  t: number,
+  startOffset: number,
+  endOffset: number,
+  value: number,
+): void {
+  points.push({
+    type,
+    source,
+    start: t,
+    end: t + MINUTE,
+    startOffset,
+    endOffset,
+    visibleAt: t + MINUTE,
+    value,
+  });
+}
+
+function skip(): void {}
+
 function offsetFunction(tz: string, dayStart: number, dayEnd: number): (t: number) => number {
   const first = offsetSecondsAt(tz, dayStart);
   const last = offsetSecondsAt(tz, dayEnd);
@@ -204,9 +215,9 @@ function wearMask(
   const inGap = (gap: number[] | undefined, wall: number) =>
     gap !== undefined && wall >= (gap[0] ?? 0) && wall < (gap[0] ?? 0) + (gap[1] ?? 0);
   for (let m = 0; m < nightOf.length; m++) {
-    const night = nights[nightOf[m] ?? -1];
-    if (night) {
-      worn[m] = night.worn ? 1 : 0;
+    const nightNo = nightOf[m] ?? -1;
+    if (nightNo >= 0) {
+      worn[m] = nights[nightNo]?.worn ? 1 : 0;
       continue;
     }
     const wall = wallMinute(m);

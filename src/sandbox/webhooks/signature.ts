@@ -2,7 +2,7 @@
 // format, base64(0x01 || 4-byte key id || DER signature), and Google publishes the public
 // key as a Tink JSON keyset (vendor notes §8.5). The sandbox makes its own key at start.
 
-import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 
 export const SIGNATURE_HEADER = 'GOOGLE-HEALTH-API-SIGNATURE';
 
@@ -41,7 +41,7 @@ function field(tag: number, bytes: Buffer): Buffer {
 
 /** google.crypto.tink.EcdsaPublicKey {params {hash SHA256, curve NIST_P256, encoding DER}, x, y}. */
 function tinkKeyset(publicKey: KeyObject, keyId: number): Record<string, unknown> {
-  const jwk = createPublicKey(publicKey).export({ format: 'jwk' });
+  const jwk = publicKey.export({ format: 'jwk' });
   const params = Buffer.from([0x08, 3, 0x10, 2, 0x18, 2]);
   const proto = Buffer.concat([
     field(2, params),
