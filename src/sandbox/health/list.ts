@@ -107,7 +107,10 @@ export function selectPoints(
   const points = people
     .visiblePoints(person, type.id as SimulatedType, fromMs, toMs)
     .filter((p) => sources.includes(p.source) && matches(p));
-  points.sort((a, b) => b.start - a.start || SOURCE_RANK[a.source] - SOURCE_RANK[b.source]);
+  // Days come newest first already; only interleaved sources (tracker and phone) need a sort.
+  if (points.some((p) => p.source !== points[0]?.source)) {
+    points.sort((a, b) => b.start - a.start || SOURCE_RANK[a.source] - SOURCE_RANK[b.source]);
+  }
   return reconciled ? reconcile(points) : points;
 }
 
