@@ -5,9 +5,13 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { accountRoutes } from './account/account.routes.ts';
+import { registerAuditHooks } from './audit/audit.hook.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
 import { authProtectedRoutes, authPublicRoutes } from './auth/auth.routes.ts';
 import type { AppDeps } from './deps.ts';
 import { fhirProtectedRoutes, fhirPublicRoutes } from './fhir/api/fhir.routes.ts';
+import { healthRoutes } from './health/health.routes.ts';
 import { protectScope } from './http/auth-hook.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { ProblemSchema } from './http/problem.ts';
@@ -39,6 +43,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerValidation(app);
   registerErrorHandling(app);
   app.addSchema(ProblemSchema);
+  registerAuditHooks(app, deps.audit);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -97,6 +102,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => {
     protectScope(scope, deps.authenticator);
     authProtectedRoutes(scope, deps.auth);
+    accountRoutes(scope, deps.account);
+    auditRoutes(scope, deps.audit);
+    healthRoutes(scope, deps.health);
     integrationsProtectedRoutes(scope, deps.integrations);
     await fhirProtectedRoutes(scope, { api: deps.fhir.api, baseUrl: config.publicBaseUrl });
   });

@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { type AccountService, createAccountService } from './account/account.service.ts';
+import { type Audit, createAudit } from './audit/audit.service.ts';
 import { type AuthService, createAuthService } from './auth/auth.service.ts';
 import { DEFAULT_SCRYPT_LOG_N } from './auth/passwords.ts';
 import { createTokenService, type TokenService } from './auth/tokens.ts';
@@ -9,6 +11,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createFhirApi, type FhirApi } from './fhir/api/fhir-api.service.ts';
 import { createReplication, type Replication, withReplication } from './fhir/replication/replication.ts';
 import { createFhirStore, type FhirStore } from './fhir/store/fhir.service.ts';
+import { createHealthService, type HealthService } from './health/health.service.ts';
 import { type Authenticator, createAuthenticator } from './http/auth-hook.ts';
 import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
 import { type AccessTokens, createAccessTokens } from './integrations/access-tokens.ts';
@@ -46,6 +49,12 @@ export interface AppDeps {
   accessTokens: AccessTokens;
   /** The FHIR store, the FHIR API service, and replication when FHIR_SERVER_URL is set. */
   fhir: { store: FhirStore; api: FhirApi; replication: Replication | undefined };
+  /** Audit trail of reads and changes of health data and grants (src/audit). */
+  audit: Audit;
+  /** The vendor-agnostic health API: observations, summary, export (src/health). */
+  health: HealthService;
+  /** Erasure (src/account). */
+  account: AccountService;
   readiness: ReadinessCheck[];
   /** Closes what buildDeps opened, in order: jobs, then the database. */
   close(): Promise<void>;
@@ -109,6 +118,17 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
   const vault = createVault({ encryptionKeys: config.encryptionKeys, clock });
   const vendors = createVendorRegistry({ config, http, now: () => clock.now() });
   const vendorDeps = { db, clock, log, vault, vendors };
+  const integrations = createIntegrationsService(vendorDeps);
+  const audit = createAudit({ db, clock, log });
+  const account = createAccountService({
+    db,
+    log,
+    audit,
+    revokeGrants: (userId) => integrations.revokeAllForUser(userId),
+    eraseResources: (principal, options) => fhirStore.eraseUser(principal, options),
+    replicating: Boolean(config.fhirServerUrl),
+    afterErase: () => replication?.kick(),
+  });
 
   const readiness: ReadinessCheck[] = [
     {
@@ -137,13 +157,17 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     http,
     vault,
     vendors,
-    integrations: createIntegrationsService(vendorDeps),
+    integrations,
     oauthFlow: createOAuthFlowService(vendorDeps),
     accessTokens: createAccessTokens(vendorDeps),
     fhir: { store: fhirStore, api: createFhirApi(fhirStore, clock), replication },
+    audit,
+    health: createHealthService({ db, clock, defaultTimeZone: config.defaultTimeZone }),
+    account,
     readiness,
     async close() {
       await jobs.close();
+      await audit.close();
       await database.close();
     },
   };

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { AuditTables } from '../audit/audit.tables.ts';
 import type { FhirTables } from '../fhir/store/fhir.tables.ts';
 import type { IntegrationTables } from '../integrations/integrations.tables.ts';
 
@@ -33,4 +34,4 @@ export interface FoundationTables {
   refresh_tokens: RefreshTokensTable;
 }
 
-export interface Database extends FoundationTables, IntegrationTables, FhirTables {}
+export interface Database extends FoundationTables, IntegrationTables, FhirTables, AuditTables {}

@@ -1,0 +1,26 @@
+/**
+ * What erasure deletes beyond the FHIR store and the audit trail. Every statement filters on the
+ * owner. Tables with a foreign key to users cascade anyway; naming them here makes the order (and
+ * what an erasure covers) explicit.
+ */
+import type { Db } from '../db/database.ts';
+
+export async function deleteAccountRows(db: Db, userId: number): Promise<{ integrations: number }> {
+  await db.deleteFrom('oauth_states').where('user_id', '=', userId).execute();
+  await db.deleteFrom('integration_tokens').where('user_id', '=', userId).execute();
+  const integrations = await db.deleteFrom('integrations').where('user_id', '=', userId).executeTakeFirst();
+  await db.deleteFrom('refresh_tokens').where('user_id', '=', userId).execute();
+  return { integrations: Number(integrations.numDeletedRows) };
+}
+
+/** Outbox rows still naming the person: all of them when nothing replicates, else only pending puts. */
+export async function deleteOutboxRows(db: Db, userId: number, replicating: boolean): Promise<void> {
+  let q = db.deleteFrom('fhir_outbox').where('user_id', '=', userId);
+  if (replicating) q = q.where('action', '=', 'put');
+  await q.execute();
+}
+
+export async function deleteUserRow(db: Db, userId: number): Promise<boolean> {
+  const result = await db.deleteFrom('users').where('id', '=', userId).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

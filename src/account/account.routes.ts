@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { principalOf } from '../http/auth-hook.ts';
+import { ProblemSchema } from '../http/problem.ts';
+import type { AccountService } from './account.service.ts';
+
+/** DELETE /auth/me: erasure (protected scope). */
+export function accountRoutes(app: FastifyInstance, account: AccountService): void {
+  app.delete(
+    '/auth/me',
+    {
+      config: { audit: 'account.erase' },
+      schema: {
+        tags: ['Accounts'],
+        security: [{ bearerAuth: [] }],
+        summary: 'Erase the account and every piece of data about the person',
+        response: { 204: Type.Null(), 401: ProblemSchema },
+      },
+    },
+    async (req, reply) => {
+      await account.erase(principalOf(req), { requestId: req.id });
+      return reply.code(204).send();
+    },
+  );
+}

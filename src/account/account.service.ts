@@ -1,0 +1,71 @@
+/**
+ * Erasure (`DELETE /auth/me`, API.md "Accounts"):
+ * 1. revoke every vendor grant at the vendor (best effort, outside the transaction: network calls)
+ *    and delete the stored vendor tokens;
+ * 2. in one transaction: the FHIR store's resources (with mirrored deletions queued for the
+ *    external FHIR server when one is configured), pending outbox puts, the audit trail, OAuth
+ *    states, tokens, integrations, refresh tokens and the account itself;
+ * 3. an anonymized erasure record in the same transaction: action, time, request id and counts;
+ *    no user id, no IP, no resource ids.
+ *
+ * With replication on, the queued deletions carry the resource ids and identifiers until the
+ * external server has them, then the outbox rows are gone too (docs/integration.md).
+ */
+
+import type { Audit } from '../audit/audit.service.ts';
+import type { Principal } from '../auth/auth.service.ts';
+import type { Db } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import type { Log } from '../log.ts';
+import { deleteAccountRows, deleteOutboxRows, deleteUserRow } from './account.repository.ts';
+
+export interface AccountServiceDeps {
+  db: Db;
+  log: Log;
+  audit: Audit;
+  /** Revokes each grant at its vendor and deletes the stored tokens (integrations service). */
+  revokeGrants(userId: number): Promise<{ integrations: number; revoked: number }>;
+  /** Deletes every FHIR resource of the user; queues mirrored deletions when replicating (FHIR store). */
+  eraseResources(principal: Principal, options: { db: Db }): Promise<number>;
+  replicating: boolean;
+  /** Wakes the replication poller so the deletions leave soon. */
+  afterErase?: () => void;
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;
+
+export function createAccountService(deps: AccountServiceDeps) {
+  const { db, log, audit } = deps;
+  return {
+    async erase(principal: Principal, context: { requestId: string }): Promise<void> {
+      const exists = await db
+        .selectFrom('users')
+        .select('id')
+        .where('id', '=', principal.userId)
+        .executeTakeFirst();
+      if (!exists) throw new AppError('UNAUTHENTICATED', 'Account no longer exists');
+      const grants = await deps.revokeGrants(principal.userId);
+      const counts = await db.transaction().execute(async (trx) => {
+        const resources = await deps.eraseResources(principal, { db: trx });
+        await deleteOutboxRows(trx, principal.userId, deps.replicating);
+        const auditEvents = await audit.forgetUser(trx, principal.userId);
+        const { integrations } = await deleteAccountRows(trx, principal.userId);
+        if (!(await deleteUserRow(trx, principal.userId)))
+          throw new AppError('CONFLICT', 'Account already erased');
+        const detail = { resources, integrations, grants_revoked: grants.revoked, audit_events: auditEvents };
+        await audit.recordNow(trx, {
+          user_id: null,
+          actor_user_id: null,
+          action: 'account.erase',
+          resource_type: 'Patient',
+          resource_ids: [],
+          detail,
+          request_id: context.requestId,
+        });
+        return detail;
+      });
+      deps.afterErase?.();
+      log.info({ ...counts, mirrored: deps.replicating }, 'account erased');
+    },
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * Health API reads over the FHIR store's table (`fhir_resources`, src/fhir/store). Every query
+ * filters on the owner and on Observation rows, and bounds `effective_start` so the
+ * (user_id, type, effective_start desc, id desc) index drives it.
+ *
+ *   pageObservations(db, userId, filter, { sort, after, limit }) -> { rows, next }
+ *   summarize(db, userId, type, range, bucket)                   -> [{ bucket, count, min, max, avg, sum }]
+ *   findTimeZone(db, userId)                                     -> users.time_zone | null | undefined (no user)
+ *
+ * A daily total (a date-only effectiveDateTime: a [local midnight, +24 h) range) matches a
+ * date-only bound by its `local_date`; everything else by its instant. The effective_start bound
+ * for the index is widened by a day so those daily rows (at most ±14 h away) are still scanned.
+ */
+import type { Observation } from '@medplum/fhirtypes';
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
+import { type StoredResource, toStored } from '../fhir/store/fhir.repository.ts';
+import type { Bound, HealthFilter, HealthKeyset, HealthRange, HealthSort } from './health.query.ts';
+
+type Eb = ExpressionBuilder<Database, 'fhir_resources'>;
+export type Bucket = 'day' | 'week' | 'month';
+
+const DAY_MS = 86_400_000;
+const micros = sql<string>`(extract(epoch from effective_start) * 1000000)::bigint::text`;
+const fromMicros = (m: string) => sql`(timestamptz 'epoch' + ${m}::bigint * interval '1 microsecond')`;
+/** Daily totals: a date-only effectiveDateTime. The cheap interval test runs first. */
+const isDaily = sql<SqlBool>`(effective_end - effective_start = interval '1 day'
+  and length(resource->>'effectiveDateTime') = 10)`;
+
+export async function pageObservations(
+  db: Db,
+  userId: number,
+  filter: HealthFilter,
+  page: { sort: HealthSort; after?: HealthKeyset | undefined; limit: number },
+): Promise<{ rows: StoredResource<Observation>[]; next: HealthKeyset | undefined }> {
+  const desc = page.sort === '-date';
+  let q = db
+    .selectFrom('fhir_resources')
+    .select(['id', 'resource', 'version_id', 'last_updated', micros.as('k')])
+    .where((eb) => eb.and(conditions(eb, userId, filter)));
+  if (page.after) {
+    const at = fromMicros(page.after.startMicros);
+    q = q.where(
+      desc
+        ? sql<SqlBool>`(effective_start, id) < (${at}, ${page.after.id})`
+        : sql<SqlBool>`(effective_start, id) > (${at}, ${page.after.id})`,
+    );
+  }
+  const dir = desc ? 'desc' : 'asc';
+  const rows = await q
+    .orderBy('effective_start', dir)
+    .orderBy('id', dir)
+    .limit(page.limit + 1)
+    .execute();
+  const list = rows.slice(0, page.limit);
+  const last = list[list.length - 1];
+  const next = rows.length > page.limit && last ? { startMicros: last.k, id: last.id } : undefined;
+  return { rows: list.map((r) => toStored<Observation>(r)), next };
+}
+
+export interface BucketRow {
+  bucket: string;
+  count: number;
+  min: number | null;
+  max: number | null;
+  avg: number | null;
+  sum: number | null;
+}
+
+/**
+ * One row per local bucket with data. Buckets group on the measurement's `local_date`
+ * (date_trunc to ISO week or month). Values are `valueQuantity.value`: for heart-rate windows
+ * that is the window's mean, so count = windows and min/max are of hourly means.
+ */
+export async function summarize(
+  db: Db,
+  userId: number,
+  type: string,
+  range: HealthRange,
+  bucket: Bucket,
+): Promise<BucketRow[]> {
+  const key =
+    bucket === 'day'
+      ? sql<string>`local_date`
+      : sql<string>`date_trunc(${bucket}, local_date::timestamp)::date`;
+  const value = sql<number>`(resource->'valueQuantity'->>'value')::float8`;
+  const rows = await db
+    .selectFrom('fhir_resources')
+    .select([
+      sql<string>`(${key})::text`.as('bucket'),
+      sql<number>`count(${value})::int`.as('count'),
+      sql<number | null>`min(${value})`.as('min'),
+      sql<number | null>`max(${value})`.as('max'),
+      sql<number | null>`avg(${value})`.as('avg'),
+      sql<number | null>`sum(${value})`.as('sum'),
+    ])
+    .where((eb) =>
+      eb.and([...conditions(eb, userId, { types: [type] as HealthFilter['types'], ...range }, 'local')]),
+    )
+    .where('local_date', 'is not', null)
+    .groupBy(sql`1`)
+    .orderBy(sql`1`)
+    .execute();
+  return rows.map((r) => ({ ...r, count: Number(r.count) }));
+}
+
+export async function findTimeZone(db: Db, userId: number): Promise<string | null | undefined> {
+  const row = await db.selectFrom('users').select('time_zone').where('id', '=', userId).executeTakeFirst();
+  return row ? row.time_zone : undefined;
+}
+
+/**
+ * `dateMode`: 'mixed' (observations: daily totals by local date, the rest by instant) or
+ * 'local' (summary: every row by its local date, so buckets and bounds agree).
+ */
+function conditions(
+  eb: Eb,
+  userId: number,
+  filter: HealthFilter,
+  dateMode: 'mixed' | 'local' = 'mixed',
+): Expression<SqlBool>[] {
+  const out: Expression<SqlBool>[] = [eb('user_id', '=', userId), eb('resource_type', '=', 'Observation')];
+  const types = filter.types;
+  if (types && types.length === 1) out.push(eb('type', '=', types[0]!));
+  else if (types) out.push(eb('type', 'in', types));
+  else out.push(eb('type', 'is not', null));
+  if (filter.sources) out.push(eb('source_vendor', 'in', filter.sources));
+  out.push(eb('effective_start', '>', sql<Date>`'-infinity'::timestamptz`));
+  out.push(eb('effective_start', '<', sql<Date>`'infinity'::timestamptz`));
+  if (filter.from) out.push(...bound(eb, filter.from, '>=', dateMode));
+  if (filter.to) out.push(...bound(eb, filter.to, '<', dateMode));
+  return out;
+}
+
+function bound(eb: Eb, b: Bound, op: '>=' | '<', dateMode: 'mixed' | 'local'): Expression<SqlBool>[] {
+  if (b.date === undefined) return [eb('effective_start', op, b.instant)];
+  const widened = new Date(b.instant.getTime() + (op === '>=' ? -DAY_MS : DAY_MS));
+  const byDate = sql<SqlBool>`local_date ${sql.raw(op)} ${b.date}::date`;
+  if (dateMode === 'local') return [eb('effective_start', op, widened), byDate];
+  const byInstant = sql<SqlBool>`effective_start ${sql.raw(op)} ${b.instant}`;
+  return [
+    eb('effective_start', op, widened),
+    sql<SqlBool>`(case when ${isDaily} then ${byDate} else ${byInstant} end)`,
+  ];
+}
