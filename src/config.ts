@@ -143,6 +143,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       problems.push('ENCRYPTION_KEY: required in production (base64url of 32 random bytes)');
     }
   }
+  for (const [i, key] of (env.ENCRYPTION_KEYS ?? '').split(',').entries()) {
+    if (key.trim() && Buffer.from(key.trim(), 'base64url').length !== 32) {
+      problems.push(`ENCRYPTION_KEYS: key ${i + 1} is not base64url of 32 bytes`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const port = env.PORT;
