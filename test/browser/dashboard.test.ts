@@ -33,6 +33,9 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
   const email = uniqueEmail('dash');
   const consoleErrors: string[] = [];
   const requestedUrls: string[] = [];
+  const failedResponses: string[] = [];
+  /** The data steps need what the sync step pulled. */
+  let synced = false;
 
   beforeAll(async () => {
     const port = await freePort();
@@ -63,6 +66,9 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     });
     page.on('pageerror', (err) => consoleErrors.push(String(err)));
     page.on('request', (req) => requestedUrls.push(req.url()));
+    page.on('response', (res) => {
+      if (res.status() >= 400) failedResponses.push(`${res.status()} ${res.request().method()} ${res.url()}`);
+    });
   });
 
   afterEach(async (ctx) => {
@@ -73,7 +79,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
       .locator('#status')
       .textContent()
       .catch(() => null);
-    console.error(`at ${page.url()}; status: ${status}; console errors: ${consoleErrors.join(' | ')}`);
+    console.error(`at ${page.url()}; status: ${status}; failed: ${failedResponses.join(' | ')}`);
   });
 
   afterAll(async () => {
@@ -141,10 +147,12 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     );
     expect(created).toBeGreaterThan(0);
     await screenshot(page, '5-sync');
+    synced = true;
   });
 
   it('draws the intraday heart rate with every sample the API returns', async (ctx) => {
     if (!hasRoute('GET', '/health/observations')) ctx.skip('GET /health/observations is not built yet');
+    if (!synced) ctx.skip('needs synced data: the sync step did not run');
     await page.getByRole('link', { name: 'Data' }).click();
     const chart = page.locator('#chart-heart_rate');
     await page.locator('#chart-heart_rate[data-state="ready"]').waitFor({ timeout: 20_000 });
@@ -183,6 +191,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
 
   it('fits a 360 px wide phone screen', async (ctx) => {
     if (!hasRoute('GET', '/health/observations')) ctx.skip('GET /health/observations is not built yet');
+    if (!synced) ctx.skip('needs synced data: the sync step did not run');
     await page.setViewportSize({ width: 360, height: 740 });
     await page.waitForTimeout(300); // ResizeObserver redraws the charts
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -195,6 +204,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
 
   it('pages through the table', async (ctx) => {
     if (!hasRoute('GET', '/health/observations')) ctx.skip('GET /health/observations is not built yet');
+    if (!synced) ctx.skip('needs synced data: the sync step did not run');
     const rows = page.locator('#observations-table tbody tr');
     expect(await rows.count()).toBe(25);
     const first = await rows.first().textContent();
@@ -206,6 +216,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
 
   it('exports CSV through a Blob download (no token in any URL)', async (ctx) => {
     if (!hasRoute('GET', '/health/export')) ctx.skip('GET /health/export is not built yet');
+    if (!synced) ctx.skip('needs synced data: the sync step did not run');
     const from = await page.locator('#range-from').inputValue();
     const to = await page.locator('#range-to').inputValue();
     const [download] = await Promise.all([
@@ -260,5 +271,6 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     // Until every route the pages call exists, their 404s are expected; then nothing may fail.
     const allBuilt = ROUTES_CALLED.every(([method, url]) => hasRoute(method, url));
     expect(consoleErrors.filter((e) => allBuilt || !/status of 404/.test(e))).toEqual([]);
+    expect(failedResponses.filter((r) => allBuilt || !r.startsWith('404 '))).toEqual([]);
   });
 });
