@@ -57,6 +57,7 @@ const EnvSchema = Type.Object({
   SYNC_INTERVAL_MINUTES: Type.Integer({ minimum: 1, default: 60 }),
   OAUTH_SUCCESS_REDIRECT: Type.Optional(Type.String({ minLength: 1 })),
   DEFAULT_TIME_ZONE: Type.String({ default: 'UTC' }),
+  SANDBOX_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8090 }),
   SANDBOX: Type.Optional(
     Type.Union([Type.Literal('0'), Type.Literal('1'), Type.Literal('true'), Type.Literal('false')]),
   ),
@@ -105,6 +106,7 @@ export interface Config {
   defaultTimeZone: string;
   /** Run the vendor sandbox beside the app (demo mode). */
   sandbox: boolean;
+  sandboxPort: number;
 }
 
 export class ConfigError extends Error {
@@ -209,6 +211,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sync: { backfillDays: env.SYNC_BACKFILL_DAYS, intervalMinutes: env.SYNC_INTERVAL_MINUTES },
     oauthSuccessRedirect: env.OAUTH_SUCCESS_REDIRECT,
     defaultTimeZone: env.DEFAULT_TIME_ZONE,
+    sandboxPort: env.PORT === 0 ? 0 : env.SANDBOX_PORT,
     sandbox: sandboxFlag || (!sandboxOff && !env.FITBIT_CLIENT_ID && env.NODE_ENV !== 'production'),
   } satisfies Config);
 }

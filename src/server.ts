@@ -1,5 +1,6 @@
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { type DemoSandbox, startDemoSandbox } from './demo.ts';
 import { buildDeps } from './deps.ts';
 import { createLogger } from './log.ts';
 import { withDevSecrets } from './secrets.ts';
@@ -19,6 +20,12 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   if (config.env !== 'production') config = await withDevSecrets(config, (m) => log.warn(m));
 
+  let demo: DemoSandbox | undefined;
+  if (config.sandbox) {
+    demo = await startDemoSandbox(config, log);
+    config = demo.config;
+  }
+
   const deps = await buildDeps(config, { log });
   const app = await buildApp(deps);
   await deps.jobs.start();
@@ -27,6 +34,7 @@ async function main(): Promise<void> {
     `PHR backend listening on ${address} (public URL ${config.publicBaseUrl}); docs at ${config.publicBaseUrl}/docs`,
   );
   process.stdout.write(`PHR backend listening on ${address}\n`);
+  for (const line of demo?.instructions ?? []) process.stdout.write(`${line}\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -39,6 +47,7 @@ async function main(): Promise<void> {
     try {
       await app.close();
       await deps.close();
+      await demo?.close();
       process.exit(0);
     } catch (err) {
       log.error({ err }, 'shutdown failed');
