@@ -58,8 +58,7 @@ const COLUMNS = [
 ] as const;
 
 /**
- * One statement for the whole batch: rows travel as one array per column (unnest), so the
- * statement has 16 parameters whatever the batch size. A row whose content hash is unchanged is
+ * One statement for the whole batch. A row whose content hash is unchanged is
  * not touched (no version bump) and not returned. Identifiers must be unique within the batch.
  */
 export async function upsertRows(
@@ -84,10 +83,9 @@ async function runUpsert(
   now: Date,
   target: 'identifier' | 'id',
 ): Promise<ChangedRow[]> {
-  const cols = Object.fromEntries(COLUMNS.map((c) => [c, rows.map((r) => r[c])])) as Record<
-    (typeof COLUMNS)[number],
-    (string | null)[]
-  >;
+  // The rows travel as one JSON array (the resource JSON inlined, not re-escaped): one parameter,
+  // parsed once by PostgreSQL, whatever the batch size.
+  const payload = `[${rows.map(rowJson).join(',')}]`;
   const conflict =
     target === 'identifier' ? sql`(user_id, resource_type, identifier)` : sql`(resource_type, id)`;
   // A row with the same id owned by someone else is never overwritten.
@@ -98,13 +96,10 @@ async function runUpsert(
       content_hash, resource)
     select t.resource_type, t.id, ${userId}, t.identifier, t.type, t.code, t.code_system, t.category,
       t.effective_start::timestamptz, t.effective_end::timestamptz, t.local_date::date, t.status,
-      t.source_vendor, 1, ${now}, t.content_hash, t.json::jsonb
-    from unnest(${cols.resource_type}::text[], ${cols.id}::text[], ${cols.identifier}::text[],
-      ${cols.type}::text[], ${cols.code}::text[], ${cols.code_system}::text[], ${cols.category}::text[],
-      ${cols.effective_start}::text[], ${cols.effective_end}::text[], ${cols.local_date}::text[],
-      ${cols.status}::text[], ${cols.source_vendor}::text[], ${cols.content_hash}::text[], ${cols.json}::text[])
-      as t(resource_type, id, identifier, type, code, code_system, category, effective_start, effective_end,
-        local_date, status, source_vendor, content_hash, json)
+      t.source_vendor, 1, ${now}, t.content_hash, t.json
+    from jsonb_to_recordset(${payload}::jsonb) as t(resource_type text, id text, identifier text, type text,
+      code text, code_system text, category text, effective_start text, effective_end text, local_date text,
+      status text, source_vendor text, content_hash text, json jsonb)
     on conflict ${conflict} do update set
       type = excluded.type, code = excluded.code, code_system = excluded.code_system,
       category = excluded.category, effective_start = excluded.effective_start,
@@ -115,6 +110,16 @@ async function runUpsert(
     returning resource_type, id, identifier, version_id, (xmax = 0) as inserted
   `.execute(db);
   return result.rows;
+}
+
+function rowJson(r: ResourceRow): string {
+  let out = '{';
+  for (const c of COLUMNS) {
+    if (c === 'json') continue;
+    const v = r[c];
+    if (v !== null) out += `${JSON.stringify(c)}:${JSON.stringify(v)},`;
+  }
+  return `${out}"json":${r.json}}`;
 }
 
 export async function findResource<T extends Resource = Resource>(

@@ -28,7 +28,7 @@ export interface FhirResourcesTable {
   source_vendor: string | null;
   version_id: number;
   last_updated: Instant;
-  /** sha256 of the canonical resource without meta.versionId / meta.lastUpdated. */
+  /** sha256 of the resource JSON without meta.versionId / meta.lastUpdated. */
   content_hash: string;
   resource: ColumnType<unknown, string, string>;
 }
