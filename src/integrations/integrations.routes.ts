@@ -35,7 +35,10 @@ export function integrationsPublicRoutes(
 ): void {
   app.get<{ Params: Static<typeof VendorParams>; Querystring: Static<typeof CallbackQuery> }>(
     '/integrations/:vendor/callback',
-    { schema: { tags, params: VendorParams, querystring: CallbackQuery, response: { 302: Type.Null() } } },
+    {
+      config: { audit: 'integration.callback' },
+      schema: { tags, params: VendorParams, querystring: CallbackQuery, response: { 302: Type.Null() } },
+    },
     async (req, reply) => {
       // The raw query, so parameters the vendor adds beyond the schema reach the OAuth validation.
       const params = new URL(req.url, 'http://callback.invalid').searchParams;
@@ -75,6 +78,7 @@ export function integrationsAuthorizeRoutes(
   scope.get<{ Params: Static<typeof VendorParams>; Querystring: Static<typeof AuthorizeQuery> }>(
     '/integrations/:vendor/authorize',
     {
+      config: { audit: 'integration.authorize' },
       schema: {
         tags,
         security,
@@ -103,6 +107,7 @@ export function integrationsProtectedRoutes(app: FastifyInstance, service: Integ
   app.post<{ Body: Static<typeof SelectVendorBody> }>(
     '/integrations/vendors/select',
     {
+      config: { audit: 'integration.select' },
       schema: {
         tags,
         security,
@@ -131,7 +136,10 @@ export function integrationsProtectedRoutes(app: FastifyInstance, service: Integ
   );
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/integrations/vendors/:id',
-    { schema: { tags, security, params: IdParams, response: { 204: Type.Null(), 404: ProblemSchema } } },
+    {
+      config: { audit: 'integration.disconnect' },
+      schema: { tags, security, params: IdParams, response: { 204: Type.Null(), 404: ProblemSchema } },
+    },
     async (req, reply) => {
       await service.deactivateIntegration(principalOf(req), req.params.id);
       return reply.code(204).send();
@@ -140,6 +148,7 @@ export function integrationsProtectedRoutes(app: FastifyInstance, service: Integ
   app.post<{ Body: Static<typeof SelectVendorBody> }>(
     '/integrations/vendors/disconnect',
     {
+      config: { audit: 'integration.disconnect' },
       schema: {
         tags,
         security,

@@ -78,6 +78,7 @@ export async function fhirProtectedRoutes(scope: FastifyInstance, opts: { api: F
           fhir.get<{ Params: Static<typeof IdParams> }>(
             `/${type}/:id`,
             {
+              config: { audit: `fhir.${type}.read` as const },
               schema: {
                 tags,
                 security,
@@ -100,6 +101,7 @@ export async function fhirProtectedRoutes(scope: FastifyInstance, opts: { api: F
         fhir.get<{ Querystring: Record<string, unknown> }>(
           '/Observation',
           {
+            config: { audit: 'fhir.Observation.search' },
             schema: {
               tags,
               security,
