@@ -34,7 +34,7 @@ export interface GetAccessTokenOptions {
 
 export interface AccessTokens {
   getAccessToken(integrationId: string, options?: GetAccessTokenOptions): Promise<AccessToken>;
-  /** Runs `call` with a valid token; on a vendor 401 refreshes once and runs it again. */
+  /** Runs `call` with a valid token; on a vendor 401 refreshes (single-flight) and runs it once more. */
   withAccessToken<T>(integrationId: string, call: (accessToken: string) => Promise<T>): Promise<T>;
   /** The grant is dead: tokens deleted, status `needs_reauth` (only from a live status). */
   markNeedsReauth(
@@ -183,15 +183,9 @@ export function createAccessTokens(deps: {
           forceRefresh: true,
           rejectedVersion: first.version,
         });
-        try {
-          return await call(second.accessToken.reveal());
-        } catch (retryErr) {
-          if (retryErr instanceof VendorHttpError && retryErr.vendorStatus === 401) {
-            await markNeedsReauth(integrationId, { reason: 'vendor_401', expectedVersion: second.version });
-            throw new VendorGrantRevokedError(retryErr.vendor);
-          }
-          throw retryErr;
-        }
+        // A 401 with a token the vendor just issued is not a revocation (that fails the refresh
+        // with invalid_grant): it surfaces as the vendor error it is.
+        return call(second.accessToken.reveal());
       }
     },
   };

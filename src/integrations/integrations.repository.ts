@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Selectable, Updateable } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { AppError } from '../errors.ts';
 import type { IntegrationStatus, IntegrationsTable } from './integrations.tables.ts';
 
 export type IntegrationRow = Selectable<IntegrationsTable>;
@@ -66,6 +68,34 @@ export async function insertIntegration(
     .onConflict((oc) => oc.columns(['user_id', 'vendor']).doNothing())
     .returningAll()
     .executeTakeFirst();
+}
+
+/**
+ * The user's integration with a vendor, made active: created as `pending_authorization`,
+ * reactivated from `inactive`, or returned as it is.
+ */
+export async function ensureActiveIntegration(
+  db: Db,
+  userId: number,
+  vendor: string,
+  now: Date,
+): Promise<{ row: IntegrationRow; created: boolean }> {
+  const inserted = await insertIntegration(db, userId, {
+    id: randomUUID(),
+    vendor,
+    status: 'pending_authorization',
+    now,
+  });
+  if (inserted) return { row: inserted, created: true };
+  const existing = await findIntegrationByVendor(db, userId, vendor);
+  if (!existing) throw new AppError('CONFLICT', 'Integration changed concurrently; retry');
+  if (existing.is_active) return { row: existing, created: false };
+  const reactivated = await updateIntegration(db, userId, existing.id, {
+    status: 'pending_authorization',
+    is_active: true,
+    updated_at: now,
+  });
+  return { row: reactivated ?? existing, created: false };
 }
 
 export async function updateIntegration(

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/auth.service.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
@@ -96,23 +95,13 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps) {
       vendor: string,
     ): Promise<{ created: boolean; integration: VendorIntegrationInfo }> {
       const adapter = adapterFor(vendor, 'UNKNOWN_VENDOR');
-      const now = clock.now();
-      const inserted = await repo.insertIntegration(db, principal.userId, {
-        id: randomUUID(),
-        vendor: adapter.id,
-        status: 'pending_authorization',
-        now,
-      });
-      if (inserted) return { created: true, integration: toIntegrationInfo(adapter, inserted) };
-      const existing = await repo.findIntegrationByVendor(db, principal.userId, adapter.id);
-      if (!existing) throw new AppError('CONFLICT', 'Integration changed concurrently; retry');
-      if (existing.is_active) return { created: false, integration: toIntegrationInfo(adapter, existing) };
-      const reactivated = await repo.updateIntegration(db, principal.userId, existing.id, {
-        status: 'pending_authorization',
-        is_active: true,
-        updated_at: now,
-      });
-      return { created: false, integration: toIntegrationInfo(adapter, reactivated ?? existing) };
+      const { row, created } = await repo.ensureActiveIntegration(
+        db,
+        principal.userId,
+        adapter.id,
+        clock.now(),
+      );
+      return { created, integration: toIntegrationInfo(adapter, row) };
     },
 
     async listIntegrations(principal: Principal, options: { activeOnly?: boolean } = {}) {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import type { Principal } from '../auth/auth.service.ts';
 import type { Clock } from '../clock.ts';
@@ -66,26 +66,6 @@ export function createOAuthFlowService(deps: {
   vendors: VendorRegistry;
 }) {
   const { db, clock, log, vault, vendors } = deps;
-
-  async function ensureIntegration(userId: number, adapter: VendorAdapter): Promise<repo.IntegrationRow> {
-    const now = clock.now();
-    const inserted = await repo.insertIntegration(db, userId, {
-      id: randomUUID(),
-      vendor: adapter.id,
-      status: 'pending_authorization',
-      now,
-    });
-    if (inserted) return inserted;
-    const existing = await repo.findIntegrationByVendor(db, userId, adapter.id);
-    if (!existing) throw new AppError('CONFLICT', 'Integration changed concurrently; retry');
-    if (existing.is_active) return existing;
-    const reactivated = await repo.updateIntegration(db, userId, existing.id, {
-      status: 'pending_authorization',
-      is_active: true,
-      updated_at: now,
-    });
-    return reactivated ?? existing;
-  }
 
   async function holdsRefreshToken(integrationId: string): Promise<boolean> {
     const row = await db
@@ -195,7 +175,12 @@ export function createOAuthFlowService(deps: {
     ): Promise<AuthorizationStart> {
       const adapter = findVendor(vendors, vendor);
       if (!adapter) throw notFound('Vendor');
-      const integration = await ensureIntegration(principal.userId, adapter);
+      const { row: integration } = await repo.ensureActiveIntegration(
+        db,
+        principal.userId,
+        adapter.id,
+        clock.now(),
+      );
       const state = oauth.generateRandomState();
       const verifier = oauth.generateRandomCodeVerifier();
       const stateHash = hashState(state);
