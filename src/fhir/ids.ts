@@ -2,13 +2,16 @@
  * Deterministic identifiers and ids, so a re-sync of the same vendor record updates the same
  * resource (conditional update on `identifier`, or a plain upsert on `id`).
  *
- *   observationIdentifier(patientId, vendor, vendorKey) -> { system, value: 'patientId|vendor|vendorKey' }
+ *   observationIdentifier(patientId, vendor, vendorKey) -> { system, value: 'patientId:vendor:vendorKey' }
  *   observationId(identifier)                            -> UUIDv5 of 'system|value'
  *   deviceKey(source)                                    -> the vendor's device id, else its name, else undefined
  *   deviceIdentifier(patientId, vendor, key) / deviceId(identifier)
  *   uuidV5(name)                                         -> RFC 9562 v5 UUID in the project namespace
  *
  * The patient is part of the key: vendor keys of daily totals ('steps|2026-08-29') repeat across users.
+ * The value holds no '|': FHIR token search splits `identifier=system|value` on it, and servers
+ * differ in honouring the `\|` escape (Medplum 5.2 does not), so conditional updates at an
+ * external server would miss and duplicate. Parts are joined with ':' instead.
  * A UUID is a valid FHIR id ([A-Za-z0-9\-\.]{1,64}) and leaks nothing of the key.
  */
 import { createHash } from 'node:crypto';
@@ -29,7 +32,7 @@ export function observationIdentifier(
   vendor: string,
   vendorKey: string,
 ): Required<Pick<Identifier, 'system' | 'value'>> {
-  return { system: OBSERVATION_IDENTIFIER_SYSTEM, value: `${patientId}|${vendor}|${vendorKey}` };
+  return { system: OBSERVATION_IDENTIFIER_SYSTEM, value: identifierValue(patientId, vendor, vendorKey) };
 }
 
 export function observationId(identifier: { system: string; value: string }): string {
@@ -46,11 +49,15 @@ export function deviceIdentifier(
   vendor: string,
   key: string,
 ): Required<Pick<Identifier, 'system' | 'value'>> {
-  return { system: DEVICE_IDENTIFIER_SYSTEM, value: `${patientId}|${vendor}|${key}` };
+  return { system: DEVICE_IDENTIFIER_SYSTEM, value: identifierValue(patientId, vendor, key) };
 }
 
 export function deviceId(identifier: { system: string; value: string }): string {
   return uuidV5(`Device|${identifier.system}|${identifier.value}`);
+}
+
+function identifierValue(patientId: string, vendor: string, key: string): string {
+  return [patientId, vendor, key].join(':').replaceAll('|', ':');
 }
 
 function uuidV5In(namespace: string, name: string): string {

@@ -66,7 +66,7 @@ describe('toObservation', () => {
     expect(toObservation({ ...steps, vendorKey: 'steps|2026-08-30' }, ctx).id).not.toBe(a.id);
     expect(a.id).toMatch(FHIR_ID);
     expect(a.identifier).toEqual([
-      { system: 'https://phr.example/fhir/identifier/observation', value: 'p-1|fitbit|steps|2026-08-29' },
+      { system: 'https://phr.example/fhir/identifier/observation', value: 'p-1:fitbit:steps:2026-08-29' },
     ]);
   });
 
