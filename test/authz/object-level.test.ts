@@ -1,0 +1,167 @@
+/**
+ * Object-level authorization: user B never reads, changes or deletes user A's objects (404, never
+ * 403, never the data), and sees none of them in lists, exports, summaries or FHIR searches.
+ * Every route with an object id in its path must have a case here (checked against the OpenAPI
+ * document), so a new route cannot skip this suite.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toDevice } from '../../src/fhir/index.ts';
+import { registerUser, type SandboxTestApp, withSandbox } from '../helpers/app.ts';
+import { heartRateHour, patientIdOf, stepsDays, storeMeasurements } from '../helpers/observations.ts';
+import { connectFitbit } from '../integrations/flow.ts';
+
+type User = Awaited<ReturnType<typeof registerUser>>;
+let t: SandboxTestApp;
+let a: User;
+let b: User;
+const objects = { observationId: '', patientId: '', deviceId: '', integrationId: '', syncId: '' };
+
+beforeAll(async () => {
+  t = await withSandbox();
+  a = await registerUser(t.app);
+  b = await registerUser(t.app);
+  await connectFitbit(t.app, a.auth, t.sandbox.people.createPerson().id);
+  const [obs] = await storeMeasurements(t, a.id, [
+    ...stepsDays('2026-04-01', 3),
+    heartRateHour('2026-04-01T09:00:00+00:00', 70),
+  ]);
+  await storeMeasurements(t, b.id, stepsDays('2026-04-01', 1));
+  objects.observationId = obs!.id!;
+  objects.patientId = await patientIdOf(t, a.id);
+  const device = toDevice({ vendor: 'fitbit', deviceName: 'Inspire 3' }, { patientId: objects.patientId })!;
+  await t.deps.fhir.store.upsertResources({ userId: a.id }, [device]);
+  objects.deviceId = device.id!;
+  const integration = await t.deps.db
+    .selectFrom('integrations')
+    .select('id')
+    .where('user_id', '=', a.id)
+    .executeTakeFirstOrThrow();
+  objects.integrationId = integration.id;
+  if (t.app.hasRoute({ method: 'POST', url: '/health/sync' })) {
+    const sync = await t.app.inject({ method: 'POST', url: '/health/sync', headers: a.auth, payload: {} });
+    objects.syncId = (sync.json() as { sync_id: string }).sync_id;
+  }
+});
+afterAll(async () => t?.close());
+
+/** method + OpenAPI path -> the request B makes against A's object. */
+const byId: Record<string, () => { method: 'GET' | 'DELETE' | 'POST' | 'PUT' | 'PATCH'; url: string }> = {
+  'get /fhir/R4/Observation/{id}': () => ({
+    method: 'GET',
+    url: `/fhir/R4/Observation/${objects.observationId}`,
+  }),
+  'get /fhir/Observation/{id}': () => ({ method: 'GET', url: `/fhir/Observation/${objects.observationId}` }),
+  'get /fhir/R4/Patient/{id}': () => ({ method: 'GET', url: `/fhir/R4/Patient/${objects.patientId}` }),
+  'get /fhir/Patient/{id}': () => ({ method: 'GET', url: `/fhir/Patient/${objects.patientId}` }),
+  'get /fhir/R4/Device/{id}': () => ({ method: 'GET', url: `/fhir/R4/Device/${objects.deviceId}` }),
+  'get /fhir/Device/{id}': () => ({ method: 'GET', url: `/fhir/Device/${objects.deviceId}` }),
+  'delete /integrations/vendors/{id}': () => ({
+    method: 'DELETE',
+    url: `/integrations/vendors/${objects.integrationId}`,
+  }),
+  'get /health/sync/{sync_id}': () => ({ method: 'GET', url: `/health/sync/${objects.syncId}` }),
+};
+
+/** Path parameters that name a registry entry (a vendor), not somebody's object. */
+const NOT_OBJECT_IDS = new Set(['vendor']);
+
+describe('object-level authorization', () => {
+  it('covers every route with an object id in its path', async () => {
+    const doc = (await t.app.inject({ url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const withIds = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      [...path.matchAll(/\{(\w+)\}/g)].some((m) => !NOT_OBJECT_IDS.has(m[1]!))
+        ? Object.keys(ops).map((method) => `${method} ${path}`)
+        : [],
+    );
+    expect(withIds.length).toBeGreaterThan(3);
+    expect(withIds.filter((r) => !byId[r])).toEqual([]);
+  });
+
+  it('answers 404 to B for each of A’s objects, and A still gets them', async () => {
+    for (const [route, make] of Object.entries(byId)) {
+      const req = make();
+      if (
+        req.url.endsWith('/') ||
+        !t.app.hasRoute({ method: req.method, url: req.url.replace(/[^/]+$/, ':id') })
+      ) {
+        if (route.includes('sync')) continue; // the sync engine's route is not in the tree yet
+      }
+      const res = await t.app.inject({ ...req, headers: b.auth });
+      expect(res.statusCode, `${route} as B`).toBe(404);
+      expect(res.body).not.toContain(objects.patientId);
+    }
+    // A's objects are intact and readable by A.
+    expect(
+      (await t.app.inject({ url: `/fhir/R4/Observation/${objects.observationId}`, headers: a.auth }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (await t.app.inject({ url: `/fhir/R4/Device/${objects.deviceId}`, headers: a.auth })).statusCode,
+    ).toBe(200);
+    const list = await t.app.inject({ url: '/integrations/vendors', headers: a.auth });
+    expect((list.json() as { integrations: { id: string; is_active: boolean }[] }).integrations).toEqual([
+      expect.objectContaining({ id: objects.integrationId, is_active: true }),
+    ]);
+  });
+
+  it('shows B none of A’s data in lists, exports, summaries and FHIR searches', async () => {
+    const reads = [
+      '/health/observations?limit=500',
+      '/health/observations?type=heart_rate',
+      '/health/summary?type=steps',
+      '/health/summary?type=heart_rate&bucket=month',
+      '/health/export?format=csv',
+      '/health/export?format=ndjson',
+      '/health/export?format=bundle',
+      '/integrations/vendors',
+      '/auth/me/audit',
+      '/fhir/R4/Observation',
+      `/fhir/R4/Observation?patient=${objects.patientId}`,
+      `/fhir/R4/Observation?subject=Patient/${objects.patientId}`,
+      `/fhir/R4/Observation?_id=${objects.observationId}`,
+      '/fhir/Observation?_count=1000',
+    ];
+    for (const url of reads) {
+      const res = await t.app.inject({ url, headers: b.auth });
+      expect([200, 400, 404], url).toContain(res.statusCode);
+      // A searchset's self link echoes the query; its entries are what it shows.
+      const shown = url.startsWith('/fhir')
+        ? JSON.stringify((res.json() as { entry?: unknown[] }).entry ?? [])
+        : res.body;
+      for (const id of [
+        objects.observationId,
+        objects.patientId,
+        objects.deviceId,
+        objects.integrationId,
+        a.email,
+      ]) {
+        expect(shown.includes(id), `${url} shows ${id}`).toBe(false);
+      }
+    }
+    const own = (await t.app.inject({ url: '/health/observations', headers: b.auth })).json() as {
+      items: unknown[];
+    };
+    expect(own.items).toHaveLength(1);
+    const summary = (await t.app.inject({ url: '/health/summary?type=steps', headers: b.auth })).json() as {
+      buckets: { count: number }[];
+    };
+    expect(summary.buckets.map((x) => x.count)).toEqual([1]);
+  });
+
+  it('does not let B deactivate A’s integration', async () => {
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: `/integrations/vendors/${objects.integrationId}`,
+      headers: b.auth,
+    });
+    expect(res.statusCode).toBe(404);
+    const row = await t.deps.db
+      .selectFrom('integrations')
+      .select(['is_active', 'status'])
+      .where('id', '=', objects.integrationId)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ is_active: true, status: 'connected' });
+  });
+});
