@@ -28,12 +28,27 @@ const fromMicros = (m: string) => sql`(timestamptz 'epoch' + ${m}::bigint * inte
 const isDaily = sql<SqlBool>`(effective_end - effective_start = interval '1 day'
   and length(resource->>'effectiveDateTime') = 10)`;
 
+export interface PageRequest {
+  sort: HealthSort;
+  after?: HealthKeyset | undefined;
+  limit: number;
+}
+
 export async function pageObservations(
   db: Db,
   userId: number,
   filter: HealthFilter,
-  page: { sort: HealthSort; after?: HealthKeyset | undefined; limit: number },
+  page: PageRequest,
 ): Promise<{ rows: StoredResource<Observation>[]; next: HealthKeyset | undefined }> {
+  const rows = await pageQuery(db, userId, filter, page).execute();
+  const list = rows.slice(0, page.limit);
+  const last = list[list.length - 1];
+  const next = rows.length > page.limit && last ? { startMicros: last.k, id: last.id } : undefined;
+  return { rows: list.map((r) => toStored<Observation>(r)), next };
+}
+
+/** The page's query (limit + 1 rows, to know whether there is a next page); exported for EXPLAIN tests. */
+export function pageQuery(db: Db, userId: number, filter: HealthFilter, page: PageRequest) {
   const desc = page.sort === '-date';
   let q = db
     .selectFrom('fhir_resources')
@@ -48,15 +63,10 @@ export async function pageObservations(
     );
   }
   const dir = desc ? 'desc' : 'asc';
-  const rows = await q
+  return q
     .orderBy('effective_start', dir)
     .orderBy('id', dir)
-    .limit(page.limit + 1)
-    .execute();
-  const list = rows.slice(0, page.limit);
-  const last = list[list.length - 1];
-  const next = rows.length > page.limit && last ? { startMicros: last.k, id: last.id } : undefined;
-  return { rows: list.map((r) => toStored<Observation>(r)), next };
+    .limit(page.limit + 1);
 }
 
 export interface BucketRow {
@@ -80,12 +90,17 @@ export async function summarize(
   range: HealthRange,
   bucket: Bucket,
 ): Promise<BucketRow[]> {
+  const rows = await summaryQuery(db, userId, type, range, bucket).execute();
+  return rows.map((r) => ({ ...r, count: Number(r.count) }));
+}
+
+export function summaryQuery(db: Db, userId: number, type: string, range: HealthRange, bucket: Bucket) {
   const key =
     bucket === 'day'
       ? sql<string>`local_date`
       : sql<string>`date_trunc(${bucket}, local_date::timestamp)::date`;
   const value = sql<number>`(resource->'valueQuantity'->>'value')::float8`;
-  const rows = await db
+  return db
     .selectFrom('fhir_resources')
     .select([
       sql<string>`(${key})::text`.as('bucket'),
@@ -100,9 +115,7 @@ export async function summarize(
     )
     .where('local_date', 'is not', null)
     .groupBy(sql`1`)
-    .orderBy(sql`1`)
-    .execute();
-  return rows.map((r) => ({ ...r, count: Number(r.count) }));
+    .orderBy(sql`1`);
 }
 
 export async function findTimeZone(db: Db, userId: number): Promise<string | null | undefined> {

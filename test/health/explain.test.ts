@@ -1,0 +1,75 @@
+/**
+ * The health API's queries are driven by the (user_id, type, effective_start desc, id desc) index:
+ * EXPLAIN over a year of hourly heart rate and daily totals for several people, after ANALYZE.
+ */
+import { CompiledQuery, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRange } from '../../src/health/health.query.ts';
+import { pageQuery, summaryQuery } from '../../src/health/health.repository.ts';
+import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
+import { heartRateHour, steps, storeMeasurements } from '../helpers/observations.ts';
+
+let t: TestApp;
+let userId: number;
+beforeAll(async () => {
+  t = await createTestApp();
+  const users = [await registerUser(t.app), await registerUser(t.app), await registerUser(t.app)];
+  userId = users[0]!.id;
+  for (const u of users) {
+    const [hr] = await storeMeasurements(t, u.id, [
+      heartRateHour('2025-01-01T00:00:00+00:00', 70),
+      steps('2025-01-01', 1),
+    ]);
+    // A year of hourly windows and daily steps, copied from the stored rows (distinct ids).
+    await sql`
+      insert into fhir_resources (resource_type, id, user_id, identifier, type, code, code_system, category,
+        effective_start, effective_end, local_date, status, source_vendor, version_id, last_updated, content_hash, resource)
+      select resource_type, id || '-' || i, user_id, identifier || '-' || i, type, code, code_system, category,
+        effective_start + i * (case when type = 'steps' then interval '1 day' else interval '1 hour' end),
+        effective_end + i * (case when type = 'steps' then interval '1 day' else interval '1 hour' end),
+        (effective_start + i * (case when type = 'steps' then interval '1 day' else interval '1 hour' end))::date,
+        status, source_vendor, version_id, last_updated, content_hash, resource
+      from fhir_resources, generate_series(1, 8759) as i
+      where user_id = ${u.id} and resource_type = 'Observation' and (type = 'heart_rate' or i < 365)
+    `.execute(t.deps.db);
+    expect(hr).toBeDefined();
+  }
+  await sql`analyze fhir_resources`.execute(t.deps.db);
+}, 120_000);
+afterAll(async () => t?.close());
+
+async function plan(query: { compile(): CompiledQuery }): Promise<string> {
+  const c = query.compile();
+  const res = await t.deps.db.executeQuery(CompiledQuery.raw(`explain ${c.sql}`, [...c.parameters]));
+  return (res.rows as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n');
+}
+
+describe('EXPLAIN of the health queries', () => {
+  it('a page of one type in a date range scans fhir_resources_type_date, no sort', async () => {
+    const range = parseRange({ start: '2025-03-01', end: '2025-04-01' }, 'UTC');
+    const text = await plan(
+      pageQuery(t.deps.db, userId, { types: ['heart_rate'], ...range }, { sort: '-date', limit: 50 }),
+    );
+    expect(text).toContain('fhir_resources_type_date');
+    expect(text).not.toMatch(/Seq Scan|Sort\b/);
+  });
+
+  it('the next page (keyset) too, in both orders', async () => {
+    const range = parseRange({ start: '2025-03-01T00:00:00Z', end: '2025-04-01T00:00:00Z' }, 'UTC');
+    for (const sort of ['-date', 'date'] as const) {
+      const after = { startMicros: String(Date.parse('2025-03-15T00:00:00Z') * 1000), id: 'm' };
+      const text = await plan(
+        pageQuery(t.deps.db, userId, { types: ['heart_rate'], ...range }, { sort, after, limit: 50 }),
+      );
+      expect(text, sort).toContain('fhir_resources_type_date');
+      expect(text, sort).not.toMatch(/Seq Scan|Sort\b/);
+    }
+  });
+
+  it('a summary over a year uses the index to find the rows', async () => {
+    const range = parseRange({ start: '2025-01-01', end: '2026-01-01' }, 'UTC');
+    const text = await plan(summaryQuery(t.deps.db, userId, 'steps', range, 'day'));
+    expect(text).toMatch(/fhir_resources_type_date|fhir_resources_code_date/);
+    expect(text).not.toContain('Seq Scan');
+  });
+});
