@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = {
   'fhir.Observation.search': { resourceType: 'Observation' },
   'fhir.Observation.create': { resourceType: 'Observation' },
   'fhir.Condition.search': { resourceType: 'Condition' },
+  'fhir.Condition.read': { resourceType: 'Condition' },
   'fhir.Condition.create': { resourceType: 'Condition' },
   'integration.select': { resourceType: 'Integration' },
   'integration.disconnect': { resourceType: 'Integration' },

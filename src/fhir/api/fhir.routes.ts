@@ -2,7 +2,8 @@
  * FHIR R4 routes, mounted at `/fhir/R4` and at `/fhir` (the PHR app's base, served the app view).
  *
  *   fhirPublicRoutes(app, { baseUrl })        -> GET metadata (public), OperationOutcome 404s
- *   fhirProtectedRoutes(scope, { api, baseUrl }) -> reads and Observation search, inside the auth scope
+ *   fhirProtectedRoutes(scope, { api, baseUrl }) -> reads and Observation search, inside the auth scope,
+ *                                                  and the writes of src/fhir/writes (Observation, Condition)
  *
  * Answers are application/fhir+json (application/json when that is all the client accepts);
  * errors are OperationOutcome (registerFhirErrors on each FHIR scope).
@@ -10,6 +11,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { principalOf } from '../../http/auth-hook.ts';
+import { registerFhirWrites } from '../writes/writes.routes.ts';
 import { capabilityStatement } from './capability.ts';
 import type { FhirApi, ReadableType } from './fhir-api.service.ts';
 import { FHIR_JSON, outcome, registerFhirErrors } from './outcome.ts';
@@ -117,6 +119,7 @@ export async function fhirProtectedRoutes(scope: FastifyInstance, opts: { api: F
               await api.searchObservations(principalOf(req), req.query, { base, appView: mount.appView }),
             ),
         );
+        registerFhirWrites(fhir, { writes: api.writes, base });
       },
       { prefix: mount.prefix },
     );

@@ -2,15 +2,17 @@
  * The FHIR store service: principal first, transactions here, repositories below.
  *
  *   upsertResources(principal, resources, { db? }) -> { created, updated, unchanged, changed }
+ *     (Observation, Device, Patient, and user-written Condition)
  *   readPatient / readObservation / readDevice(principal, id) -> StoredResource (404 AppError otherwise)
  *   searchObservations(principal, query, { total })          -> { rows, next, total? }
+ *   readCondition(principal, id), searchConditions(principal, query, { total }) (user-written Conditions)
  *   deleteResource(principal, type, id)                       -> true when something was deleted
  *   eraseUser(principal)                                      -> number of resources deleted
  *
  * Every write also enqueues the change in the replication outbox, in the same transaction, when
  * replication is on.
  */
-import type { Device, Observation, Patient } from '@medplum/fhirtypes';
+import type { Condition, Device, Observation, Patient } from '@medplum/fhirtypes';
 import { findUserById } from '../../auth/auth.repository.ts';
 import type { Principal } from '../../auth/auth.service.ts';
 import type { Clock } from '../../clock.ts';
@@ -18,6 +20,7 @@ import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { enqueueChanges } from '../replication/outbox.repository.ts';
 import { toPatient } from '../resources.mapper.ts';
+import { type ConditionQuery, countConditions, queryConditions } from './condition-query.repository.ts';
 import * as repo from './fhir.repository.ts';
 import { isValidZone } from './fhir-dates.ts';
 import {
@@ -123,7 +126,7 @@ export function createFhirStore(deps: FhirStoreDeps) {
      */
     async upsertResources(
       principal: Principal,
-      resources: (Observation | Device | Patient)[],
+      resources: (Observation | Device | Patient | Condition)[],
       options: { db?: Db } = {},
     ): Promise<UpsertResult> {
       const work = async (conn: Db) => {
@@ -147,6 +150,17 @@ export function createFhirStore(deps: FhirStoreDeps) {
       read<Observation & StorableResource>(principal, 'Observation', id),
     readDevice: (principal: Principal, id: string) =>
       read<Device & StorableResource>(principal, 'Device', id),
+    readCondition: (principal: Principal, id: string) =>
+      read<Condition & StorableResource>(principal, 'Condition', id),
+
+    async searchConditions(principal: Principal, query: ConditionQuery, options: { total?: boolean } = {}) {
+      const page =
+        query.limit > 0
+          ? await queryConditions(db, principal.userId, query)
+          : { rows: [], next: undefined as Keyset | undefined };
+      const total = options.total ? await countConditions(db, principal.userId) : undefined;
+      return { ...page, total };
+    },
 
     async searchObservations(
       principal: Principal,
@@ -182,7 +196,7 @@ export function createFhirStore(deps: FhirStoreDeps) {
   };
 }
 
-function asStorable(r: Observation | Device | Patient): StorableResource {
+function asStorable(r: Observation | Device | Patient | Condition): StorableResource {
   if (!r.id) throw new AppError('UNPROCESSABLE', `${r.resourceType} has no id`);
   return r as StorableResource;
 }
@@ -190,10 +204,10 @@ function asStorable(r: Observation | Device | Patient): StorableResource {
 /** A resource may only point at its owner's Patient. */
 function checkOwnership(r: StorableResource, patientId: string): void {
   const expected = `Patient/${patientId}`;
-  if (r.resourceType === 'Observation') {
-    const ref = (r as Observation).subject?.reference;
+  if (r.resourceType === 'Observation' || r.resourceType === 'Condition') {
+    const ref = (r as Observation | Condition).subject?.reference;
     if (ref !== expected)
-      throw new AppError('UNPROCESSABLE', 'Observation.subject is not the owner’s Patient');
+      throw new AppError('UNPROCESSABLE', `${r.resourceType}.subject is not the owner’s Patient`);
   } else if (r.resourceType === 'Device') {
     const ref = (r as Device).patient?.reference;
     if (ref !== undefined && ref !== expected)

@@ -5,12 +5,12 @@
  *   the content hash is sha256 of the JSON without meta.versionId/lastUpdated
  */
 import { createHash } from 'node:crypto';
-import type { Observation, Resource } from '@medplum/fhirtypes';
+import type { Condition, Observation, Resource } from '@medplum/fhirtypes';
 import { typeForCode, UTC_OFFSET_EXTENSION, VENDOR_TAG_SYSTEM } from '../codes.ts';
 import { effectiveRange } from '../health-observation.ts';
 import { type MsRange, offsetMinutes, toRange } from './fhir-dates.ts';
 
-export type StoredResourceType = 'Observation' | 'Patient' | 'Device';
+export type StoredResourceType = 'Observation' | 'Patient' | 'Device' | 'Condition';
 
 /** A resource as the store accepts it: a known type with an id. */
 export type StorableResource = Resource & { resourceType: StoredResourceType; id: string };
@@ -63,7 +63,27 @@ export function toResourceRow(
     json,
   };
   if (resource.resourceType === 'Observation') fillObservation(row, resource as Observation, ctx.zone);
+  if (resource.resourceType === 'Condition') fillCondition(row, resource as Condition, ctx.zone);
   return row;
+}
+
+/**
+ * A Condition (written by the user through src/fhir/writes) reuses the range columns for its
+ * recordedDate (else onsetDateTime): what `recorded-date` search and sort read. The health API only
+ * ever reads Observation rows.
+ */
+function fillCondition(row: ResourceRow, condition: Condition, zone: string): void {
+  const coding = condition.code?.coding?.[0];
+  row.code = coding?.code ?? null;
+  row.code_system = coding?.system ?? null;
+  row.category = condition.category?.[0]?.coding?.[0]?.code ?? null;
+  row.status = condition.clinicalStatus?.coding?.[0]?.code ?? null;
+  const at = condition.recordedDate ?? condition.onsetDateTime;
+  const range = at === undefined ? undefined : toRange(at, zone);
+  if (range) {
+    row.effective_start = toIso(range.start);
+    row.effective_end = toIso(range.end);
+  }
 }
 
 function fillObservation(row: ResourceRow, obs: Observation, zone: string): void {

@@ -1,0 +1,64 @@
+/**
+ * Checks shared by every user-written resource (pure).
+ *
+ *   asResourceOf(body, 'Observation', path?)   -> a deep copy, or a 400 naming resourceType
+ *   bindSubject(resource, type, patientId)     -> subject = the caller's Patient (set when missing;
+ *                                                 another subject: 422, never stored)
+ *   stripServerMeta(resource)                  -> meta without versionId / lastUpdated
+ */
+import type { Meta, Reference } from '@medplum/fhirtypes';
+import { AppError, invalidField } from '../../errors.ts';
+
+export interface WriteContext {
+  /** The caller's Patient id. */
+  patientId: string;
+  /** Zone for date-times sent without an offset. */
+  zone: string;
+}
+
+export function asResourceOf<T extends { resourceType: string }>(
+  body: unknown,
+  type: T['resourceType'],
+  path?: string,
+): T {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw invalidField(path ?? 'body', `must be a FHIR ${type} (JSON object)`);
+  }
+  const resourceType = (body as { resourceType?: unknown }).resourceType;
+  if (resourceType !== type)
+    throw invalidField(path ? `${path}.resourceType` : 'resourceType', `must be '${type}'`);
+  return structuredClone(body) as T;
+}
+
+/**
+ * `Patient/<id>`, a bare `<id>` or an absolute `…/Patient/<id>` of the caller all become
+ * `Patient/<id>`. Anything else is a 422: the resource is about someone else.
+ */
+export function bindSubject(
+  resource: { subject?: Reference },
+  type: string,
+  patientId: string,
+  path = `${type}.subject`,
+): void {
+  const own = `Patient/${patientId}`;
+  const subject = resource.subject;
+  if (subject === undefined) {
+    resource.subject = { reference: own };
+    return;
+  }
+  const ref = subject.reference;
+  if (typeof ref === 'string' && (ref === own || ref === patientId || ref.endsWith(`/${own}`))) {
+    resource.subject = { ...subject, reference: own };
+    return;
+  }
+  throw new AppError('UNPROCESSABLE', `${path} must be the caller’s own Patient (${own})`, {
+    errors: [{ field: path, message: `must be ${own}` }],
+  });
+}
+
+export function stripServerMeta(resource: { meta?: Meta }): void {
+  if (!resource.meta) return;
+  const { versionId: _v, lastUpdated: _l, ...rest } = resource.meta;
+  if (Object.keys(rest).length > 0) resource.meta = rest;
+  else delete resource.meta;
+}

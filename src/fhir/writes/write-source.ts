@@ -1,0 +1,42 @@
+/**
+ * Where a user-written Observation came from, as the `source.vendor` the health API reports
+ * (pure; the value also goes into `meta.tag` with VENDOR_TAG_SYSTEM and into the identifier).
+ *
+ *   writeSourceOf(obs) -> 'manual' | 'health_connect' | 'health_kit' | 'simulation'
+ *
+ * What the PHR app marks (phr-app-contract.md §2b; App:lib/domain/entities/observation_entity.dart
+ * `DataSource`): a blood-pressure panel carries `meta.tag` {system v3-ObservationValue, code
+ * manual | health_connect | health_kit | simulation | wearable | vendor}; a single value carries no
+ * meta, and the Health Connect upload writes `note[0].text` "Synced from Health Connect". Anything
+ * unmarked was typed in by the person: `manual`. A client cannot claim a vendor (`fitbit`): vendor
+ * data only comes from the sync engine.
+ */
+import type { Observation } from '@medplum/fhirtypes';
+
+export const WRITE_SOURCES = ['manual', 'health_connect', 'health_kit', 'simulation'] as const;
+export type WriteSource = (typeof WRITE_SOURCES)[number];
+
+/** The code system the app's BP panel uses for its source tag. */
+export const APP_SOURCE_TAG_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue';
+
+const BY_APP_CODE: Readonly<Record<string, WriteSource>> = {
+  manual: 'manual',
+  health_connect: 'health_connect',
+  health_kit: 'health_kit',
+  simulation: 'simulation',
+};
+
+const NOTE_MARKERS: readonly [RegExp, WriteSource][] = [
+  [/\bsynced from health ?connect\b/i, 'health_connect'],
+  [/\bsynced from health ?kit\b/i, 'health_kit'],
+];
+
+export function writeSourceOf(obs: Observation): WriteSource {
+  for (const tag of obs.meta?.tag ?? []) {
+    if (tag.system === APP_SOURCE_TAG_SYSTEM && tag.code) return BY_APP_CODE[tag.code] ?? 'manual';
+  }
+  for (const note of obs.note ?? []) {
+    for (const [marker, source] of NOTE_MARKERS) if (note.text && marker.test(note.text)) return source;
+  }
+  return 'manual';
+}

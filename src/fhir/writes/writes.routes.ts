@@ -1,0 +1,133 @@
+/**
+ * FHIR write routes, registered by `fhirProtectedRoutes` inside each FHIR mount's scope (`/fhir/R4`
+ * and `/fhir`), so auth is the protected scope's hook and errors are OperationOutcome.
+ *
+ *   POST [base]/Observation      -> 201 (created) | 200 (the same content was already stored)
+ *   POST [base]/Condition        -> a Condition: 201 | 200; a transaction Bundle: 200 transaction-response
+ *   GET  [base]/Condition        -> searchset Bundle (patient, _count, _sort=-recorded-date, ...)
+ *   GET  [base]/Condition/{id}   -> the caller's Condition
+ *
+ * Bodies may be `application/json` (the PHR app) or `application/fhir+json`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Type, { type Static } from 'typebox';
+import { principalOf } from '../../http/auth-hook.ts';
+import { FHIR_JSON } from '../api/outcome.ts';
+import type { StoredResource } from '../store/fhir.repository.ts';
+import type { FhirWrites } from './writes.service.ts';
+
+const tags = ['FHIR R4'];
+const security = [{ bearerAuth: [] }];
+const FhirResource = Type.Object(
+  { resourceType: Type.String() },
+  {
+    additionalProperties: true,
+    description: 'A FHIR R4 resource (application/fhir+json or application/json)',
+  },
+);
+const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9\\-.]{1,64}$' }) });
+const LooseQuery = Type.Object({}, { additionalProperties: true });
+
+function send(request: FastifyRequest, reply: FastifyReply, body: unknown): FastifyReply {
+  const accept = request.headers.accept ?? '';
+  const plainJson = accept.includes('application/json') && !accept.includes('fhir+json');
+  return reply.type(plainJson ? 'application/json; charset=utf-8' : FHIR_JSON).send(body);
+}
+
+function sendStored(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  base: string,
+  result: { created: boolean; stored: StoredResource },
+): FastifyReply {
+  const { resource, versionId, lastUpdated } = result.stored;
+  reply
+    .code(result.created ? 201 : 200)
+    .header('location', `${base}/${resource.resourceType}/${resource.id}/_history/${versionId}`)
+    .header('etag', `W/"${versionId}"`)
+    .header('last-modified', lastUpdated.toUTCString());
+  return send(request, reply, resource);
+}
+
+export function registerFhirWrites(fhir: FastifyInstance, opts: { writes: FhirWrites; base: string }): void {
+  const { writes, base } = opts;
+  if (!fhir.hasContentTypeParser('application/fhir+json')) {
+    fhir.addContentTypeParser(
+      'application/fhir+json',
+      { parseAs: 'string' },
+      fhir.getDefaultJsonParser('error', 'error'),
+    );
+  }
+
+  fhir.post<{ Body: Static<typeof FhirResource> }>(
+    '/Observation',
+    {
+      config: { audit: 'fhir.Observation.create' },
+      schema: {
+        tags,
+        security,
+        summary: 'Create an Observation (idempotent: a re-sent one answers 200 with the stored resource)',
+        body: FhirResource,
+        response: { 200: FhirResource, 201: FhirResource },
+      },
+    },
+    async (req, reply) =>
+      sendStored(req, reply, base, await writes.createObservation(principalOf(req), req.body)),
+  );
+
+  fhir.post<{ Body: Static<typeof FhirResource> }>(
+    '/Condition',
+    {
+      config: { audit: 'fhir.Condition.create' },
+      schema: {
+        tags,
+        security,
+        summary: 'Create a Condition, or every Condition of a transaction Bundle',
+        body: FhirResource,
+        response: { 200: FhirResource, 201: FhirResource },
+      },
+    },
+    async (req, reply) => {
+      const result = await writes.createConditions(principalOf(req), req.body);
+      if ('bundle' in result) return send(req, reply.code(200), result.bundle);
+      return sendStored(req, reply, base, result);
+    },
+  );
+
+  fhir.get<{ Querystring: Record<string, unknown> }>(
+    '/Condition',
+    {
+      config: { audit: 'fhir.Condition.search' },
+      schema: {
+        tags,
+        security,
+        summary: 'Search Conditions (searchset Bundle)',
+        querystring: LooseQuery,
+        response: { 200: FhirResource },
+      },
+    },
+    async (req, reply) =>
+      send(req, reply, await writes.searchConditions(principalOf(req), req.query, { base })),
+  );
+
+  fhir.get<{ Params: Static<typeof IdParams> }>(
+    '/Condition/:id',
+    {
+      config: { audit: 'fhir.Condition.read' },
+      schema: {
+        tags,
+        security,
+        summary: 'Read a Condition',
+        params: IdParams,
+        response: { 200: FhirResource },
+      },
+    },
+    async (req, reply) => {
+      const found = await writes.readCondition(principalOf(req), req.params.id);
+      const etag = `W/"${found.versionId}"`;
+      reply.header('etag', etag).header('last-modified', found.lastUpdated.toUTCString());
+      if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+      return send(req, reply, found.resource);
+    },
+  );
+}
