@@ -22,6 +22,7 @@ import {
   integrationsPublicRoutes,
 } from './integrations/integrations.routes.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
+import { syncRoutes, syncWebhookRoutes } from './sync/sync.routes.ts';
 import { webRoutes } from './web/web.plugin.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -93,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   opsRoutes(app, { checks: deps.readiness, metrics: deps.metrics, metricsToken: config.metricsToken });
   authPublicRoutes(app, deps.auth, config.authRateLimitPerMinute);
   integrationsPublicRoutes(app, deps.oauthFlow, config);
+  syncWebhookRoutes(app, deps.sync.webhooks);
   // OAuth start: its own scope whose auth hook also accepts `?token=` (the PHR-App's browser).
   await app.register(async (scope) => integrationsAuthorizeRoutes(scope, deps.oauthFlow, deps.authenticator));
   await app.register(webRoutes); // the dashboard's static files at /app
@@ -105,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     accountRoutes(scope, deps.account);
     auditRoutes(scope, deps.audit);
     healthRoutes(scope, deps.health);
+    syncRoutes(scope, deps.sync.service);
     integrationsProtectedRoutes(scope, deps.integrations);
     await fhirProtectedRoutes(scope, { api: deps.fhir.api, baseUrl: config.publicBaseUrl });
   });

@@ -23,6 +23,7 @@ import type { JobSystem } from './jobs/registry.ts';
 import { createLogger, type Log } from './log.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import type { ReadinessCheck } from './ops/ops.routes.ts';
+import { createSyncEngine, SYNC_TICK_MS, type SyncEngine, type SyncTuning } from './sync/index.ts';
 import { createVault, type Vault } from './vault/vault.ts';
 import { createVendorRegistry, type VendorRegistry } from './vendors/registry.ts';
 
@@ -55,6 +56,8 @@ export interface AppDeps {
   health: HealthService;
   /** Erasure (src/account). */
   account: AccountService;
+  /** The sync engine: results service, webhook receiver, job handlers (src/sync). */
+  sync: SyncEngine;
   readiness: ReadinessCheck[];
   /** Closes what buildDeps opened, in order: jobs, then the database. */
   close(): Promise<void>;
@@ -68,6 +71,8 @@ export interface DepsOverrides {
   passwordCost?: number;
   /** Job timings (tests shorten BullMQ lock/stall intervals or fake the in-process clock). */
   jobs?: Pick<CreateJobsOptions, 'timers' | 'bullmq'>;
+  /** Sync engine knobs (overlap, rate-limit cooldown, request budget). */
+  sync?: SyncTuning;
 }
 
 export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrides = {}): Promise<AppDeps> {
@@ -113,12 +118,26 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
   // them, once, with every job of AppJobs: `jobs.register({ ...syncJobs(services) })` (docs/jobs.md).
   const baseJobs = createJobs<AppJobs>({ config, log, registry: metrics.registry, ...overrides.jobs });
   const jobs = replication ? withReplication(baseJobs, replication, config.jobs.runWorker) : baseJobs;
-  jobs.register({});
   const http = createOutboundHttp({ fetch: overrides.fetch ?? globalThis.fetch });
   const vault = createVault({ encryptionKeys: config.encryptionKeys, clock });
   const vendors = createVendorRegistry({ config, http, now: () => clock.now() });
   const vendorDeps = { db, clock, log, vault, vendors };
   const integrations = createIntegrationsService(vendorDeps);
+  const accessTokens = createAccessTokens(vendorDeps);
+  const sync = createSyncEngine({
+    config,
+    db,
+    clock,
+    log,
+    http,
+    vendors,
+    accessTokens,
+    store: fhirStore,
+    enqueue: jobs.enqueue,
+    ...(overrides.sync ? { tuning: overrides.sync } : {}),
+  });
+  jobs.register({ ...sync.jobs });
+  await jobs.schedule('sync.enqueue-due', SYNC_TICK_MS, 'sync.enqueueDue', {});
   const audit = createAudit({ db, clock, log });
   const account = createAccountService({
     db,
@@ -158,12 +177,16 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     vault,
     vendors,
     integrations,
-    oauthFlow: createOAuthFlowService(vendorDeps),
-    accessTokens: createAccessTokens(vendorDeps),
+    oauthFlow: createOAuthFlowService({
+      ...vendorDeps,
+      onConnected: (integrationId) => sync.service.enqueueBackfill(integrationId),
+    }),
+    accessTokens,
     fhir: { store: fhirStore, api: createFhirApi(fhirStore, clock), replication },
     audit,
     health: createHealthService({ db, clock, defaultTimeZone: config.defaultTimeZone }),
     account,
+    sync,
     readiness,
     async close() {
       await jobs.close();

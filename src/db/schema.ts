@@ -2,6 +2,7 @@ import type { ColumnType, Generated } from 'kysely';
 import type { AuditTables } from '../audit/audit.tables.ts';
 import type { FhirTables } from '../fhir/store/fhir.tables.ts';
 import type { IntegrationTables } from '../integrations/integrations.tables.ts';
+import type { SyncTables } from '../sync/sync.tables.ts';
 
 // One Database type: each feature declares its tables in its own file and they meet here.
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -34,4 +35,4 @@ export interface FoundationTables {
   refresh_tokens: RefreshTokensTable;
 }
 
-export interface Database extends FoundationTables, IntegrationTables, FhirTables, AuditTables {}
+export interface Database extends FoundationTables, IntegrationTables, FhirTables, AuditTables, SyncTables {}

@@ -64,6 +64,8 @@ export function createOAuthFlowService(deps: {
   log: Log;
   vault: Vault;
   vendors: VendorRegistry;
+  /** Called after a successful connect (the sync engine enqueues the backfill); its errors are logged. */
+  onConnected?: (integrationId: string) => Promise<void>;
 }) {
   const { db, clock, log, vault, vendors } = deps;
 
@@ -186,7 +188,9 @@ export function createOAuthFlowService(deps: {
       const stateHash = hashState(state);
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + STATE_TTL_MS);
-      const scopes = [...new Set(adapter.dataTypes.map((d) => d.scope))];
+      const scopes = [
+        ...new Set([...adapter.dataTypes.map((d) => d.scope), ...(adapter.accountScopes ?? [])]),
+      ];
       const url = adapter.oauth.authorizationUrl({
         state,
         codeChallenge: await oauth.calculatePKCECodeChallenge(verifier),
@@ -224,6 +228,10 @@ export function createOAuthFlowService(deps: {
           { integrationId: row.integration_id, vendor: adapter.id, skippedTypes },
           'integration connected',
         );
+        // The scheduler would pick it up too (next_sync_at = now); this starts the backfill at once.
+        await deps.onConnected?.(row.integration_id).catch((err: unknown) => {
+          log.warn({ integrationId: row.integration_id, err }, 'enqueueing the first sync failed');
+        });
         return { ok: true, vendor: adapter.id, skippedTypes };
       } catch (err) {
         if (err instanceof CallbackFailure) {

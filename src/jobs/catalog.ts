@@ -3,4 +3,6 @@
 //   export type AppJobs = SyncJobs & OutboxJobs;
 // deps.ts then registers one definition per name: `jobs.register({ ...syncJobs(services) })`,
 // and the compiler checks both that every job has a handler and every enqueue's payload.
-export type AppJobs = Record<never, never>;
+import type { SyncJobs } from '../sync/sync.jobs.ts';
+
+export type AppJobs = SyncJobs;

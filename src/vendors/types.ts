@@ -59,6 +59,8 @@ export interface VendorAdapter {
   readonly id: VendorId;
   readonly displayName: string;
   readonly dataTypes: readonly DataTypeSupport[];
+  /** Scopes asked for beside the data types' ones, for account metadata (e.g. the user's time zone). */
+  readonly accountScopes?: readonly string[];
   readonly oauth: VendorOAuth;
   /** Who granted access: called once after the code exchange. */
   fetchAccount(accessToken: string): Promise<VendorAccount>;

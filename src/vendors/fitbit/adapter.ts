@@ -3,7 +3,7 @@ import type { OutboundHttp } from '../../http/outbound.ts';
 import type { VendorAdapter } from '../types.ts';
 import { type IdentityResponse, toVendorIdentity } from './mappers/index.ts';
 import { createGoogleOAuth } from './oauth.ts';
-import { FITBIT_DATA_TYPES } from './scopes.ts';
+import { FITBIT_DATA_TYPES, GOOGLE_HEALTH_SCOPES } from './scopes.ts';
 
 // `fitbit`: Fitbit and Pixel Watch data through the Google Health API with Google OAuth.
 // NOTE: the legacy Fitbit Web API answers 410 Gone since 2026-11-02 (vendor notes §10); only Google is used.
@@ -21,6 +21,8 @@ export function createFitbitAdapter(deps: FitbitAdapterDeps) {
     id: 'fitbit',
     displayName: 'Fitbit (Google Health)',
     dataTypes: FITBIT_DATA_TYPES,
+    // NOTE: the time zone lives in users/me/settings, which needs settings.readonly (vendor notes §3.2).
+    accountScopes: [GOOGLE_HEALTH_SCOPES.settings],
     oauth,
     async fetchAccount(accessToken: string) {
       // NOTE: the user id is not in Google's token response; users/me/identity gives it (vendor notes §6).

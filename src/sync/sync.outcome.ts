@@ -1,0 +1,137 @@
+/**
+ * How a sync run ends: the run item's status and errors, the integration's last/next sync, and
+ * for failures what the job runner should do (DelayError, RetryableError, PermanentError).
+ */
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/database.ts';
+import type { AccessTokens } from '../integrations/access-tokens.ts';
+import type { IntegrationRow } from '../integrations/integrations.repository.ts';
+import * as integrations from '../integrations/integrations.repository.ts';
+import { DelayError, PermanentError, RetryableError } from '../jobs/errors.ts';
+import type { Log } from '../log.ts';
+import type { GoogleHealthSession } from '../vendors/fitbit/client.ts';
+import type { RateBudget } from '../vendors/fitbit/rate-budget.ts';
+import { classify } from './failures.ts';
+import * as repo from './sync.repository.ts';
+import type { SyncError } from './sync.tables.ts';
+
+export interface SyncSettings {
+  backfillDays: number;
+  overlapDays: number;
+  intervalMinutes: number;
+  defaultTimeZone: string;
+  /** After a vendor 429/503: no requests for this user for this long (the job is delayed, not failed). */
+  cooldownMs: number;
+}
+
+interface OutcomeDeps {
+  db: Db;
+  clock: Clock;
+  log: Log;
+  budget: RateBudget;
+  accessTokens: AccessTokens;
+  settings: SyncSettings;
+}
+
+interface RunRef {
+  runId: string;
+  integration: IntegrationRow;
+}
+
+type JobRef = { integrationId: string; syncRunId?: string; reason: string };
+
+export function createOutcomes(deps: OutcomeDeps) {
+  const { db, clock, log } = deps;
+
+  async function finish(ref: RunRef, data: JobRef, status: string, errors: SyncError[]): Promise<void> {
+    const now = clock.now();
+    await repo.finishItem(db, ref.runId, ref.integration.id, { status, errors, now });
+    // A webhook's targeted sync does not replace the scheduled one.
+    const next =
+      data.reason === 'webhook'
+        ? ref.integration.next_sync_at
+        : new Date(now.getTime() + deps.settings.intervalMinutes * 60_000);
+    await integrations.recordSyncOutcome(db, ref.integration.id, {
+      lastSyncAt: now,
+      lastSyncStatus: status,
+      nextSyncAt: next,
+      now,
+    });
+    log.info(
+      { integrationId: ref.integration.id, runId: ref.runId, status, errors: errors.length },
+      'sync finished',
+    );
+  }
+
+  async function setStatus(
+    integrationId: string,
+    status: 'needs_reauth' | 'provider_unavailable',
+    code: string,
+  ) {
+    await integrations.setIntegrationStatus(db, integrationId, status, {
+      errorCode: code,
+      from: ['connected'],
+      now: clock.now(),
+    });
+  }
+
+  /** Turns a failure into the job outcome; never returns. */
+  async function fail(
+    ref: RunRef,
+    data: JobRef,
+    session: GoogleHealthSession,
+    err: unknown,
+    pending: { requests: number },
+  ): Promise<never> {
+    if (pending.requests > 0) {
+      const counts = { requests: pending.requests, fetched: 0, created: 0, updated: 0, unchanged: 0 };
+      await repo.addCounts(db, ref.runId, ref.integration.id, counts);
+      pending.requests = 0;
+    }
+    if (session.signal?.aborted) throw err; // the worker is stopping: the job runs again elsewhere
+    const failure = classify(err);
+    const id = ref.integration.id;
+    const permanent = async () => {
+      await finish(ref, data, 'failed', [{ code: failure.code, message: failure.message }]);
+      return new PermanentError(failure.code, failure.message, { cause: err });
+    };
+    switch (failure.kind) {
+      case 'delay': {
+        const until = failure.untilMs ?? deps.budget.cooldown(session.budgetKey, deps.settings.cooldownMs);
+        log.info({ integrationId: id, until: new Date(until).toISOString() }, 'sync delayed: rate limit');
+        throw new DelayError(until, failure.message, { cause: err });
+      }
+      case 'retry':
+      case 'unknown':
+        throw new RetryableError(`${failure.code}: ${failure.message}`, { cause: err });
+      case 'reauth':
+        await deps.accessTokens.markNeedsReauth(id, { reason: 'vendor_401' });
+        throw await permanent();
+      case 'not-linked':
+        // NOTE: the grant is fine but the Google account has no Google Health profile: the user must act (notes §7).
+        await setStatus(id, 'needs_reauth', 'ACCOUNT_NOT_LINKED');
+        throw await permanent();
+      case 'gone':
+        await setStatus(id, 'provider_unavailable', 'PROVIDER_UNAVAILABLE');
+        throw await permanent();
+      default:
+        throw await permanent();
+    }
+  }
+
+  /** The job's onFailure: its last attempt failed (or it failed permanently before finishing). */
+  async function markFailed(data: JobRef, err: unknown, ctx: { jobId: string }): Promise<void> {
+    const integration = await integrations.getIntegration(db, data.integrationId);
+    if (!integration) return;
+    const item = data.syncRunId
+      ? await repo.findItem(db, data.syncRunId, integration.id)
+      : await repo.findOpenItemForJob(db, integration.id, ctx.jobId);
+    if (!item || item.finished_at) return;
+    const failure = classify(err instanceof RetryableError && err.cause ? err.cause : err);
+    await finish({ runId: item.run_id, integration }, data, 'failed', [
+      { code: failure.code, message: failure.message },
+    ]);
+  }
+
+  return { finish, fail, markFailed };
+}

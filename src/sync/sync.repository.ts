@@ -1,0 +1,205 @@
+/**
+ * Sync runs, their per-integration items, and cursors. Reads a request reaches take the owner id
+ * (`findRunForUser`); the rest is system-scoped for the job handler, which carries ids only.
+ */
+import type { Selectable } from 'kysely';
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { SyncError, SyncRunItemsTable, SyncRunsTable } from './sync.tables.ts';
+
+export type SyncRunRow = Selectable<SyncRunsTable>;
+export type SyncItemRow = Selectable<SyncRunItemsTable>;
+
+export interface ItemCounts {
+  requests: number;
+  fetched: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+export async function insertRun(
+  db: Db,
+  run: { id: string; userId: number; reason: string; now: Date },
+  items: { integrationId: string; vendor: string; jobId?: string | null }[],
+): Promise<void> {
+  await db
+    .insertInto('sync_runs')
+    .values({ id: run.id, user_id: run.userId, reason: run.reason, created_at: run.now })
+    .execute();
+  if (items.length === 0) return;
+  await db
+    .insertInto('sync_run_items')
+    .values(
+      items.map((i) => ({
+        run_id: run.id,
+        integration_id: i.integrationId,
+        vendor: i.vendor,
+        job_id: i.jobId ?? null,
+        status: 'queued',
+      })),
+    )
+    .execute();
+}
+
+export async function findRunForUser(
+  db: Db,
+  userId: number,
+  runId: string,
+): Promise<{ run: SyncRunRow; items: SyncItemRow[] } | undefined> {
+  const run = await db
+    .selectFrom('sync_runs')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('id', '=', runId)
+    .executeTakeFirst();
+  if (!run) return undefined;
+  const items = await db
+    .selectFrom('sync_run_items')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .orderBy('vendor')
+    .execute();
+  return { run, items };
+}
+
+export async function findItem(
+  db: Db,
+  runId: string,
+  integrationId: string,
+): Promise<SyncItemRow | undefined> {
+  return db
+    .selectFrom('sync_run_items')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .where('integration_id', '=', integrationId)
+    .executeTakeFirst();
+}
+
+/** The unfinished item a job started earlier (a retry, a delay, a recovered stalled job). */
+export async function findOpenItemForJob(
+  db: Db,
+  integrationId: string,
+  jobId: string,
+): Promise<SyncItemRow | undefined> {
+  return db
+    .selectFrom('sync_run_items')
+    .selectAll()
+    .where('integration_id', '=', integrationId)
+    .where('job_id', '=', jobId)
+    .where('finished_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export async function startItem(
+  db: Db,
+  runId: string,
+  integrationId: string,
+  start: { jobId: string; plan: unknown; windowStart: string | null; windowEnd: string | null; now: Date },
+): Promise<void> {
+  await db
+    .updateTable('sync_run_items')
+    .set({
+      job_id: start.jobId,
+      status: 'running',
+      plan: JSON.stringify(start.plan),
+      window_start: start.windowStart,
+      window_end: start.windowEnd,
+      started_at: start.now,
+    })
+    .where('run_id', '=', runId)
+    .where('integration_id', '=', integrationId)
+    .execute();
+}
+
+/** Adds a committed chunk's counts (call inside the chunk's transaction). */
+export async function addCounts(
+  db: Db,
+  runId: string,
+  integrationId: string,
+  counts: ItemCounts,
+  plan?: unknown,
+): Promise<void> {
+  await db
+    .updateTable('sync_run_items')
+    .set((eb) => ({
+      requests: eb('requests', '+', counts.requests),
+      fetched: eb('fetched', '+', counts.fetched),
+      created: eb('created', '+', counts.created),
+      updated: eb('updated', '+', counts.updated),
+      unchanged: eb('unchanged', '+', counts.unchanged),
+      ...(plan !== undefined ? { plan: JSON.stringify(plan) } : {}),
+    }))
+    .where('run_id', '=', runId)
+    .where('integration_id', '=', integrationId)
+    .execute();
+}
+
+export async function finishItem(
+  db: Db,
+  runId: string,
+  integrationId: string,
+  finish: { status: string; errors: SyncError[]; now: Date },
+): Promise<void> {
+  await db
+    .updateTable('sync_run_items')
+    .set({ status: finish.status, errors: JSON.stringify(finish.errors), finished_at: finish.now })
+    .where('run_id', '=', runId)
+    .where('integration_id', '=', integrationId)
+    .where('finished_at', 'is', null)
+    .execute();
+}
+
+export async function readCursors(db: Db, integrationId: string): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('sync_cursors')
+    .select(['data_type', 'through_date'])
+    .where('integration_id', '=', integrationId)
+    .execute();
+  return new Map(rows.map((r) => [r.data_type, r.through_date]));
+}
+
+/** Moves a cursor forward only (a targeted re-read of old days never moves it back). */
+export async function advanceCursor(
+  db: Db,
+  integrationId: string,
+  dataType: string,
+  throughDate: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .insertInto('sync_cursors')
+    .values({
+      integration_id: integrationId,
+      data_type: dataType,
+      through_date: throughDate,
+      updated_at: now,
+    })
+    .onConflict((oc) =>
+      oc.columns(['integration_id', 'data_type']).doUpdateSet({
+        through_date: sql`greatest(sync_cursors.through_date, excluded.through_date)`,
+        updated_at: now,
+      }),
+    )
+    .execute();
+}
+
+/** The user's IANA time zone, from the vendor's settings (drives local dates and summaries). */
+export async function setUserTimeZone(db: Db, userId: number, zone: string): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ time_zone: zone })
+    .where('id', '=', userId)
+    .where((eb) => eb.or([eb('time_zone', 'is', null), eb('time_zone', '!=', zone)]))
+    .execute();
+}
+
+export async function userTimeZone(db: Db, userId: number): Promise<string | null | undefined> {
+  const row = await db.selectFrom('users').select('time_zone').where('id', '=', userId).executeTakeFirst();
+  return row?.time_zone;
+}
+
+/** The scheduler enqueued it: the next tick should not enqueue it again. */
+export async function setNextSyncAt(db: Db, integrationId: string, at: Date): Promise<void> {
+  await db.updateTable('integrations').set({ next_sync_at: at }).where('id', '=', integrationId).execute();
+}

@@ -1,0 +1,112 @@
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import Type from 'typebox';
+import { principalOf } from '../http/auth-hook.ts';
+import { ProblemSchema } from '../http/problem.ts';
+import type { SyncService } from './sync.service.ts';
+import type { WebhookService } from './webhook.service.ts';
+
+const tags = ['Health data'];
+const security = [{ bearerAuth: [] }];
+const Status = Type.Union(
+  ['queued', 'running', 'succeeded', 'partial', 'failed'].map((s) => Type.Literal(s)),
+);
+const NullableDate = Type.Union([Type.String(), Type.Null()]);
+
+export const SyncResultSchema = Type.Object(
+  {
+    sync_id: Type.String(),
+    status: Status,
+    started_at: Type.String({ format: 'date-time' }),
+    finished_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    integrations: Type.Array(
+      Type.Object({
+        vendor: Type.String(),
+        status: Status,
+        window: Type.Object(
+          { start: NullableDate, end: NullableDate },
+          { description: 'local dates synced, inclusive' },
+        ),
+        requests: Type.Integer({ description: 'vendor API requests made' }),
+        fetched: Type.Integer({ description: 'data points (or daily rollup windows) received' }),
+        created: Type.Integer(),
+        updated: Type.Integer(),
+        unchanged: Type.Integer(),
+        errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
+      }),
+    ),
+  },
+  { $id: 'SyncResult' },
+);
+
+const SyncParams = Type.Object({ sync_id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+const errors = { 401: ProblemSchema };
+
+/** Protected: start a sync, run one now, read a result. */
+export function syncRoutes(app: FastifyInstance, sync: SyncService): void {
+  app.post(
+    '/health/sync',
+    {
+      config: { audit: 'health.sync' },
+      schema: {
+        tags,
+        security,
+        summary: 'Sync every connected vendor in the background',
+        response: {
+          202: Type.Object({ sync_id: Type.String(), status: Type.Literal('queued') }),
+          ...errors,
+        },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await sync.requestSync(principalOf(req))),
+  );
+
+  app.post(
+    '/health/sync/immediate',
+    {
+      config: { audit: 'health.sync' },
+      schema: {
+        tags,
+        security,
+        summary: 'Sync now and answer with the result (status running if it takes longer than ~25 s)',
+        response: { 200: SyncResultSchema, ...errors },
+      },
+    },
+    async (req) => sync.syncNow(principalOf(req)),
+  );
+
+  app.get<{ Params: Static<typeof SyncParams> }>(
+    '/health/sync/:sync_id',
+    {
+      config: { audit: 'health.sync.read' },
+      schema: {
+        tags,
+        security,
+        summary: 'A sync result (own syncs only)',
+        params: SyncParams,
+        response: { 200: SyncResultSchema, 404: ProblemSchema, ...errors },
+      },
+    },
+    async (req) => sync.getResult(principalOf(req), req.params.sync_id),
+  );
+}
+
+/** Public: the Google Health API's push endpoint (handshake and notifications). */
+export function syncWebhookRoutes(app: FastifyInstance, webhooks: WebhookService): void {
+  app.post(
+    '/integrations/fitbit/webhook',
+    {
+      schema: {
+        tags: ['Vendor integrations'],
+        summary: 'Google Health API webhook: verification handshake (201/401/403) and notifications (204)',
+        body: Type.Unknown(),
+        response: { 201: Type.Null(), 204: Type.Null(), 401: Type.Null(), 403: Type.Null() },
+      },
+    },
+    async (req, reply) => {
+      const header = req.headers.authorization;
+      const status = await webhooks.receive(typeof header === 'string' ? header : undefined, req.body);
+      return reply.code(status).send();
+    },
+  );
+}

@@ -1,0 +1,232 @@
+/**
+ * One sync of one integration (the `sync.integration` job): plan, then for each data type fetch
+ * chunk by chunk, oldest first, committing each chunk with its cursor and the run's counts.
+ *
+ *   runner.run({ integrationId, syncRunId?, reason, types?, windowStart?, windowEnd? }, { jobId, signal })
+ *
+ * Resumable: the plan and per-type progress live on the run item, so a retried, delayed or
+ * recovered job continues after the last committed chunk. Failures: see failures.ts and
+ * sync.outcome.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/database.ts';
+import { MEASUREMENT_TYPES, type MeasurementType } from '../fhir/measurement.ts';
+import type { FhirStore } from '../fhir/store/fhir.service.ts';
+import { isValidZone } from '../fhir/store/fhir-dates.ts';
+import type { AccessTokens } from '../integrations/access-tokens.ts';
+import type { IntegrationRow } from '../integrations/integrations.repository.ts';
+import * as integrations from '../integrations/integrations.repository.ts';
+import type { Log } from '../log.ts';
+import type { GoogleHealthClient, GoogleHealthSession } from '../vendors/fitbit/client.ts';
+import type { RateBudget } from '../vendors/fitbit/rate-budget.ts';
+import { findVendor, type VendorRegistry } from '../vendors/registry.ts';
+import { consentCoverage } from '../vendors/types.ts';
+import { commitChunk } from './commit-chunk.ts';
+import { classify } from './failures.ts';
+import { fetchChunk } from './fetch-chunk.ts';
+import { addDays, chunksOf, localDateIn, planType, TYPE_SPECS } from './plan.ts';
+import { createOutcomes, type SyncSettings } from './sync.outcome.ts';
+import * as repo from './sync.repository.ts';
+import type { SyncError } from './sync.tables.ts';
+
+export interface SyncJobData {
+  integrationId: string;
+  syncRunId?: string;
+  reason: 'backfill' | 'scheduled' | 'manual' | 'webhook';
+  types?: readonly string[];
+  windowStart?: string;
+  windowEnd?: string;
+}
+
+export interface SyncRunnerDeps {
+  db: Db;
+  clock: Clock;
+  log: Log;
+  client: GoogleHealthClient;
+  budget: RateBudget;
+  accessTokens: AccessTokens;
+  store: FhirStore;
+  vendors: VendorRegistry;
+  settings: SyncSettings;
+}
+
+interface TypePlan {
+  start: string;
+  end: string;
+  /** Last chunk end committed, null before the first. */
+  done: string | null;
+}
+
+export interface StoredPlan {
+  zone: string;
+  today: string;
+  targeted: boolean;
+  types: Partial<Record<MeasurementType, TypePlan>>;
+  errors: SyncError[];
+}
+
+export type SyncRunner = ReturnType<typeof createSyncRunner>;
+
+export function createSyncRunner(deps: SyncRunnerDeps) {
+  const { db, clock, log } = deps;
+  const outcomes = createOutcomes(deps);
+
+  async function itemFor(data: SyncJobData, integration: IntegrationRow, jobId: string) {
+    if (data.syncRunId) return repo.findItem(db, data.syncRunId, integration.id);
+    const open = await repo.findOpenItemForJob(db, integration.id, jobId);
+    if (open) return open;
+    const runId = randomUUID();
+    const item = { integrationId: integration.id, vendor: integration.vendor, jobId };
+    await repo.insertRun(
+      db,
+      { id: runId, userId: integration.user_id, reason: data.reason, now: clock.now() },
+      [item],
+    );
+    return repo.findItem(db, runId, integration.id);
+  }
+
+  async function timeZone(integration: IntegrationRow, session: GoogleHealthSession): Promise<string> {
+    try {
+      const settings = await deps.client.settings(session);
+      if (settings.timeZone && isValidZone(settings.timeZone)) {
+        await repo.setUserTimeZone(db, integration.user_id, settings.timeZone);
+        return settings.timeZone;
+      }
+    } catch (err) {
+      // NOTE: settings needs settings.readonly; without it the stored zone (or the default) is used.
+      if (classify(err).code !== 'SCOPE_NOT_GRANTED') throw err;
+    }
+    const stored = await repo.userTimeZone(db, integration.user_id);
+    return stored && isValidZone(stored) ? stored : deps.settings.defaultTimeZone;
+  }
+
+  async function makePlan(data: SyncJobData, integration: IntegrationRow, session: GoogleHealthSession) {
+    const zone = await timeZone(integration, session);
+    const today = localDateIn(zone, clock.now().getTime());
+    const adapter = findVendor(deps.vendors, integration.vendor);
+    const granted = new Set(adapter ? consentCoverage(adapter, integration.scopes).types : []);
+    const wanted = data.types?.length ? new Set(data.types) : undefined;
+    const cursors = await repo.readCursors(db, integration.id);
+    const target =
+      data.windowStart && data.windowEnd ? { start: data.windowStart, end: data.windowEnd } : undefined;
+    const plan: StoredPlan = { zone, today, targeted: Boolean(target), types: {}, errors: [] };
+    for (const type of MEASUREMENT_TYPES) {
+      if (wanted && !wanted.has(type)) continue;
+      if (!adapter?.dataTypes.some((d) => d.type === type)) continue;
+      if (!granted.has(type)) {
+        plan.errors.push({ code: 'SCOPE_NOT_GRANTED', message: `${type}: the user did not grant its scope` });
+        continue;
+      }
+      const { backfillDays, overlapDays } = deps.settings;
+      const range = planType({ today, cursor: cursors.get(type), backfillDays, overlapDays, target });
+      if (range) plan.types[type] = { ...range, done: null };
+    }
+    return plan;
+  }
+
+  async function run(data: SyncJobData, ctx: { jobId: string; signal: AbortSignal }): Promise<void> {
+    const integration = await integrations.getIntegration(db, data.integrationId);
+    if (!integration?.is_active) return;
+    const item = await itemFor(data, integration, ctx.jobId);
+    if (!item || item.finished_at) return;
+    const ref = { runId: item.run_id, integration };
+    if (integration.status !== 'connected') {
+      return outcomes.finish(ref, data, 'failed', [
+        { code: statusCode(integration.status), message: 'not connected' },
+      ]);
+    }
+
+    const pending = { requests: 0 };
+    const session: GoogleHealthSession = {
+      withToken: (call) => deps.accessTokens.withAccessToken(integration.id, call),
+      budgetKey: integration.vendor_user_id ?? integration.id,
+      signal: ctx.signal,
+      onRequest: () => {
+        pending.requests += 1;
+      },
+    };
+    try {
+      let plan = item.plan as StoredPlan | null;
+      if (!plan) {
+        plan = await makePlan(data, integration, session);
+        const starts = Object.values(plan.types).map((t) => t.start);
+        const windowStart = starts.length ? starts.reduce((a, b) => (a < b ? a : b)) : plan.today;
+        await repo.startItem(db, item.run_id, integration.id, {
+          jobId: ctx.jobId,
+          plan,
+          windowStart,
+          windowEnd: plan.today,
+          now: clock.now(),
+        });
+      }
+      await syncTypes(plan, item.run_id, integration, session, pending);
+      await repo.addCounts(db, item.run_id, integration.id, { ...zero(), requests: pending.requests });
+      pending.requests = 0;
+      const synced = Object.values(plan.types).some((t) => t.done !== null);
+      const status = plan.errors.length === 0 ? 'succeeded' : synced ? 'partial' : 'failed';
+      await outcomes.finish(ref, data, status, plan.errors);
+    } catch (err) {
+      await outcomes.fail(ref, data, session, err, pending);
+    }
+  }
+
+  async function syncTypes(
+    plan: StoredPlan,
+    runId: string,
+    integration: IntegrationRow,
+    session: GoogleHealthSession,
+    pending: { requests: number },
+  ): Promise<void> {
+    const yesterday = addDays(localDateIn(plan.zone, clock.now().getTime()), -1);
+    for (const type of MEASUREMENT_TYPES) {
+      const typePlan = plan.types[type];
+      if (!typePlan) continue;
+      const spec = TYPE_SPECS[type];
+      const from = typePlan.done ? addDays(typePlan.done, 1) : typePlan.start;
+      for (const chunk of chunksOf({ start: from, end: typePlan.end }, spec.chunkDays)) {
+        let fetched: Awaited<ReturnType<typeof fetchChunk>>;
+        try {
+          fetched = await fetchChunk(deps.client, session, spec, chunk, plan.zone);
+        } catch (err) {
+          const failure = classify(err);
+          if (failure.kind !== 'skip-type') throw err;
+          log.warn({ integrationId: integration.id, type, code: failure.code }, 'sync: data type skipped');
+          plan.errors.push({ code: failure.code, message: `${type}: ${failure.message}` });
+          typePlan.end = typePlan.done ?? addDays(typePlan.start, -1);
+          await repo.addCounts(db, runId, integration.id, { ...zero(), requests: pending.requests }, plan);
+          pending.requests = 0;
+          break;
+        }
+        typePlan.done = chunk.end;
+        // Only complete days move a cursor, and targeted re-reads never do (they may run ahead of a backfill).
+        const through = chunk.end < yesterday ? chunk.end : yesterday;
+        await commitChunk(deps, {
+          userId: integration.user_id,
+          runId,
+          integrationId: integration.id,
+          dataType: spec.dataType,
+          type,
+          measurements: fetched.measurements,
+          fetched: fetched.fetched,
+          requests: pending.requests,
+          plan,
+          cursorThrough: plan.targeted || through < chunk.start ? undefined : through,
+        });
+        pending.requests = 0;
+      }
+    }
+  }
+
+  return { run, markFailed: outcomes.markFailed };
+}
+
+function zero(): repo.ItemCounts {
+  return { requests: 0, fetched: 0, created: 0, updated: 0, unchanged: 0 };
+}
+
+function statusCode(status: string): string {
+  if (status === 'needs_reauth') return 'VENDOR_AUTH_REVOKED';
+  if (status === 'provider_unavailable') return 'PROVIDER_UNAVAILABLE';
+  return 'VENDOR_NOT_CONNECTED';
+}

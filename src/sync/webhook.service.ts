@@ -1,0 +1,132 @@
+/**
+ * The Google Health webhook receiver (notes §8): the verification handshake, and notifications
+ * turned into targeted sync jobs. The notification carries no data; the job reads it.
+ *
+ *   receive(authorizationHeader, body) -> 201 (verified) | 204 (accepted) | 401 | 403
+ *
+ * - Handshake: Google POSTs {"type":"verification"} twice, with the registered secret in
+ *   `Authorization` (answer 201) and without it (answer 401 or 403); both must hold (§8.2).
+ * - Notifications: one object or a JSON array of them (§8.4, §14.5); `healthUserId` routes to the
+ *   integrations holding that vendor_user_id; unknown users and types are ignored (204).
+ * - Duplicates coalesce: the job id is (integration, type, dates), deduped while queued.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../db/database.ts';
+import * as integrations from '../integrations/integrations.repository.ts';
+import type { Enqueue } from '../jobs/registry.ts';
+import type { Log } from '../log.ts';
+import { addDays, typeForDataType } from './plan.ts';
+import type { SyncJobs } from './sync.jobs.ts';
+
+export interface WebhookDeps {
+  db: Db;
+  log: Log;
+  enqueue: Enqueue<SyncJobs>;
+  /** GOOGLE_HEALTH_WEBHOOK_SECRET; unset: every request is refused. */
+  secret: string | undefined;
+}
+
+interface Notification {
+  healthUserId?: unknown;
+  dataType?: unknown;
+  operation?: unknown;
+  intervals?: unknown;
+}
+
+export type WebhookService = ReturnType<typeof createWebhookService>;
+
+export function createWebhookService(deps: WebhookDeps) {
+  const accepted = deps.secret
+    ? [deps.secret, deps.secret.startsWith('Bearer ') ? undefined : `Bearer ${deps.secret}`]
+        .filter((s): s is string => s !== undefined)
+        .map(digest)
+    : [];
+
+  /** NOTE: `endpointAuthorization.secret` is the complete Authorization header value; compared in constant time (§8.1, §8.5). */
+  function authorized(header: string | undefined): boolean {
+    if (!header) return false;
+    const got = digest(header);
+    return accepted.some((want) => timingSafeEqual(got, want));
+  }
+
+  async function route(n: Notification): Promise<number> {
+    if (typeof n.healthUserId !== 'string' || typeof n.dataType !== 'string') return 0;
+    const type = typeForDataType(n.dataType);
+    const window = datesOf(n.intervals);
+    if (!type || !window) return 0;
+    const rows = await integrations.findIntegrationsByVendorUser(deps.db, 'fitbit', n.healthUserId);
+    let enqueued = 0;
+    for (const row of rows.filter((r) => r.status === 'connected')) {
+      await deps.enqueue(
+        'sync.integration',
+        {
+          integrationId: row.id,
+          reason: 'webhook',
+          types: [type],
+          windowStart: window.start,
+          windowEnd: window.end,
+        },
+        { jobId: `webhook:${row.id}:${type}:${window.start}:${window.end}` },
+      );
+      enqueued += 1;
+    }
+    return enqueued;
+  }
+
+  return {
+    async receive(header: string | undefined, body: unknown): Promise<201 | 204 | 401 | 403> {
+      const ok = authorized(header);
+      if (!ok) return header ? 403 : 401;
+      if (isVerification(body)) return 201;
+      const list = Array.isArray(body) ? body : [body];
+      let enqueued = 0;
+      for (const item of list) {
+        const data = (item as { data?: Notification } | null)?.data;
+        if (data && typeof data === 'object') enqueued += await route(data);
+      }
+      deps.log.info({ notifications: list.length, enqueued }, 'webhook: notifications received');
+      return 204;
+    },
+  };
+}
+
+function isVerification(body: unknown): boolean {
+  return !Array.isArray(body) && (body as { type?: unknown } | null)?.type === 'verification';
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** The local dates an interval list covers (inclusive), from the civil ISO times, else physical ones. */
+function datesOf(intervals: unknown): { start: string; end: string } | undefined {
+  if (!Array.isArray(intervals)) return undefined;
+  let start: string | undefined;
+  let end: string | undefined;
+  for (const raw of intervals) {
+    const i = raw as {
+      civilIso8601TimeInterval?: { startTime?: unknown; endTime?: unknown };
+      physicalTimeInterval?: { startTime?: unknown; endTime?: unknown };
+    };
+    const civil = i.civilIso8601TimeInterval;
+    let s: string | undefined;
+    let e: string | undefined;
+    if (typeof civil?.startTime === 'string' && typeof civil.endTime === 'string') {
+      s = civil.startTime.slice(0, 10);
+      // An interval ending exactly at local midnight does not touch the next date.
+      e = /T00:00(:00(\.0+)?)?$/.test(civil.endTime)
+        ? addDays(civil.endTime.slice(0, 10), -1)
+        : civil.endTime.slice(0, 10);
+    } else {
+      const p = i.physicalTimeInterval;
+      if (typeof p?.startTime !== 'string' || typeof p.endTime !== 'string') continue;
+      // NOTE: UTC dates only: widen by a day each side to cover any local offset.
+      s = addDays(p.startTime.slice(0, 10), -1);
+      e = addDays(p.endTime.slice(0, 10), 1);
+    }
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || !/^\d{4}-\d{2}-\d{2}$/.test(e) || e < s) continue;
+    start = start === undefined || s < start ? s : start;
+    end = end === undefined || e > end ? e : end;
+  }
+  return start && end ? { start, end } : undefined;
+}

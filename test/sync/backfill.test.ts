@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  byDate,
+  connectPerson,
+  immediate,
+  observations,
+  type SyncWorld,
+  settled,
+  syncWorld,
+} from './helpers.ts';
+
+// Connect -> backfill: every value and local date equals what the Fitbit app shows (the sandbox's
+// ground truth), in a +05:30 zone and across a DST change; a re-sync then changes nothing.
+let t: SyncWorld;
+beforeAll(async () => {
+  // 2026-11-20: the 30 days before include 2026-11-01, when New York leaves daylight time.
+  t = await syncWorld({ start: '2026-11-20T17:45:00Z' });
+});
+afterAll(async () => t?.close());
+
+type Day = ReturnType<typeof byDate>;
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+describe.each([
+  { zone: 'Asia/Kolkata', offsets: ['+05:30'] },
+  { zone: 'America/New_York', offsets: ['-04:00', '-05:00'] },
+])(
+  'backfill in $zone',
+  ({ zone, offsets }) => {
+    it('stores every daily value, sample and sleep on the local date the vendor shows', async () => {
+      const c = await connectPerson(t, { timeZone: zone, seed: zone.length });
+      await settled(t, c.integrationId);
+      const truth = t.sandbox.groundTruth(c.personId);
+      expect(truth.dates.length).toBe(30);
+
+      const me = await t.app.inject({ url: `/integrations/fitbit/status`, headers: c.user.auth });
+      expect(me.json()).toMatchObject({ connected: true, last_sync_status: 'succeeded' });
+      const tz = await t.deps.db
+        .selectFrom('users')
+        .select('time_zone')
+        .where('id', '=', c.user.id)
+        .executeTakeFirst();
+      expect(tz?.time_zone).toBe(zone);
+
+      const get = async (type: string) => byDate(await observations(t, c.user.auth, type));
+      const [steps, distance, calories, rhr, spo2, hrv, rr, weight, sleep] = (await Promise.all(
+        [
+          'steps',
+          'distance',
+          'calories',
+          'resting_heart_rate',
+          'spo2',
+          'hrv_rmssd',
+          'respiratory_rate',
+          'body_weight',
+          'sleep',
+        ].map(get),
+      )) as [Day, Day, Day, Day, Day, Day, Day, Day, Day];
+      const hr = await observations(t, c.user.auth, 'heart_rate');
+      const seenOffsets = new Set<string>();
+      let compared = 0;
+      for (const date of truth.dates) {
+        const day = truth.days[date]!;
+        const expectValue = (items: typeof steps, expected: number | undefined, label: string) => {
+          if (expected === undefined) expect(items.get(date), `${label} ${date}`).toBeUndefined();
+          else expect(items.get(date)?.value, `${label} ${date}`).toBeCloseTo(expected, 2);
+          if (expected !== undefined) compared += 1;
+        };
+        expectValue(steps, day.steps, 'steps');
+        expectValue(
+          distance,
+          day.distance === undefined ? undefined : round3(day.distance / 1000),
+          'distance',
+        );
+        expectValue(calories, day['total-calories'], 'calories');
+        expectValue(rhr, day['daily-resting-heart-rate'], 'resting hr');
+        expectValue(spo2, day['daily-oxygen-saturation'], 'spo2');
+        expectValue(hrv, day['daily-heart-rate-variability'], 'hrv');
+        expectValue(rr, day['daily-respiratory-rate'], 'respiratory rate');
+        expectValue(weight, day.weight === undefined ? undefined : day.weight / 1000, 'weight');
+        expectValue(sleep, day.sleep?.minutesAsleep, 'sleep');
+        const item = steps.get(date);
+        if (item) {
+          expect(item.status).toBe('final');
+          seenOffsets.add(item.effective_start.slice(-6));
+        }
+        const hours = hr.filter((h) => h.date === date);
+        const samples = hours.flatMap((h) => h.samples ?? []);
+        const want = day['heart-rate'];
+        expect(samples.length, `heart rate samples ${date}`).toBe(want?.count ?? 0);
+        if (want) {
+          expect(Math.min(...samples.map((s) => s.value))).toBe(want.min);
+          expect(Math.max(...samples.map((s) => s.value))).toBe(want.max);
+        }
+      }
+      expect(compared).toBeGreaterThan(200);
+      expect([...seenOffsets].sort()).toEqual([...offsets].sort());
+    });
+  },
+  120_000,
+);
+
+describe('re-sync', () => {
+  it('creates nothing when nothing changed, and reports what it read', async () => {
+    const c = await connectPerson(t, { timeZone: 'Europe/Berlin', seed: 11 });
+    await settled(t, c.integrationId);
+    const result = await immediate(t, c.user.auth);
+    expect(result.status).toBe('succeeded');
+    const [item] = result.integrations;
+    expect(item).toMatchObject({ vendor: 'fitbit', status: 'succeeded', created: 0, updated: 0, errors: [] });
+    expect(item!.unchanged).toBeGreaterThan(0);
+    expect(item!.requests).toBeGreaterThan(0);
+    expect(item!.window.end).toBe('2026-11-20');
+  });
+}, 120_000);

@@ -1,0 +1,146 @@
+/**
+ * The app and the vendor sandbox on one fake clock, a connected person, and readers for what a
+ * user (or the database) sees after a sync.
+ */
+import { expect } from 'vitest';
+import type { SandboxOptions } from '../../src/sandbox/index.ts';
+import type { SyncTuning } from '../../src/sync/index.ts';
+import { registerUser, type SandboxTestApp, withSandbox } from '../helpers/app.ts';
+import { connectFitbit } from '../integrations/flow.ts';
+
+export interface FakeClock {
+  now(): Date;
+  set(iso: string | number): void;
+  advance(ms: number): void;
+}
+
+export function fakeClock(start: string): FakeClock {
+  let ms = Date.parse(start);
+  return {
+    now: () => new Date(ms),
+    set: (v) => {
+      ms = typeof v === 'number' ? v : Date.parse(v);
+    },
+    advance: (d) => {
+      ms += d;
+    },
+  };
+}
+
+export interface SyncWorld extends SandboxTestApp {
+  clock: FakeClock;
+}
+
+export async function syncWorld(
+  options: {
+    start?: string;
+    sandbox?: SandboxOptions;
+    env?: Record<string, string>;
+    tuning?: SyncTuning;
+  } = {},
+): Promise<SyncWorld> {
+  const clock = fakeClock(options.start ?? '2026-11-20T09:30:00Z');
+  const t = await withSandbox({
+    sandbox: { now: clock.now, initialPeople: 0, ...options.sandbox },
+    app: {
+      clock,
+      ...(options.env ? { env: options.env } : {}),
+      overrides: { sync: { cooldownMs: 200, immediateTimeoutMs: 60_000, ...options.tuning } },
+    },
+  });
+  return { ...t, clock };
+}
+
+export interface Connected {
+  user: Awaited<ReturnType<typeof registerUser>>;
+  personId: string;
+  integrationId: string;
+}
+
+/** A new user connects a new sandbox person; the backfill starts by itself (not awaited here). */
+export async function connectPerson(
+  t: SyncWorld,
+  person: { timeZone: string; days?: number; seed?: number },
+): Promise<Connected> {
+  const user = await registerUser(t.app);
+  const p = t.sandbox.people.createPerson({ days: 30, ...person });
+  await connectFitbit(t.app, user.auth, p.id);
+  const list = await t.app.inject({ url: '/integrations/vendors', headers: user.auth });
+  const integrationId = list.json().integrations[0].id as string;
+  return { user, personId: p.id, integrationId };
+}
+
+/** Waits until the integration has a finished run and none running or queued. */
+export async function settled(t: SyncWorld, integrationId: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await t.deps.db
+      .selectFrom('sync_run_items')
+      .select(['finished_at'])
+      .where('integration_id', '=', integrationId)
+      .execute();
+    if (rows.length > 0 && rows.every((r) => r.finished_at !== null)) return;
+    if (Date.now() > deadline) throw new Error(`sync of ${integrationId} did not settle`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface ApiItem {
+  id: string;
+  type: string;
+  status: string;
+  value: number;
+  date: string;
+  effective_start: string;
+  samples: { time: string; value: number }[] | null;
+}
+
+/** Every observation the user sees through GET /health/observations (all pages). */
+export async function observations(t: SyncWorld, auth: { authorization: string }, type: string) {
+  const out: ApiItem[] = [];
+  let cursor: string | null = null;
+  do {
+    const q: string = `/health/observations?type=${type}&limit=500&sort=date${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const res = await t.app.inject({ url: q, headers: auth });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json() as { items: ApiItem[]; next_cursor: string | null };
+    out.push(...body.items);
+    cursor = body.next_cursor;
+  } while (cursor);
+  return out;
+}
+
+export function byDate(items: ApiItem[]): Map<string, ApiItem> {
+  return new Map(items.map((i) => [i.date, i]));
+}
+
+export async function immediate(t: SyncWorld, auth: { authorization: string }) {
+  const res = await t.app.inject({ method: 'POST', url: '/health/sync/immediate', headers: auth });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json() as {
+    sync_id: string;
+    status: string;
+    finished_at: string | null;
+    integrations: {
+      vendor: string;
+      status: string;
+      window: { start: string | null; end: string | null };
+      requests: number;
+      fetched: number;
+      created: number;
+      updated: number;
+      unchanged: number;
+      errors: { code: string; message: string }[];
+    }[];
+  };
+}
+
+export async function resourceRowCount(t: SyncWorld, userId: number): Promise<number> {
+  const row = await t.deps.db
+    .selectFrom('fhir_resources')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('user_id', '=', userId)
+    .where('resource_type', '=', 'Observation')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
