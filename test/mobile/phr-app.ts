@@ -156,6 +156,7 @@ export function parseCondition(resource: Record<string, unknown>) {
     conditionCode: dart.stringOrNull(coding?.code, 'code.coding[0].code'),
     codeSystem: dart.stringOrNull(coding?.system, 'code.coding[0].system'),
     severity: dart.stringOrNull(first(resource.severity)?.display, 'severity.coding[0].display') ?? 'Unknown',
+    severityCode: dart.stringOrNull(first(resource.severity)?.code, 'severity.coding[0].code'),
     clinicalStatus:
       dart.stringOrNull(first(resource.clinicalStatus)?.display, 'clinicalStatus.coding[0].display') ??
       'Unknown',
