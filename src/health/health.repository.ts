@@ -99,23 +99,31 @@ export function summaryQuery(db: Db, userId: number, type: string, range: Health
     bucket === 'day'
       ? sql<string>`local_date`
       : sql<string>`date_trunc(${bucket}, local_date::timestamp)::date`;
-  const value = sql<number>`(resource->'valueQuantity'->>'value')::float8`;
-  return db
+  // The value is read from the JSON once per row (`offset 0` keeps the planner from inlining the
+  // subquery and reading it again for each aggregate).
+  const rows = db
     .selectFrom('fhir_resources')
     .select([
       sql<string>`(${key})::text`.as('bucket'),
-      sql<number>`count(${value})::int`.as('count'),
-      sql<number | null>`min(${value})`.as('min'),
-      sql<number | null>`max(${value})`.as('max'),
-      sql<number | null>`avg(${value})`.as('avg'),
-      sql<number | null>`sum(${value})`.as('sum'),
+      sql<number | null>`(resource #>> '{valueQuantity,value}')::float8`.as('v'),
     ])
     .where((eb) =>
-      eb.and([...conditions(eb, userId, { types: [type] as HealthFilter['types'], ...range }, 'local')]),
+      eb.and(conditions(eb, userId, { types: [type] as HealthFilter['types'], ...range }, 'local')),
     )
     .where('local_date', 'is not', null)
-    .groupBy(sql`1`)
-    .orderBy(sql`1`);
+    .offset(0);
+  return db
+    .selectFrom(rows.as('x'))
+    .select([
+      'x.bucket',
+      sql<number>`count(x.v)::int`.as('count'),
+      sql<number | null>`min(x.v)`.as('min'),
+      sql<number | null>`max(x.v)`.as('max'),
+      sql<number | null>`avg(x.v)`.as('avg'),
+      sql<number | null>`sum(x.v)`.as('sum'),
+    ])
+    .groupBy('x.bucket')
+    .orderBy('x.bucket');
 }
 
 export async function findTimeZone(db: Db, userId: number): Promise<string | null | undefined> {

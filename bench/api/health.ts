@@ -1,0 +1,190 @@
+// The health API under load over a person with a year of data (hourly heart-rate windows of
+// 1/min samples, daily steps, calories, distance, resting heart rate, weekly weights), next to
+// other people's data: req/s and latency percentiles, targets beside the numbers.
+// Usage: DATABASE_URL=postgres://... node bench/api/health.ts [--connections 100] [--seconds 10]
+
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { parseArgs, promisify } from 'node:util';
+import { sql } from 'kysely';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { openDatabase } from '../../src/db/database.ts';
+import { buildDeps } from '../../src/deps.ts';
+import { groupHeartRateSamples, type Measurement, toObservation } from '../../src/fhir/index.ts';
+import { createLogger } from '../../src/log.ts';
+
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '10' },
+    others: { type: 'string', default: '3' },
+  },
+});
+
+const config = loadConfig({
+  ...process.env,
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'silent',
+  JWT_SECRET: randomBytes(32).toString('base64url'),
+  ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+  SANDBOX: '0',
+});
+const schema = config.databaseUrl ? `bench_${Date.now()}` : undefined;
+const database = await openDatabase({ url: config.databaseUrl, schema, poolSize: 10 });
+const deps = await buildDeps(config, { log: createLogger('silent'), database, passwordCost: 10 });
+const app = await buildApp(deps);
+const address = await app.listen({ port: 0, host: '127.0.0.1' });
+
+const source = { vendor: 'fitbit', deviceName: 'Pixel Watch 3' };
+const DAY = 86_400_000;
+const first = Date.parse('2025-01-01T00:00:00Z');
+
+function yearOfData(): Measurement[][] {
+  const chunks: Measurement[][] = [];
+  for (let d = 0; d < 365; d += 1) {
+    const date = new Date(first + d * DAY).toISOString().slice(0, 10);
+    const samples = Array.from({ length: 24 * 60 }, (_, i) => ({
+      time: new Date(first + d * DAY + i * 60_000).toISOString(),
+      utcOffset: '+00:00',
+      value: 55 + ((i * 7 + d) % 60),
+      source,
+    }));
+    const daily = (type: Measurement['type'], unit: string, value: number): Measurement => ({
+      type,
+      value,
+      unit,
+      start: `${date}T00:00:00+00:00`,
+      end: new Date(first + (d + 1) * DAY).toISOString(),
+      utcOffset: '+00:00',
+      localDate: date,
+      source,
+      vendorKey: `${type}|${date}`,
+      daily: true,
+    });
+    const day = [
+      ...groupHeartRateSamples(samples),
+      daily('steps', '/d', 4000 + ((d * 997) % 9000)),
+      daily('calories', 'kcal', 1800 + (d % 700)),
+      daily('distance', 'm', 3000 + ((d * 31) % 7000)),
+      daily('resting_heart_rate', '/min', 55 + (d % 9)),
+    ];
+    chunks.push(day);
+  }
+  return chunks;
+}
+
+async function seed(email: string): Promise<string> {
+  const reg = await app.inject({
+    method: 'POST',
+    url: '/auth/register',
+    payload: { email, password: 'bench password' },
+  });
+  const body = reg.json() as { access_token: string; user: { id: number } };
+  const me = (
+    await app.inject({ url: '/auth/me', headers: { authorization: `Bearer ${body.access_token}` } })
+  ).json() as {
+    fhir_patient_id: string;
+  };
+  const ctx = { patientId: me.fhir_patient_id, now: new Date('2026-06-01T00:00:00Z'), sourceUri: 'bench' };
+  const days = yearOfData();
+  for (let i = 0; i < days.length; i += 30) {
+    const batch = days
+      .slice(i, i + 30)
+      .flat()
+      .map((m) => toObservation(m, ctx));
+    await deps.fhir.store.upsertResources({ userId: body.user.id }, batch);
+  }
+  return body.access_token;
+}
+
+const t0 = Date.now();
+const token = await seed(`bench.${Date.now()}@example.test`);
+for (let i = 0; i < Number(values.others); i += 1) await seed(`other.${i}.${Date.now()}@example.test`);
+await sql`analyze fhir_resources`.execute(deps.db);
+const rows = await sql<{ n: number }>`select count(*)::int as n from fhir_resources`.execute(deps.db);
+console.log(
+  `seeded ${rows.rows[0]?.n} resources (${1 + Number(values.others)} people, a year each) in ${((Date.now() - t0) / 1000).toFixed(1)} s on ${deps.dbKind}`,
+);
+
+interface Result {
+  requests: { average: number };
+  latency: { p50: number; p90: number; p99: number };
+  throughput: { average: number };
+  non2xx: number;
+  errors: number;
+}
+
+async function load(path: string): Promise<Result> {
+  // The load generator runs in its own process so it does not share the server's event loop.
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      'node_modules/autocannon/autocannon.js',
+      '--json',
+      '-c',
+      String(values.connections),
+      '-d',
+      String(values.seconds),
+      '-H',
+      `authorization=Bearer ${token}`,
+      `${address}${path}`,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout) as Result;
+}
+
+const scenarios = [
+  {
+    name: 'observations, steps, 50/page, 3-month range',
+    path: '/health/observations?type=steps,calories,distance&start=2025-04-01&end=2025-07-01&limit=50',
+    rps: 2000,
+    p99: 25,
+  },
+  {
+    name: 'observations, heart_rate windows (60 samples each), 50/page, one week',
+    path: '/health/observations?type=heart_rate&start=2025-06-01&end=2025-06-08&limit=50',
+    rps: 2000,
+    p99: 25,
+  },
+  {
+    name: 'observations, heart_rate windows, 10/page, one day',
+    path: '/health/observations?type=heart_rate&start=2025-06-01&end=2025-06-02&limit=10',
+    rps: 2000,
+    p99: 25,
+  },
+  {
+    name: 'summary, steps, a year of daily buckets',
+    path: '/health/summary?type=steps&start=2025-01-01&end=2026-01-01',
+    rps: undefined,
+    p99: 50,
+  },
+  {
+    name: 'summary, heart_rate (8,760 windows), a year of daily buckets',
+    path: '/health/summary?type=heart_rate&start=2025-01-01&end=2026-01-01',
+    rps: undefined,
+    p99: 50,
+  },
+];
+
+console.log(`${values.connections} connections, ${values.seconds} s each`);
+for (const s of scenarios) {
+  const probe = await app.inject({ url: s.path, headers: { authorization: `Bearer ${token}` } });
+  if (probe.statusCode !== 200) throw new Error(`${s.path}: ${probe.statusCode} ${probe.body}`);
+  const r = await load(s.path);
+  const rpsOk = s.rps === undefined || r.requests.average >= s.rps;
+  const p99Ok = r.latency.p99 <= s.p99;
+  console.log(`\n${s.name}\n  GET ${s.path}  (${probe.body.length.toLocaleString('en')} bytes/response)`);
+  console.log(
+    `  requests/s  ${Math.round(r.requests.average)}${s.rps ? `  (target >= ${s.rps})` : ''}  ${rpsOk ? 'ok' : 'BELOW TARGET'}`,
+  );
+  console.log(
+    `  latency p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms  (target p99 <= ${s.p99} ms)  ${p99Ok ? 'ok' : 'ABOVE TARGET'}`,
+  );
+  console.log(`  non-2xx ${r.non2xx}, errors ${r.errors}`);
+}
+
+await app.close();
+if (schema) await deps.db.schema.dropSchema(schema).ifExists().cascade().execute();
+await deps.close();
