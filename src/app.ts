@@ -21,6 +21,7 @@ import {
   integrationsProtectedRoutes,
   integrationsPublicRoutes,
 } from './integrations/integrations.routes.ts';
+import { mobileRoutes } from './mobile/mobile.routes.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
 import { syncRoutes, syncWebhookRoutes } from './sync/sync.routes.ts';
 import { webRoutes } from './web/web.plugin.ts';
@@ -108,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     auditRoutes(scope, deps.audit);
     healthRoutes(scope, deps.health);
     syncRoutes(scope, deps.sync.service);
+    await mobileRoutes(scope, deps.mobile); // PHR-App: POST /vendors/{vendor}/sync, GET /sync/status
     integrationsProtectedRoutes(scope, deps.integrations);
     await fhirProtectedRoutes(scope, { api: deps.fhir.api, baseUrl: config.publicBaseUrl });
   });

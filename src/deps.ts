@@ -21,6 +21,7 @@ import type { AppJobs } from './jobs/catalog.ts';
 import { type CreateJobsOptions, createJobs } from './jobs/jobs.ts';
 import type { JobSystem } from './jobs/registry.ts';
 import { createLogger, type Log } from './log.ts';
+import { createMobileService, type MobileService } from './mobile/mobile.service.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import type { ReadinessCheck } from './ops/ops.routes.ts';
 import { createSyncEngine, SYNC_TICK_MS, type SyncEngine, type SyncTuning } from './sync/index.ts';
@@ -58,6 +59,8 @@ export interface AppDeps {
   account: AccountService;
   /** The sync engine: results service, webhook receiver, job handlers (src/sync). */
   sync: SyncEngine;
+  /** PHR-App-only aliases over sync and integrations (src/mobile). */
+  mobile: MobileService;
   readiness: ReadinessCheck[];
   /** Closes what buildDeps opened, in order: jobs, then the database. */
   close(): Promise<void>;
@@ -187,6 +190,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     health: createHealthService({ db, clock, defaultTimeZone: config.defaultTimeZone }),
     account,
     sync,
+    mobile: createMobileService({ db, vendors, sync: sync.service }),
     readiness,
     async close() {
       await jobs.close();

@@ -6,8 +6,17 @@
  *
  * NOTE: the app reads only `effectiveDateTime` (a Period makes the item vanish from charts) and labels
  * by `code.coding[0].display` ("Oxygen saturation in Arterial blood" would open the Body Weight screen).
+ * It also puts a space before every capital letter of the label (observations_history_screen.dart), so
+ * labels with inner capitals ("VO2 max" -> "V O2 Max") get an app label without them (APP_LABELS).
  */
 import type { Observation } from '@medplum/fhirtypes';
+import { CODES } from './codes.ts';
+
+/** code.text -> the label shown by the app, where the app would garble code.text. */
+const APP_LABELS: Readonly<Record<string, string>> = {
+  [CODES.hrv_rmssd.text]: 'Heart rate variability',
+  [CODES.vo2_max.text]: 'Cardio fitness',
+};
 
 export function toAppView(obs: Observation): Observation {
   const view: Observation = { ...obs };
@@ -17,7 +26,8 @@ export function toAppView(obs: Observation): Observation {
   }
   const [first, ...rest] = obs.code.coding ?? [];
   if (first && obs.code.text) {
-    view.code = { ...obs.code, coding: [{ ...first, display: obs.code.text }, ...rest] };
+    const label = APP_LABELS[obs.code.text] ?? obs.code.text;
+    view.code = { ...obs.code, coding: [{ ...first, display: label }, ...rest] };
   }
   return view;
 }

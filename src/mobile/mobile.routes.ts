@@ -1,0 +1,101 @@
+/**
+ * PHR-App-only aliases (clients/phr-app-contract.md §2 rows 9-10), inside the protected scope.
+ *
+ *   POST /vendors/{vendor}/sync  -> 202 { vendor, sync_job_id, sync_status: 'queued', ... }
+ *   GET  /sync/status            -> 200 { user_id, vendors: [{ vendor, last_job_status, ... }] }
+ *
+ * The app POSTs the sync trigger with `Content-Type: application/json` and no body. Fastify's JSON
+ * parser refuses that (FST_ERR_CTP_EMPTY_JSON_BODY), so this plugin's own scope replaces the parser
+ * with one that reads an empty body as "no body"; every other route keeps the strict parser.
+ */
+import type { FastifyInstance } from 'fastify';
+import Type, { type Static, type TSchema } from 'typebox';
+import { principalOf } from '../http/auth-hook.ts';
+import { ProblemSchema } from '../http/problem.ts';
+import type { MobileService } from './mobile.service.ts';
+
+const tags = ['PHR-App'];
+const security = [{ bearerAuth: [] }];
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const AppJobStatus = Type.Union(['queued', 'running', 'success', 'failed'].map((s) => Type.Literal(s)));
+
+const VendorParams = Type.Object({ vendor: Type.String({ pattern: '^[a-z0-9_-]{1,40}$' }) });
+const StatusQuery = Type.Object(
+  { vendor: Type.Optional(Type.String({ maxLength: 40 })) },
+  { additionalProperties: false },
+);
+
+const SyncTriggeredSchema = Type.Object({
+  vendor: Type.String(),
+  sync_job_id: Type.String(),
+  sync_id: Type.String(),
+  sync_status: Type.Literal('queued'),
+  status: Type.Literal('queued'),
+  message: Type.String(),
+});
+
+const SyncStatusSchema = Type.Object({
+  user_id: Type.Integer(),
+  vendors: Type.Array(
+    Type.Object({
+      vendor: Type.String(),
+      vendor_user_id: Nullable(Type.String()),
+      integration_status: Type.String(),
+      connected: Type.Boolean(),
+      last_successful_sync_at: Nullable(Type.String({ format: 'date-time' })),
+      sync_status: Type.Union([AppJobStatus, Type.Literal('idle')]),
+      sync_job_id: Nullable(Type.String()),
+      last_job_status: Nullable(AppJobStatus),
+      last_job_error: Nullable(Type.String()),
+      last_job_started_at: Nullable(Type.String({ format: 'date-time' })),
+      last_job_finished_at: Nullable(Type.String({ format: 'date-time' })),
+      message: Type.String(),
+    }),
+  ),
+});
+
+export async function mobileRoutes(scope: FastifyInstance, service: MobileService): Promise<void> {
+  await scope.register(async (mobile) => {
+    const strictJson = mobile.getDefaultJsonParser('error', 'error');
+    mobile.removeContentTypeParser('application/json');
+    mobile.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text === '') {
+        done(null, undefined);
+        return;
+      }
+      void strictJson(req, text, done);
+    });
+
+    mobile.post<{ Params: Static<typeof VendorParams> }>(
+      '/vendors/:vendor/sync',
+      {
+        config: { audit: 'health.sync' },
+        schema: {
+          tags,
+          security,
+          summary: 'Start a sync (PHR-App; an empty body with a JSON content type is accepted)',
+          params: VendorParams,
+          response: { 202: SyncTriggeredSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema },
+        },
+      },
+      async (req, reply) =>
+        reply.code(202).send(await service.triggerSync(principalOf(req), req.params.vendor)),
+    );
+
+    mobile.get<{ Querystring: Static<typeof StatusQuery> }>(
+      '/sync/status',
+      {
+        config: { audit: 'health.sync.read' },
+        schema: {
+          tags,
+          security,
+          summary: 'Latest sync per vendor, in the statuses PHR-App understands',
+          querystring: StatusQuery,
+          response: { 200: SyncStatusSchema },
+        },
+      },
+      async (req) => service.syncStatus(principalOf(req), { vendor: req.query.vendor }),
+    );
+  });
+}
