@@ -85,14 +85,23 @@ export async function renderData(main, signal) {
   await drawAll();
 }
 
-/** The latest day with data ends the default range: 30 days, and that day's heart rate. */
+/**
+ * The default view: up to 30 days ending on the latest day with data (starting no earlier than the
+ * first), and the heart rate of the latest complete day (today's is still filling in).
+ */
 async function defaultRange() {
-  const [latest, latestHeart] = await Promise.all([
+  const [latest, earliest, latestHeart] = await Promise.all([
     fetchPage({ limit: 1 }).catch(() => null),
+    fetchPage({ limit: 1, sort: 'date' }).catch(() => null),
     fetchPage({ type: 'heart_rate', limit: 1 }).catch(() => null),
   ]);
   const to = latest?.items[0]?.date ?? isoDate(new Date());
-  return { from: addDays(to, -29), to, day: latestHeart?.items[0]?.date ?? to };
+  const first = earliest?.items[0]?.date;
+  const from = first && first > addDays(to, -29) ? first : addDays(to, -29);
+  const heart = latestHeart?.items[0];
+  const inProgress = heart?.status === 'preliminary' && heart.date > from;
+  const day = heart ? (inProgress ? addDays(heart.date, -1) : heart.date) : to;
+  return { from, to, day };
 }
 
 /** @param {ReturnType<typeof chartCard>} card @param {string} day @param {AbortSignal} signal */
