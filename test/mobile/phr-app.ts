@@ -69,13 +69,14 @@ export const dart = {
 const DART_DATE_TIME =
   /^([+-]?\d{4,6})-?(\d\d)-?(\d\d)(?:[ T](\d\d)(?::?(\d\d)(?::?(\d\d)(?:[.,](\d+))?)?)?( ?[zZ]| ?([-+])(\d\d)(?::?(\d\d))?)?)?$/;
 
-export function dartTryParse(value: unknown): Date | null {
+/** `deviceOffset`: the phone's zone, which Dart uses for a value without one (a bare date too). */
+export function dartTryParse(value: unknown, deviceOffset = 'Z'): Date | null {
   if (typeof value !== 'string') return null;
   const m = DART_DATE_TIME.exec(value);
   if (!m) return null;
-  // Enough for ordering and for day filters in tests; a missing offset reads as UTC here.
   const hasOffset = m[8] !== undefined;
-  const text = value.length === 10 ? `${value}T00:00:00Z` : hasOffset ? value : `${value}Z`;
+  const text =
+    value.length === 10 ? `${value}T00:00:00${deviceOffset}` : hasOffset ? value : `${value}${deviceOffset}`;
   const ms = Date.parse(text.replace(/(\.\d{3})\d+/, '$1'));
   return Number.isNaN(ms) ? null : new Date(ms);
 }
