@@ -238,6 +238,29 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     expect(csv.split('\n').length).toBeGreaterThan(2);
   });
 
+  it('shows a revoked grant as needs_reauth and reconnects', async (ctx) => {
+    if (!synced) ctx.skip('needs the sync step');
+    const person = sandbox.people.list()[0];
+    expect(person).toBeDefined();
+    await sandbox.admin.revokeGrant(person?.id ?? '', { notify: false });
+    await page.getByRole('link', { name: 'Sync' }).click();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    const done = page.locator('#sync-result [data-status="partial"], #sync-result [data-status="failed"]');
+    await done.waitFor({ timeout: 60_000 });
+    expect(await page.locator('#sync-result .error-box li').count()).toBeGreaterThan(0);
+    await screenshot(page, '9-sync-failed');
+
+    await page.getByRole('link', { name: 'Integrations' }).click();
+    const card = page.locator('[data-vendor="fitbit"][data-state="needs_reauth"]');
+    await card.waitFor();
+    expect(await card.getByRole('alert').textContent()).toMatch(/Reconnect/);
+    await screenshot(page, '10-needs-reauth');
+    await card.getByRole('button', { name: /^Reconnect/ }).click();
+    await page.waitForURL((url) => url.href.startsWith(sandbox.url));
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.locator('[data-vendor="fitbit"][data-state="connected"]').waitFor();
+  });
+
   it('disconnects the vendor after confirming', async () => {
     await page.getByRole('link', { name: 'Integrations' }).click();
     await page.locator('[data-vendor="fitbit"][data-state="connected"]').waitFor();
