@@ -115,7 +115,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     await screenshot(page, '2-integrations');
   });
 
-  it('connects the simulated account through the sandbox consent page', async () => {
+  it('connects the simulated account through the sandbox consent page', { timeout: 90_000 }, async () => {
     await page
       .locator('[data-vendor="fitbit"]')
       .getByRole('button', { name: /^Connect/ })
@@ -134,7 +134,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     await screenshot(page, '4-connected');
   });
 
-  it('syncs and shows the result', async (ctx) => {
+  it('syncs and shows the result', { timeout: 90_000 }, async (ctx) => {
     if (!hasRoute('POST', '/health/sync')) ctx.skip('POST /health/sync is not built yet');
     await page.getByRole('link', { name: 'Sync' }).click();
     await page.getByRole('button', { name: 'Sync now' }).click();
@@ -152,7 +152,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     synced = true;
   });
 
-  it('draws the intraday heart rate with every sample the API returns', async (ctx) => {
+  it('draws the intraday heart rate with every sample the API returns', { timeout: 90_000 }, async (ctx) => {
     if (!hasRoute('GET', '/health/observations')) ctx.skip('GET /health/observations is not built yet');
     if (!synced) ctx.skip('needs synced data: the sync step did not run');
     await page.getByRole('link', { name: 'Data' }).click();
@@ -238,7 +238,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     expect(csv.split('\n').length).toBeGreaterThan(2);
   });
 
-  it('shows a revoked grant as needs_reauth and reconnects', async (ctx) => {
+  it('shows a revoked grant as needs_reauth and reconnects', { timeout: 90_000 }, async (ctx) => {
     if (!synced) ctx.skip('needs the sync step');
     const person = sandbox.people.list()[0];
     expect(person).toBeDefined();
