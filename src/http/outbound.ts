@@ -164,6 +164,11 @@ export function createOutboundHttp(options: OutboundOptions): OutboundHttp {
   };
 }
 
+/** Worth retrying later: a 408/429/5xx answer, a rate limit, or no answer at all. */
+export function isRetryableVendorError(err: unknown): boolean {
+  return err instanceof AppError && (err.code === 'VENDOR_UNAVAILABLE' || err.code === 'VENDOR_RATE_LIMITED');
+}
+
 /** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
   if (!value) return undefined;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.ts';
+import { isRetryableVendorError, VendorRateLimitError } from '../../src/http/outbound.ts';
 import {
   createTestApp,
   registerUser,
@@ -38,31 +39,34 @@ async function identityWith(accessToken: string): Promise<number> {
   return res.status;
 }
 
-const tokenRequests = () => t.sandbox.admin.requestLog().byEndpoint['POST /token'] ?? 0;
+/** Refresh requests the sandbox saw for one person's grants (other integrations may sync meanwhile). */
+const refreshesOf = (personId: string) =>
+  t.sandbox.admin
+    .requestLog()
+    .grants.filter((g) => g.personId === personId)
+    .reduce((n, g) => n + g.tokenRequests.refresh_token, 0);
 
 describe('getAccessToken', () => {
   it('returns the stored token while it is fresh, without calling the vendor', async () => {
-    const { id } = await connected();
-    t.sandbox.admin.resetRequestLog();
+    const { id, person } = await connected();
     const a = await t.deps.accessTokens.getAccessToken(id);
     const b = await t.deps.accessTokens.getAccessToken(id);
     expect(a.accessToken.reveal()).toBe(b.accessToken.reveal());
-    expect(tokenRequests()).toBe(0);
+    expect(refreshesOf(person.id)).toBe(0);
     expect(await identityWith(a.accessToken.reveal())).toBe(200);
     expect(JSON.stringify(a)).not.toContain(a.accessToken.reveal());
   });
 
   it('10 concurrent callers near expiry cause exactly one refresh and all get the same valid token', async () => {
-    const { id } = await connected();
+    const { id, person } = await connected();
     const before = await t.deps.accessTokens.getAccessToken(id);
     const refreshBefore = (await t.deps.vault.readTokens(t.deps.db, id))?.refreshToken?.reveal();
-    t.sandbox.admin.resetRequestLog();
     offsetMs = 56 * 60_000; // inside the 5-minute skew of the 1-hour token
     try {
       const results = await Promise.all(
         Array.from({ length: 10 }, () => t.deps.accessTokens.getAccessToken(id)),
       );
-      expect(tokenRequests()).toBe(1);
+      expect(refreshesOf(person.id)).toBe(1);
       const tokens = new Set(results.map((r) => r.accessToken.reveal()));
       expect(tokens.size).toBe(1);
       const [token] = [...tokens];
@@ -76,9 +80,8 @@ describe('getAccessToken', () => {
   });
 
   it('forceRefresh after a 401 refreshes once for many callers who saw the same token', async () => {
-    const { id } = await connected();
+    const { id, person } = await connected();
     const seen = await t.deps.accessTokens.getAccessToken(id);
-    t.sandbox.admin.resetRequestLog();
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
         t.deps.accessTokens.getAccessToken(id, { forceRefresh: true, rejectedVersion: seen.version }),
@@ -89,7 +92,7 @@ describe('getAccessToken', () => {
       forceRefresh: true,
       rejectedVersion: seen.version,
     });
-    expect(tokenRequests()).toBe(1);
+    expect(refreshesOf(person.id)).toBe(1);
     expect(new Set([...results, late].map((r) => r.version))).toEqual(new Set([seen.version + 1]));
   });
 
@@ -146,6 +149,22 @@ describe('getAccessToken', () => {
     expect(s).toMatchObject({ connected: true, status: 'connected' });
     expect((await t.deps.accessTokens.getAccessToken(id, { forceRefresh: true })).version).toBeGreaterThan(1);
   });
+
+  it('a rate-limited token endpoint is a typed, retryable rate-limit error', async () => {
+    const { id } = await connected();
+    t.sandbox.admin.injectFaults({ target: 'oauth', status: 429, count: 5 });
+    try {
+      const error = await t.deps.accessTokens
+        .getAccessToken(id, { forceRefresh: true })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(VendorRateLimitError);
+      expect(isRetryableVendorError(error)).toBe(true);
+      expect((error as VendorRateLimitError).retryAfter).toBeGreaterThan(0);
+    } finally {
+      t.sandbox.admin.clearFaults();
+    }
+    expect((await t.deps.accessTokens.getAccessToken(id)).accessToken.reveal()).toBeTruthy();
+  });
 });
 
 describe.skipIf(!testDatabaseUrl)('two processes on one PostgreSQL database', () => {
@@ -164,15 +183,14 @@ describe.skipIf(!testDatabaseUrl)('two processes on one PostgreSQL database', ()
   afterAll(async () => second?.close());
 
   it('concurrent refreshes from both processes produce exactly one token request', async () => {
-    const { id } = await connected();
-    t.sandbox.admin.resetRequestLog();
+    const { id, person } = await connected();
     offsetMs = 2 * 3600_000;
     try {
       const calls = Array.from({ length: 10 }, (_, i) =>
         (i % 2 === 0 ? t : second).deps.accessTokens.getAccessToken(id),
       );
       const results = await Promise.all(calls);
-      expect(tokenRequests()).toBe(1);
+      expect(refreshesOf(person.id)).toBe(1);
       expect(new Set(results.map((r) => r.accessToken.reveal())).size).toBe(1);
       expect(await identityWith(results[0]!.accessToken.reveal())).toBe(200);
     } finally {

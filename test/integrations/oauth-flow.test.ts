@@ -212,6 +212,23 @@ describe('OAuth connect flow', () => {
     expect((await status(u.auth)).connected).toBe(false);
   });
 
+  it('a token endpoint outage during the exchange reports VENDOR_UNAVAILABLE', async () => {
+    const u = await registerUser(t.app);
+    const person = t.sandbox.people.createPerson();
+    const start = await startAuthorize(t.app, u.auth, person.id);
+    const back = await consentWithForm(start.authorization_url, { action: 'allow', personId: person.id });
+    t.sandbox.admin.injectFaults({ target: 'oauth', status: 503 });
+    try {
+      expect(resultOf(await deliverCallback(t.app, back))).toMatchObject({
+        status: 'error',
+        code: 'VENDOR_UNAVAILABLE',
+      });
+    } finally {
+      t.sandbox.admin.clearFaults();
+    }
+    expect((await status(u.auth)).connected).toBe(false);
+  });
+
   it('OAUTH_SUCCESS_REDIRECT replaces the built-in result page', async () => {
     const other = await withSandbox({
       sandbox: { autoConsent: true },

@@ -1,6 +1,13 @@
 import * as oauth from 'oauth4webapi';
 import { AppError } from '../../errors.ts';
-import { isLoopbackUrl, type OutboundHttp } from '../../http/outbound.ts';
+import {
+  isLoopbackUrl,
+  isRetryableVendorError,
+  type OutboundHttp,
+  parseRetryAfter,
+  VendorHttpError,
+  VendorRateLimitError,
+} from '../../http/outbound.ts';
 import {
   type AuthorizationRequest,
   type OAuthTokenSet,
@@ -133,6 +140,8 @@ export function createGoogleOAuth(
         return toTokenSet(await oauth.processAuthorizationCodeResponse(as, c, response));
       } catch (err) {
         if (err instanceof AppError && err.code !== 'OAUTH_FAILED') throw err;
+        const classified = classifyTokenError(err);
+        if (isRetryableVendorError(classified)) throw classified;
         const error = err instanceof oauth.ResponseBodyError ? err.error : 'invalid_response';
         throw new VendorAuthorizationError(VENDOR, 'EXCHANGE_FAILED', `Code exchange failed: ${error}`, err);
       }
@@ -175,16 +184,20 @@ export function createGoogleOAuth(
 /** invalid_grant is final; 5xx/429/network are retryable; anything else is a vendor error. */
 function classifyTokenError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof oauth.ResponseBodyError) {
-    if (err.error === 'invalid_grant' || err.error === 'invalid_token')
-      return new VendorGrantRevokedError(VENDOR);
-    const code = err.status >= 500 || err.status === 429 ? 'VENDOR_UNAVAILABLE' : 'VENDOR_ERROR';
-    return new AppError(code, `Token endpoint answered ${err.status} ${err.error}`, { cause: err });
+  const body = err instanceof oauth.ResponseBodyError ? err.cause : undefined;
+  if (
+    err instanceof oauth.ResponseBodyError &&
+    (err.error === 'invalid_grant' || err.error === 'invalid_token')
+  ) {
+    return new VendorGrantRevokedError(VENDOR);
   }
-  if (err instanceof oauth.OperationProcessingError || err instanceof oauth.UnsupportedOperationError) {
-    const status = (err.cause as { status?: number } | undefined)?.status;
-    const code = status && status >= 500 ? 'VENDOR_UNAVAILABLE' : 'VENDOR_ERROR';
-    return new AppError(code, 'Token endpoint answered unexpectedly', { cause: err });
+  // oauth4webapi keeps the Response: on ResponseBodyError as `response`, otherwise as `cause`.
+  const response = err instanceof oauth.ResponseBodyError ? err.response : (err as { cause?: unknown }).cause;
+  if (!(response instanceof Response))
+    return new AppError('VENDOR_ERROR', 'Token request failed', { cause: err });
+  if (response.status === 429) {
+    const wait = parseRetryAfter(response.headers.get('retry-after'), Date.now()) ?? 60_000;
+    return new VendorRateLimitError(VENDOR, 429, Math.max(1, Math.ceil(wait / 1000)));
   }
-  return new AppError('VENDOR_ERROR', 'Token request failed', { cause: err });
+  return new VendorHttpError(VENDOR, response.status, body);
 }
