@@ -133,6 +133,20 @@ export function localDateIn(zone: string, ms: number): string {
   return fmt.format(new Date(ms));
 }
 
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's UTC offset at an instant, '+05:30' ('+00:00' for UTC). */
+export function offsetAtInstant(zone: string, ms: number): string {
+  let fmt = offsetFormats.get(zone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' });
+    offsetFormats.set(zone, fmt);
+  }
+  const name = fmt.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const m = /GMT([+-]\d{2}):?(\d{2})?/.exec(name);
+  return m ? `${m[1]}:${m[2] ?? '00'}` : '+00:00';
+}
+
 /** The instant a local date starts in `zone`. */
 export function midnightIn(zone: string, date: string): number {
   const wall = Date.parse(`${date}T00:00:00Z`);

@@ -203,3 +203,24 @@ export async function userTimeZone(db: Db, userId: number): Promise<string | nul
 export async function setNextSyncAt(db: Db, integrationId: string, at: Date): Promise<void> {
   await db.updateTable('integrations').set({ next_sync_at: at }).where('id', '=', integrationId).execute();
 }
+
+/**
+ * Ids of the user's stored Observations of one type from one vendor on local dates [start, end]:
+ * what a complete re-read of those dates must find again (or the vendor no longer holds it).
+ */
+export async function storedObservationIds(
+  db: Db,
+  userId: number,
+  query: { type: string; identifierPrefix: string; start: string; end: string },
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('fhir_resources')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('resource_type', '=', 'Observation')
+    .where('type', '=', query.type)
+    .where('identifier', 'like', `${query.identifierPrefix.replace(/[\\%_]/g, '\\$&')}%`)
+    .where(sql<boolean>`local_date between ${query.start}::date and ${query.end}::date`)
+    .execute();
+  return rows.map((r) => r.id);
+}

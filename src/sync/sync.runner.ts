@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
-import { MEASUREMENT_TYPES, type MeasurementType } from '../fhir/measurement.ts';
+import { MEASUREMENT_TYPES, type Measurement, type MeasurementType } from '../fhir/measurement.ts';
 import type { FhirStore } from '../fhir/store/fhir.service.ts';
 import { isValidZone } from '../fhir/store/fhir-dates.ts';
 import type { AccessTokens } from '../integrations/access-tokens.ts';
@@ -25,7 +25,7 @@ import { consentCoverage } from '../vendors/types.ts';
 import { commitChunk } from './commit-chunk.ts';
 import { classify } from './failures.ts';
 import { fetchChunk } from './fetch-chunk.ts';
-import { addDays, chunksOf, localDateIn, planType, TYPE_SPECS } from './plan.ts';
+import { addDays, chunksOf, localDateIn, offsetAtInstant, planType, TYPE_SPECS } from './plan.ts';
 import { createOutcomes, type SyncSettings } from './sync.outcome.ts';
 import * as repo from './sync.repository.ts';
 import type { SyncError } from './sync.tables.ts';
@@ -62,6 +62,8 @@ export interface StoredPlan {
   zone: string;
   today: string;
   targeted: boolean;
+  /** Samples arrived with another offset than the zone gives (the user travelled or changed zones). */
+  zoneStale?: boolean;
   types: Partial<Record<MeasurementType, TypePlan>>;
   errors: SyncError[];
 }
@@ -86,7 +88,14 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     return repo.findItem(db, runId, integration.id);
   }
 
-  async function timeZone(integration: IntegrationRow, session: GoogleHealthSession): Promise<string> {
+  /** The user's zone: the stored one, or (backfill, none stored, or `refresh`) users/me/settings. */
+  async function timeZone(
+    integration: IntegrationRow,
+    session: GoogleHealthSession,
+    refresh: boolean,
+  ): Promise<string> {
+    const known = await repo.userTimeZone(db, integration.user_id);
+    if (!refresh && known && isValidZone(known)) return known;
     try {
       const settings = await deps.client.settings(session);
       if (settings.timeZone && isValidZone(settings.timeZone)) {
@@ -102,7 +111,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   }
 
   async function makePlan(data: SyncJobData, integration: IntegrationRow, session: GoogleHealthSession) {
-    const zone = await timeZone(integration, session);
+    const zone = await timeZone(integration, session, data.reason === 'backfill');
     const today = localDateIn(zone, clock.now().getTime());
     const adapter = findVendor(deps.vendors, integration.vendor);
     const granted = new Set(adapter ? consentCoverage(adapter, integration.scopes).types : []);
@@ -161,6 +170,8 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         });
       }
       await syncTypes(plan, item.run_id, integration, session, pending);
+      // The data's own offsets disagree with the stored zone (travel, a changed setting): re-read it for next time.
+      if (plan.zoneStale) await timeZone(integration, session, true);
       await repo.addCounts(db, item.run_id, integration.id, { ...zero(), requests: pending.requests });
       pending.requests = 0;
       const synced = Object.values(plan.types).some((t) => t.done !== null);
@@ -199,6 +210,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           break;
         }
         typePlan.done = chunk.end;
+        if (!plan.zoneStale && !zoneMatches(plan.zone, fetched.measurements)) plan.zoneStale = true;
         // Only complete days move a cursor, and targeted re-reads never do (they may run ahead of a backfill).
         const through = chunk.end < yesterday ? chunk.end : yesterday;
         await commitChunk(deps, {
@@ -212,6 +224,10 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           requests: pending.requests,
           plan,
           cursorThrough: plan.targeted || through < chunk.start ? undefined : through,
+          prune:
+            spec.kind === 'samples' || spec.kind === 'sleep'
+              ? { ...chunk, vendor: integration.vendor }
+              : undefined,
         });
         pending.requests = 0;
       }
@@ -219,6 +235,13 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   }
 
   return { run, markFailed: outcomes.markFailed };
+}
+
+/** Whether the newest non-daily measurement carries the offset the zone gives at its instant. */
+function zoneMatches(zone: string, measurements: readonly Measurement[]): boolean {
+  let newest: Measurement | undefined;
+  for (const m of measurements) if (!m.daily && (!newest || m.start > newest.start)) newest = m;
+  return !newest || offsetAtInstant(zone, Date.parse(newest.start)) === newest.utcOffset;
 }
 
 function zero(): repo.ItemCounts {
