@@ -9,12 +9,20 @@ import { toDevice } from '../../src/fhir/index.ts';
 import { registerUser, type SandboxTestApp, withSandbox } from '../helpers/app.ts';
 import { heartRateHour, patientIdOf, stepsDays, storeMeasurements } from '../helpers/observations.ts';
 import { connectFitbit } from '../integrations/flow.ts';
+import { questionnaireCondition } from '../mobile/app-bodies.ts';
 
 type User = Awaited<ReturnType<typeof registerUser>>;
 let t: SandboxTestApp;
 let a: User;
 let b: User;
-const objects = { observationId: '', patientId: '', deviceId: '', integrationId: '', syncId: '' };
+const objects = {
+  observationId: '',
+  patientId: '',
+  deviceId: '',
+  integrationId: '',
+  syncId: '',
+  conditionId: '',
+};
 
 beforeAll(async () => {
   t = await withSandbox();
@@ -37,6 +45,22 @@ beforeAll(async () => {
     .where('user_id', '=', a.id)
     .executeTakeFirstOrThrow();
   objects.integrationId = integration.id;
+  if (t.app.hasRoute({ method: 'POST', url: '/fhir/Condition' })) {
+    const symptom = {
+      text: 'Headache',
+      code: '25064002',
+      severity: 'mild' as const,
+      recordedDate: '2026-04-01T10:00:00',
+    };
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/fhir/Condition',
+      headers: { ...a.auth, 'content-type': 'application/json' },
+      payload: questionnaireCondition(objects.patientId, symptom),
+    });
+    expect(created.statusCode, created.body).toBeLessThan(300);
+    objects.conditionId = (created.json() as { id: string }).id;
+  }
   if (t.app.hasRoute({ method: 'POST', url: '/health/sync' })) {
     const sync = await t.app.inject({ method: 'POST', url: '/health/sync', headers: a.auth, payload: {} });
     objects.syncId = (sync.json() as { sync_id: string }).sync_id;
@@ -59,6 +83,8 @@ const byId: Record<string, () => { method: 'GET' | 'DELETE' | 'POST' | 'PUT' | '
     method: 'DELETE',
     url: `/integrations/vendors/${objects.integrationId}`,
   }),
+  'get /fhir/R4/Condition/{id}': () => ({ method: 'GET', url: `/fhir/R4/Condition/${objects.conditionId}` }),
+  'get /fhir/Condition/{id}': () => ({ method: 'GET', url: `/fhir/Condition/${objects.conditionId}` }),
   'get /health/sync/{sync_id}': () => ({ method: 'GET', url: `/health/sync/${objects.syncId}` }),
 };
 
@@ -82,12 +108,8 @@ describe('object-level authorization', () => {
   it('answers 404 to B for each of A’s objects, and A still gets them', async () => {
     for (const [route, make] of Object.entries(byId)) {
       const req = make();
-      if (
-        req.url.endsWith('/') ||
-        !t.app.hasRoute({ method: req.method, url: req.url.replace(/[^/]+$/, ':id') })
-      ) {
-        if (route.includes('sync')) continue; // the sync engine's route is not in the tree yet
-      }
+      if (route.includes('{sync_id}') && !objects.syncId) continue; // no sync engine in this tree
+      if (route.includes('Condition') && !objects.conditionId) continue; // no Condition writes in this tree
       const res = await t.app.inject({ ...req, headers: b.auth });
       expect(res.statusCode, `${route} as B`).toBe(404);
       expect(res.body).not.toContain(objects.patientId);
@@ -100,6 +122,10 @@ describe('object-level authorization', () => {
     expect(
       (await t.app.inject({ url: `/fhir/R4/Device/${objects.deviceId}`, headers: a.auth })).statusCode,
     ).toBe(200);
+    if (objects.conditionId) {
+      const own = await t.app.inject({ url: `/fhir/R4/Condition/${objects.conditionId}`, headers: a.auth });
+      expect(own.statusCode).toBe(200);
+    }
     const list = await t.app.inject({ url: '/integrations/vendors', headers: a.auth });
     expect((list.json() as { integrations: { id: string; is_active: boolean }[] }).integrations).toEqual([
       expect.objectContaining({ id: objects.integrationId, is_active: true }),
@@ -122,6 +148,8 @@ describe('object-level authorization', () => {
       `/fhir/R4/Observation?subject=Patient/${objects.patientId}`,
       `/fhir/R4/Observation?_id=${objects.observationId}`,
       '/fhir/Observation?_count=1000',
+      '/fhir/R4/Condition',
+      `/fhir/Condition?patient=${objects.patientId}&_count=10&_sort=-recorded-date`,
     ];
     for (const url of reads) {
       const res = await t.app.inject({ url, headers: b.auth });
@@ -136,6 +164,7 @@ describe('object-level authorization', () => {
         objects.deviceId,
         objects.integrationId,
         a.email,
+        objects.conditionId || a.email,
       ]) {
         expect(shown.includes(id), `${url} shows ${id}`).toBe(false);
       }
