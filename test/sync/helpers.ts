@@ -70,7 +70,7 @@ export async function connectPerson(
   return { user, personId: p.id, integrationId };
 }
 
-/** Waits until the integration has a finished run and none running or queued. */
+/** Waits until no job is waiting or running, the integration has a finished run and none open. */
 export async function settled(t: SyncWorld, integrationId: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -79,7 +79,9 @@ export async function settled(t: SyncWorld, integrationId: string, timeoutMs = 6
       .select(['finished_at'])
       .where('integration_id', '=', integrationId)
       .execute();
-    if (rows.length > 0 && rows.every((r) => r.finished_at !== null)) return;
+    const jobs = (await t.deps.jobs.health()).detail ?? {};
+    const idle = Number(jobs.waiting ?? 0) === 0 && Number(jobs.active ?? 0) === 0;
+    if (idle && rows.length > 0 && rows.every((r) => r.finished_at !== null)) return;
     if (Date.now() > deadline) throw new Error(`sync of ${integrationId} did not settle`);
     await new Promise((r) => setTimeout(r, 50));
   }
