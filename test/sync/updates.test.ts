@@ -70,3 +70,25 @@ describe('changes after a sync', () => {
     }
   });
 }, 120_000);
+
+describe('scheduler', () => {
+  it('the tick enqueues integrations whose next sync is due, and only those', async () => {
+    const c = await connectPerson(t, { timeZone: 'UTC', seed: 33 });
+    await settled(t, c.integrationId);
+    const runs = () =>
+      t.deps.db.selectFrom('sync_runs').select('reason').where('user_id', '=', c.user.id).execute();
+    expect((await runs()).map((r) => r.reason)).toEqual(['backfill']);
+    const due = () =>
+      t.deps.db.selectFrom('integrations').select('id').where('next_sync_at', '<=', t.clock.now()).execute();
+    expect((await due()).map((r) => r.id)).not.toContain(c.integrationId);
+
+    t.clock.advance(61 * 60_000); // SYNC_INTERVAL_MINUTES defaults to 60
+    try {
+      expect(await t.deps.sync.service.enqueueDue()).toBeGreaterThanOrEqual(1);
+      await settled(t, c.integrationId);
+      expect((await runs()).map((r) => r.reason).sort()).toEqual(['backfill', 'scheduled']);
+    } finally {
+      t.clock.set('2026-11-20T15:00:00Z');
+    }
+  });
+}, 120_000);
