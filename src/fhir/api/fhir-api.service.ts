@@ -13,7 +13,7 @@ import { encodeCursor } from '../store/cursor.ts';
 import type { FhirStore } from '../store/fhir.service.ts';
 import { createFhirWrites } from '../writes/writes.service.ts';
 import { searchsetBundle } from './bundle.ts';
-import { APP_MAX_COUNT, parseObservationSearch } from './search-params.ts';
+import { parseObservationSearch } from './search-params.ts';
 
 export type ReadableType = 'Patient' | 'Observation' | 'Device';
 
@@ -45,11 +45,7 @@ export function createFhirApi(store: FhirStore, clock: Clock) {
 
     async searchObservations(principal: Principal, raw: Record<string, unknown>, options: SearchOptions) {
       const owner = await store.ownerOf(principal);
-      // The app's one page holds up to 1000 (its month view); /fhir/R4 keeps the 500 cap.
-      const parsed = parseObservationSearch(
-        raw,
-        options.appView ? { ...owner, maxCount: APP_MAX_COUNT } : owner,
-      );
+      const parsed = parseObservationSearch(raw, owner);
       const now = clock.now();
       if (parsed.foreignPatient) {
         // Never another user's data, and not even whether that Patient exists.

@@ -19,8 +19,6 @@ import type {
 } from '../store/observation-query.repository.ts';
 
 export const MAX_COUNT = 500;
-/** The PHR app's `/fhir` mount: it asks `_count=1000` and never follows `next` (phr-app-contract.md §2 row 11). */
-export const APP_MAX_COUNT = 1000;
 export const DEFAULT_COUNT = 50;
 
 export interface ParsedSearch {
@@ -40,7 +38,7 @@ const SILENT = new Set(['_format', '_pretty']);
 
 export function parseObservationSearch(
   raw: Record<string, unknown>,
-  ctx: { patientId: string; zone: string; maxCount?: number },
+  ctx: { patientId: string; zone: string },
 ): ParsedSearch {
   const query: ObservationQuery = { sort: '-date', limit: DEFAULT_COUNT };
   const codes: TokenCondition[][] = [];
@@ -106,7 +104,7 @@ export function parseObservationSearch(
       case '_count': {
         const n = Number(values[values.length - 1]);
         if (!Number.isInteger(n) || n < 0) throw invalidField('_count', 'must be a non-negative integer');
-        query.limit = Math.min(n, ctx.maxCount ?? MAX_COUNT);
+        query.limit = Math.min(n, MAX_COUNT);
         if (n === 0) out.summaryCount = true;
         out.used.push([key, String(query.limit)]);
         break;
