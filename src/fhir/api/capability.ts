@@ -25,7 +25,7 @@ export function capabilityStatement(baseUrl: string, date: string): CapabilitySt
           { type: 'Device', interaction: [{ code: 'read' }], versioning: 'versioned' },
           {
             type: 'Observation',
-            interaction: [{ code: 'read' }, { code: 'search-type' }],
+            interaction: [{ code: 'read' }, { code: 'search-type' }, { code: 'create' }],
             versioning: 'versioned',
             searchParam: [
               { name: 'patient', type: 'reference', documentation: 'The caller’s Patient only' },
@@ -44,6 +44,24 @@ export function capabilityStatement(baseUrl: string, date: string): CapabilitySt
                 documentation: 'date, -date (default), _lastUpdated, -_lastUpdated',
               },
               { name: '_summary', type: 'token', documentation: 'count' },
+              { name: '_total', type: 'token', documentation: 'none (default), estimate, accurate' },
+            ],
+          },
+          {
+            type: 'Condition',
+            documentation: 'User-written (symptoms); POST takes a Condition or a transaction Bundle of them',
+            interaction: [{ code: 'read' }, { code: 'search-type' }, { code: 'create' }],
+            versioning: 'versioned',
+            searchParam: [
+              { name: 'patient', type: 'reference', documentation: 'The caller’s Patient only' },
+              { name: 'subject', type: 'reference', documentation: 'The caller’s Patient only' },
+              { name: '_id', type: 'token' },
+              { name: '_count', type: 'number', documentation: 'Page size, default 50, clamped to 500' },
+              {
+                name: '_sort',
+                type: 'string',
+                documentation: '-recorded-date (default), recorded-date, _lastUpdated, -_lastUpdated',
+              },
               { name: '_total', type: 'token', documentation: 'none (default), estimate, accurate' },
             ],
           },

@@ -21,11 +21,6 @@ function ensureDefinitions(): void {
   indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
 }
 
-/** Loads the definitions now (a server may call this at start to keep the first write fast). */
-export function preloadR4Definitions(): void {
-  ensureDefinitions();
-}
-
 export function assertValidR4(resource: Resource): void {
   ensureDefinitions();
   try {
