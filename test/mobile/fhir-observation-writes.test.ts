@@ -160,6 +160,20 @@ describe('POST /fhir/Observation (manual vitals, heart-rate monitor, Health Conn
       headers: p.auth,
     });
     expect(summary.json().buckets).toMatchObject([{ count: 1, avg: 70 }]);
+    const exported = await t.app.inject({ url: '/health/export?format=ndjson&type=spo2', headers: p.auth });
+    expect(exported.statusCode).toBe(200);
+    expect(
+      exported.body
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toMatchObject([
+      {
+        resourceType: 'Observation',
+        valueQuantity: { value: 97 },
+        meta: { tag: [{ system: 'https://phr.example/fhir/CodeSystem/vendor', code: 'manual' }] },
+      },
+    ]);
   });
 
   it('stores a blood-pressure panel with its components; the app sees them, the health API does not', async () => {
