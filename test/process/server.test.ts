@@ -34,7 +34,9 @@ async function waitForListening(proc: ChildProcess, timeoutMs: number): Promise<
 }
 
 describe('server process', () => {
-  it('starts with zero configuration, serves the account flow over HTTP, and stops on SIGTERM', { timeout: 90_000 }, async () => {
+  it('starts with zero configuration, serves the account flow over HTTP, and stops on SIGTERM', {
+    timeout: 90_000,
+  }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'phr-server-'));
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
