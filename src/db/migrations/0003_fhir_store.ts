@@ -23,6 +23,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('resource', 'jsonb', (c) => c.notNull())
     .addPrimaryKeyConstraint('fhir_resources_pk', ['resource_type', 'id'])
     .execute();
+  // A heart-rate window (~2 kB of jsonb) is compressed on every write: lz4 costs a fraction of the
+  // default pglz's CPU (bench/fhir/README.md). Only where the server was built with it (PGlite is not).
+  const { rows } = await sql<{ lz4: boolean }>`
+    select 'lz4' = any(enumvals) as lz4 from pg_settings where name = 'default_toast_compression'`.execute(
+    db,
+  );
+  if (rows[0]?.lz4)
+    await sql`alter table fhir_resources alter column resource set compression lz4`.execute(db);
   // The upsert's conflict target: the deterministic business identifier, per owner.
   await sql`create unique index fhir_resources_identifier on fhir_resources (user_id, resource_type, identifier)`.execute(
     db,
