@@ -1,5 +1,6 @@
 // The page a browser lands on after the OAuth callback when OAUTH_SUCCESS_REDIRECT is unset:
-// plain HTML a person can read, telling them to return to the app.
+// plain HTML a person can read, telling them to return to the app (or open the web dashboard,
+// which restores its session after the round trip: docs/dashboard.md).
 
 const MESSAGES: Record<string, string> = {
   ACCESS_DENIED: 'Access was not granted. You can try again from the app.',
@@ -31,6 +32,7 @@ export function renderOAuthResult(query: { status?: string; vendor?: string; cod
 <title>${title}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;line-height:1.5}
 h1{color:${ok ? '#166534' : '#991b1b'}}</style></head>
-<body><h1>${title}</h1><p>${message}</p>${ok ? '' : `<p><small>Code: ${escapeHtml(query.code ?? 'UNKNOWN')}</small></p>`}</body></html>
+<body><h1>${title}</h1><p>${message}</p>${ok ? '' : `<p><small>Code: ${escapeHtml(query.code ?? 'UNKNOWN')}</small></p>`}
+<p><a href="/app/">Open the web dashboard</a></p></body></html>
 `;
 }
