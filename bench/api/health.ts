@@ -135,7 +135,15 @@ async function load(path: string): Promise<Result> {
   return JSON.parse(stdout) as Result;
 }
 
+// `/auth/me` first: the cost of auth + Fastify alone on this machine at this moment, to read the
+// other numbers against (bench/http/me.ts has its own target).
 const scenarios = [
+  {
+    name: 'calibration: GET /auth/me (auth + framework only)',
+    path: '/auth/me',
+    rps: undefined,
+    p99: Number.POSITIVE_INFINITY,
+  },
   {
     name: 'observations, steps, 50/page, 3-month range',
     path: '/health/observations?type=steps,calories,distance&start=2025-04-01&end=2025-07-01&limit=50',
@@ -168,7 +176,10 @@ const scenarios = [
   },
 ];
 
-console.log(`${values.connections} connections, ${values.seconds} s each`);
+const load1 = (await import('node:os')).loadavg()[0]?.toFixed(1);
+console.log(
+  `${values.connections} connections, ${values.seconds} s each; load average ${load1} on ${(await import('node:os')).availableParallelism()} cores`,
+);
 for (const s of scenarios) {
   const probe = await app.inject({ url: s.path, headers: { authorization: `Bearer ${token}` } });
   if (probe.statusCode !== 200) throw new Error(`${s.path}: ${probe.statusCode} ${probe.body}`);
