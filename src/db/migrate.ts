@@ -21,7 +21,13 @@ export async function migrateToLatest(db: Db): Promise<void> {
   // NOTE: Kysely looks for its bookkeeping tables in every schema unless told which one
   // (migrator.js #doesTableExist); name ours so databases shared by several schemas work.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  const migrator = new Migrator({ db, provider, migrationTableSchema: rows[0]?.schema ?? 'public' });
+  // NOTE: 0004_sync landed after 0005_audit; databases that already ran 0005 must still get 0004.
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableSchema: rows[0]?.schema ?? 'public',
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
