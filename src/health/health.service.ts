@@ -12,7 +12,7 @@ import { AppError } from '../errors.ts';
 import { CODES } from '../fhir/codes.ts';
 import { type HealthObservation, toHealthObservation } from '../fhir/health-observation.ts';
 import { isValidZone } from '../fhir/store/fhir-dates.ts';
-import { bucketBounds } from './buckets.ts';
+import { bucketBounder } from './buckets.ts';
 import { type ExportFormat, exportBody, pageThrough } from './health.export.ts';
 import {
   decodeCursor,
@@ -62,15 +62,27 @@ export interface HealthObservationsResponse {
 
 export type HealthService = ReturnType<typeof createHealthService>;
 
+const ZONE_TTL_MS = 60_000;
+const ZONE_CACHE_SIZE = 10_000;
+
 export function createHealthService(deps: HealthServiceDeps) {
   const { db } = deps;
   const exportPageSize = deps.exportPageSize ?? 1_000;
 
+  // A person's zone changes rarely: remember it for a minute rather than read it on every request.
+  const zones = new Map<number, { zone: string; until: number }>();
+
   /** users.time_zone when valid, else the configured default. A missing account is a 401. */
   async function zoneOf(principal: Principal): Promise<string> {
-    const zone = await findTimeZone(db, principal.userId);
-    if (zone === undefined) throw new AppError('UNAUTHENTICATED', 'Account no longer exists');
-    return zone && isValidZone(zone) ? zone : deps.defaultTimeZone;
+    const now = deps.clock.now().getTime();
+    const known = zones.get(principal.userId);
+    if (known && known.until > now) return known.zone;
+    const stored = await findTimeZone(db, principal.userId);
+    if (stored === undefined) throw new AppError('UNAUTHENTICATED', 'Account no longer exists');
+    const zone = stored && isValidZone(stored) ? stored : deps.defaultTimeZone;
+    if (zones.size >= ZONE_CACHE_SIZE) zones.clear();
+    zones.set(principal.userId, { zone, until: now + ZONE_TTL_MS });
+    return zone;
   }
 
   async function filterOf(principal: Principal, query: FilterQuery): Promise<HealthFilter> {
@@ -113,13 +125,14 @@ export function createHealthService(deps: HealthServiceDeps) {
       const zone = await zoneOf(principal);
       const range = parseRange(query, zone);
       const rows = await summarize(db, principal.userId, type, range, bucket);
+      const bounds = bucketBounder(zone);
       return {
         type,
         unit: CODES[type].apiUnit,
         bucket,
         time_zone: zone,
         buckets: rows.map((r) => ({
-          ...bucketBounds(r.bucket, bucket, zone),
+          ...bounds(r.bucket, bucket),
           count: r.count,
           min: r.min,
           max: r.max,
@@ -133,7 +146,7 @@ export function createHealthService(deps: HealthServiceDeps) {
       const sort = query.sort ?? '-date';
       const filter = await filterOf(principal, query);
       const pages = pageThrough((after) =>
-        pageObservations(db, principal.userId, filter, { sort, after, limit: exportPageSize }),
+        pageObservations(db, principal.userId, filter, { sort, after, limit: exportPageSize, full: true }),
       );
       return exportBody(query.format, pages, deps.clock.now());
     },
