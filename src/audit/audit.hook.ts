@@ -4,7 +4,8 @@
  * - who: the principal (subject and actor), the request id and the client IP;
  * - which ids: the route's `:id` / `:sync_id` params, or for a list read the ids in the answer
  *   (`items[].id`, FHIR `entry[].resource.id`, `integrations[].id`, a single object's `id`),
- *   taken from the reply object before serialization (no JSON parsing), with their count.
+ *   taken from the reply object before serialization (no JSON parsing), with their count; a
+ *   streamed answer sets `req.auditCount` (the export's row count once it is sent).
  * Never values: the payload is only looked at for ids.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -16,6 +17,10 @@ declare module 'fastify' {
     /** Record this route in the audit trail (src/audit/actions.ts). */
     audit?: AuditAction;
   }
+  interface FastifyRequest {
+    /** For streamed answers (exports): how many items were sent, read when the response is done. */
+    auditCount: (() => number) | null;
+  }
 }
 
 /** At most this many ids per event; `item_count` still says how many there were. */
@@ -23,6 +28,7 @@ const MAX_IDS = 500;
 
 export function registerAuditHooks(app: FastifyInstance, audit: Audit): void {
   const answered = new WeakMap<FastifyRequest, string[]>();
+  app.decorateRequest('auditCount', null);
 
   app.addHook('preSerialization', async (req, _reply, payload) => {
     if (actionOf(req) && payload !== null && typeof payload === 'object') answered.set(req, idsIn(payload));
@@ -41,7 +47,11 @@ export function registerAuditHooks(app: FastifyInstance, audit: Audit): void {
       action,
       resource_type: AUDIT_ACTIONS[action].resourceType,
       resource_ids: ids.slice(0, MAX_IDS),
-      item_count: fromParams.length === 0 && listed ? listed.length : null,
+      item_count: req.auditCount
+        ? req.auditCount()
+        : fromParams.length === 0 && listed
+          ? listed.length
+          : null,
       request_id: req.id,
       ip: req.ip ?? null,
     });

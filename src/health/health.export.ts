@@ -3,7 +3,7 @@
  * one page at a time; nothing holds more than a page.
  *
  *   pageThrough(fetchPage)        -> async iterable of pages until the keyset runs out
- *   exportBody(format, pages)     -> { contentType, extension, body: AsyncIterable<string> }
+ *   exportBody(format, pages, now) -> { contentType, extension, body: AsyncIterable<string>, count() }
  *
  * csv    one HealthObservation per line (samples of heart-rate windows are left out; value is the mean)
  * ndjson FHIR Bulk Data style: one stored Observation per line
@@ -56,8 +56,15 @@ export function exportBody(
   pages: AsyncIterable<StoredResource<Observation>[]>,
   now: Date,
 ) {
-  const body = format === 'csv' ? csv(pages) : format === 'ndjson' ? ndjson(pages) : bundle(pages, now);
-  return { ...FORMATS[format], body };
+  let rows = 0;
+  const counted = (async function* () {
+    for await (const page of pages) {
+      rows += page.length;
+      yield page;
+    }
+  })();
+  const body = format === 'csv' ? csv(counted) : format === 'ndjson' ? ndjson(counted) : bundle(counted, now);
+  return { ...FORMATS[format], body, count: () => rows };
 }
 
 async function* csv(pages: AsyncIterable<StoredResource<Observation>[]>): AsyncGenerator<string> {

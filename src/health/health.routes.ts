@@ -61,6 +61,7 @@ export function healthRoutes(app: FastifyInstance, health: HealthService): void 
     },
     async (req, reply) => {
       const out = await health.exportObservations(principalOf(req), req.query);
+      req.auditCount = out.count;
       return reply
         .type(out.contentType)
         .header('content-disposition', `attachment; filename="observations.${out.extension}"`)

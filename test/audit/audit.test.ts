@@ -83,6 +83,7 @@ describe('audit trail', () => {
       'fhir.Observation.read',
     ]);
     expect(page.items[2]!.resource_ids).toEqual([obs!.id]);
+    expect(page.items[0]).toMatchObject({ resource_ids: [], item_count: 1 });
   });
 
   it('skips failed requests and unaudited routes', async () => {
