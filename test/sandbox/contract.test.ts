@@ -1,5 +1,5 @@
 // Contract tests: sandbox responses hold the shape of the real and schema-derived samples
-// in ../shared/vendor-notes/google-health-samples (see its README for provenance).
+// in test/fixtures/google-health-samples, copied from ../shared/vendor-notes (see its README for provenance).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.ts';

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 
-const SAMPLES = new URL('../../../shared/vendor-notes/google-health-samples/', import.meta.url);
+const SAMPLES = new URL('../fixtures/google-health-samples/', import.meta.url);
 
 export function loadSample(name: string): unknown {
   return JSON.parse(readFileSync(new URL(name, SAMPLES), 'utf8')) as unknown;

@@ -19,7 +19,9 @@ import {
 } from '../../../../src/vendors/fitbit/mappers/index.ts';
 import { assertValid } from '../../../fhir/validate.ts';
 
+// Project-made fixtures live beside this file; the vendor's samples in test/fixtures.
 const FIXTURES = join(import.meta.dirname, 'fixtures');
+const SAMPLES = join(import.meta.dirname, '../../../fixtures/google-health-samples');
 const GOLDEN = join(import.meta.dirname, '../../../fhir/golden');
 const ctx = (dataType: string) => ({
   patientId: 'patient-golden',
@@ -28,7 +30,8 @@ const ctx = (dataType: string) => ({
 });
 
 function fixture(name: string): unknown {
-  return JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8'));
+  const own = join(FIXTURES, `${name}.json`);
+  return JSON.parse(readFileSync(existsSync(own) ? own : join(SAMPLES, `${name}.json`), 'utf8'));
 }
 
 interface Case {
