@@ -62,6 +62,7 @@ for (let i = 0; i < PEOPLE; i++) {
     url: `/integrations/fitbit/authorize?login_hint=${person.id}`,
     headers: auth,
   });
+  if (start.statusCode !== 200) throw new Error(`authorize: ${start.statusCode} ${start.body}`);
   const consent = await fetch(start.json().authorization_url, { redirect: 'manual' });
   const back = new URL(consent.headers.get('location') ?? '');
   await app.inject({ url: `${back.pathname}${back.search}` });
