@@ -1,7 +1,8 @@
 // The health API under load over a person with a year of data (hourly heart-rate windows of
 // 1/min samples, daily steps, calories, distance, resting heart rate, weekly weights), next to
 // other people's data: req/s and latency percentiles, targets beside the numbers.
-// Usage: DATABASE_URL=postgres://... node bench/api/health.ts [--connections 100] [--seconds 10]
+// Usage: DATABASE_URL=postgres://... node bench/api/health.ts [--connections 100] [--summary-connections 10]
+//        [--seconds 10] [--others 3]   (others: people with a year of data beside the measured one)
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import { createLogger } from '../../src/log.ts';
 const { values } = parseArgs({
   options: {
     connections: { type: 'string', default: '100' },
+    'summary-connections': { type: 'string', default: '10' },
     seconds: { type: 'string', default: '10' },
     others: { type: 'string', default: '3' },
   },
@@ -115,7 +117,7 @@ interface Result {
   errors: number;
 }
 
-async function load(path: string): Promise<Result> {
+async function load(path: string, connections: string): Promise<Result> {
   // The load generator runs in its own process so it does not share the server's event loop.
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -123,7 +125,7 @@ async function load(path: string): Promise<Result> {
       'node_modules/autocannon/autocannon.js',
       '--json',
       '-c',
-      String(values.connections),
+      connections,
       '-d',
       String(values.seconds),
       '-H',
@@ -178,15 +180,20 @@ const scenarios = [
 
 const load1 = (await import('node:os')).loadavg()[0]?.toFixed(1);
 console.log(
-  `${values.connections} connections, ${values.seconds} s each; load average ${load1} on ${(await import('node:os')).availableParallelism()} cores`,
+  `${values.seconds} s each; load average ${load1} on ${(await import('node:os')).availableParallelism()} cores`,
 );
 for (const s of scenarios) {
   const probe = await app.inject({ url: s.path, headers: { authorization: `Bearer ${token}` } });
   if (probe.statusCode !== 200) throw new Error(`${s.path}: ${probe.statusCode} ${probe.body}`);
-  const r = await load(s.path);
+  const connections = s.path.startsWith('/health/summary')
+    ? values['summary-connections']
+    : values.connections;
+  const r = await load(s.path, connections);
   const rpsOk = s.rps === undefined || r.requests.average >= s.rps;
   const p99Ok = r.latency.p99 <= s.p99;
-  console.log(`\n${s.name}\n  GET ${s.path}  (${probe.body.length.toLocaleString('en')} bytes/response)`);
+  console.log(
+    `\n${s.name}, ${connections} connections\n  GET ${s.path}  (${probe.body.length.toLocaleString('en')} bytes/response)`,
+  );
   console.log(
     `  requests/s  ${Math.round(r.requests.average)}${s.rps ? `  (target >= ${s.rps})` : ''}  ${rpsOk ? 'ok' : 'BELOW TARGET'}`,
   );
