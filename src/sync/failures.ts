@@ -48,6 +48,9 @@ export function classify(err: unknown): Failure {
   }
   if (err instanceof VendorNetworkError)
     return { kind: 'retry', code: 'VENDOR_UNAVAILABLE', message: err.message };
+  // NOTE: the outbound wrapper's per-attempt timeout can also fire while the body is still being read.
+  if (err instanceof DOMException && err.name === 'TimeoutError')
+    return { kind: 'retry', code: 'VENDOR_UNAVAILABLE', message: 'vendor response timed out' };
   if (err instanceof VendorHttpError) {
     const reason = googleErrorReason(err.vendorBody);
     const status = err.vendorStatus;
