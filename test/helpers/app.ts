@@ -167,3 +167,23 @@ export async function withSandbox(
     throw err;
   }
 }
+
+/**
+ * For child processes that read DATABASE_URL: a fresh schema on the test server and a URL whose
+ * connections use it (libpq `options`), so a spawned server or worker never shares tables with
+ * another test or an earlier run. Undefined when the suite runs on PGlite.
+ */
+export async function isolatedDatabaseUrl(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  if (!testDatabaseUrl) return undefined;
+  const schema = `p_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const client = new pg.Client({ connectionString: testDatabaseUrl });
+  await client.connect();
+  try {
+    await client.query(`create schema "${schema}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(testDatabaseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return { url: url.toString(), drop: () => dropSchema(testDatabaseUrl, schema) };
+}

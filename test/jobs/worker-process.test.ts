@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { handler } from '../../src/jobs/registry.ts';
-import { testDatabaseUrl } from '../helpers/app.ts';
+import { isolatedDatabaseUrl, testDatabaseUrl } from '../helpers/app.ts';
 import { createJobsFactory, testRedisUrl, uniquePrefix, waitFor } from './support.ts';
 
 // `npm run worker` as operators run it: consumes the shared queue, stops cleanly on SIGTERM.
@@ -48,9 +48,11 @@ describe('worker process', () => {
     'consumes the shared queue and exits 0 on SIGTERM',
     async () => {
       const prefix = uniquePrefix();
+      const database = await isolatedDatabaseUrl();
+      onTestFinished(() => database?.drop());
       const { proc, output } = spawnWorker({
         REDIS_URL: testRedisUrl ?? '',
-        DATABASE_URL: testDatabaseUrl ?? '',
+        DATABASE_URL: database?.url ?? '',
         JOBS_QUEUE_PREFIX: prefix,
         DATA_DIR: await mkdtemp(join(tmpdir(), 'phr-worker-')),
       });

@@ -3,12 +3,14 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testDatabaseUrl } from '../helpers/app.ts';
+import { isolatedDatabaseUrl } from '../helpers/app.ts';
 
 // The real process, as a newcomer runs it: no configuration but a free port and a data dir.
 let child: ChildProcess | undefined;
-afterAll(() => {
+let database: Awaited<ReturnType<typeof isolatedDatabaseUrl>>;
+afterAll(async () => {
   child?.kill('SIGKILL');
+  await database?.drop();
 });
 
 async function waitForListening(proc: ChildProcess, timeoutMs: number): Promise<string> {
@@ -46,7 +48,8 @@ describe('server process', () => {
       SANDBOX: '0',
       LOG_LEVEL: 'warn',
     };
-    if (testDatabaseUrl) env.DATABASE_URL = testDatabaseUrl;
+    database = await isolatedDatabaseUrl();
+    if (database) env.DATABASE_URL = database.url;
     const started = Date.now();
     child = spawn(process.execPath, ['src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const base = (await waitForListening(child, 45_000)).replace('0.0.0.0', '127.0.0.1');
