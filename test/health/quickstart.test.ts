@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
 
-export function quickstartBlocks(markdown: string): string[] {
+function quickstartBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/<!-- quickstart-test -->\s*```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
 }
 
