@@ -15,6 +15,7 @@ export const AUDIT_ACTIONS = {
   'fhir.Device.read': { resourceType: 'Device' },
   'fhir.Observation.search': { resourceType: 'Observation' },
   'fhir.Observation.create': { resourceType: 'Observation' },
+  'fhir.Condition.read': { resourceType: 'Condition' },
   'fhir.Condition.search': { resourceType: 'Condition' },
   'fhir.Condition.read': { resourceType: 'Condition' },
   'fhir.Condition.create': { resourceType: 'Condition' },
