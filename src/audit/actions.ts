@@ -17,7 +17,6 @@ export const AUDIT_ACTIONS = {
   'fhir.Observation.create': { resourceType: 'Observation' },
   'fhir.Condition.read': { resourceType: 'Condition' },
   'fhir.Condition.search': { resourceType: 'Condition' },
-  'fhir.Condition.read': { resourceType: 'Condition' },
   'fhir.Condition.create': { resourceType: 'Condition' },
   'integration.select': { resourceType: 'Integration' },
   'integration.disconnect': { resourceType: 'Integration' },
