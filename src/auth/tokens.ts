@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
@@ -25,7 +25,8 @@ export interface TokenService {
 export function createTokenService(config: Pick<Config, 'jwt' | 'externalAuth'>): TokenService {
   const { secret, issuer, audience, accessTtlSeconds } = config.jwt;
   if (!secret) throw new Error('JWT secret is missing');
-  const key = new TextEncoder().encode(secret);
+  // A KeyObject made once: handed raw bytes, jose would import the HMAC key on every call.
+  const key = createSecretKey(Buffer.from(secret, 'utf8'));
   const external = config.externalAuth;
   const jwks = external ? createRemoteJWKSet(new URL(external.jwksUrl)) : undefined;
 
