@@ -17,9 +17,7 @@ import type {
   ObservationSort,
   TokenCondition,
 } from '../store/observation-query.repository.ts';
-
-export const MAX_COUNT = 500;
-export const DEFAULT_COUNT = 50;
+import { applyResultParam, newResultParams } from './result-params.ts';
 
 export interface ParsedSearch {
   query: ObservationQuery;
@@ -34,45 +32,25 @@ export interface ParsedSearch {
 
 const PREFIXES = new Set(['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap']);
 const SORTS = new Set<ObservationSort>(['date', '-date', '_lastUpdated', '-_lastUpdated']);
-const SILENT = new Set(['_format', '_pretty']);
 
 export function parseObservationSearch(
   raw: Record<string, unknown>,
   ctx: { patientId: string; zone: string },
 ): ParsedSearch {
-  const query: ObservationQuery = { sort: '-date', limit: DEFAULT_COUNT };
+  const state = newResultParams<ObservationSort>('-date');
+  const query: ObservationQuery = { sort: state.sort, limit: state.limit };
   const codes: TokenCondition[][] = [];
   const categories: TokenCondition[][] = [];
   const dateFilters: DateCondition[][] = [];
   const lastUpdated: DateCondition[][] = [];
-  const out: ParsedSearch = {
-    query,
-    foreignPatient: false,
-    summaryCount: false,
-    total: false,
-    used: [],
-    ignored: [],
-  };
-  let cursor: string | undefined;
 
   for (const [key, value] of Object.entries(raw)) {
     const values = (Array.isArray(value) ? value : [value]).map(String);
-    const [name, modifier] = key.split(':') as [string, string | undefined];
+    if (applyResultParam(state, key, values, { patientId: ctx.patientId, sorts: SORTS })) continue;
     const use = () => {
-      for (const v of values) out.used.push([key, v]);
+      for (const v of values) state.used.push([key, v]);
     };
-    if (modifier !== undefined && !((name === 'patient' || name === 'subject') && modifier === 'Patient')) {
-      out.ignored.push(key);
-      continue;
-    }
-    switch (name) {
-      case 'patient':
-      case 'subject':
-        for (const v of values) {
-          if (!v.split(',').some((ref) => refersTo(ref, ctx.patientId))) out.foreignPatient = true;
-        }
-        use();
-        break;
+    switch (key) {
       case 'code':
         codes.push(...values.map((v) => tokens(v, key)));
         use();
@@ -101,60 +79,29 @@ export function parseObservationSearch(
         lastUpdated.push(...values.map((v) => dates(v, key, ctx.zone)));
         use();
         break;
-      case '_count': {
-        const n = Number(values[values.length - 1]);
-        if (!Number.isInteger(n) || n < 0) throw invalidField('_count', 'must be a non-negative integer');
-        query.limit = Math.min(n, MAX_COUNT);
-        if (n === 0) out.summaryCount = true;
-        out.used.push([key, String(query.limit)]);
-        break;
-      }
-      case '_sort': {
-        const [first, ...rest] = values.flatMap((v) => v.split(','));
-        if (first && SORTS.has(first as ObservationSort) && rest.length === 0) {
-          query.sort = first as ObservationSort;
-          use();
-        } else out.ignored.push(`${key}=${values.join(',')}`);
-        break;
-      }
-      case '_summary':
-        if (values.includes('count')) {
-          out.summaryCount = true;
-          use();
-        } else if (!values.every((v) => v === 'false')) out.ignored.push(`${key}=${values.join(',')}`);
-        break;
-      case '_total':
-        if (values.every((v) => v === 'none' || v === 'estimate' || v === 'accurate')) {
-          out.total = values.some((v) => v !== 'none');
-          use();
-        } else out.ignored.push(`${key}=${values.join(',')}`);
-        break;
-      case '_cursor':
-        cursor = values[values.length - 1];
-        break;
       default:
-        if (!SILENT.has(name)) out.ignored.push(key);
+        state.ignored.push(key);
     }
   }
   if (codes.length > 0) query.codes = codes;
   if (categories.length > 0) query.categories = categories;
   if (dateFilters.length > 0) query.dates = dateFilters;
   if (lastUpdated.length > 0) query.lastUpdated = lastUpdated;
-  if (out.summaryCount) {
-    out.total = true;
-    query.limit = 0;
-  }
-  if (cursor !== undefined) {
-    const after = decodeCursor(cursor, query.sort);
+  query.sort = state.sort;
+  query.limit = state.summaryCount ? 0 : state.limit;
+  if (state.cursor !== undefined) {
+    const after = decodeCursor(state.cursor, query.sort);
     if (!after) throw invalidField('_cursor', 'is not a cursor of this search');
     query.after = after;
   }
-  return out;
-}
-
-/** `123`, `Patient/123`, or an absolute `…/Patient/123` all name Patient 123. */
-function refersTo(ref: string, patientId: string): boolean {
-  return ref === patientId || ref === `Patient/${patientId}` || ref.endsWith(`/Patient/${patientId}`);
+  return {
+    query,
+    foreignPatient: state.foreignPatient,
+    summaryCount: state.summaryCount,
+    total: state.total || state.summaryCount,
+    used: state.used,
+    ignored: state.ignored,
+  };
 }
 
 /** Splits on commas not escaped with a backslash. */
