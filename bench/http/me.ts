@@ -1,5 +1,5 @@
 // GET /auth/me with a valid token under load: req/s and latency percentiles.
-// Usage: node bench/http/me.ts [--connections 50] [--seconds 10]   (DATABASE_URL picks PostgreSQL)
+// Usage: node bench/http/me.ts [--connections 10] [--seconds 10]   (DATABASE_URL picks PostgreSQL)
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,7 @@ import { buildDeps } from '../../src/deps.ts';
 import { createLogger } from '../../src/log.ts';
 
 const { values } = parseArgs({
-  options: { connections: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' } },
+  options: { connections: { type: 'string', default: '10' }, seconds: { type: 'string', default: '10' } },
 });
 
 const config = loadConfig({

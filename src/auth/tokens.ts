@@ -14,6 +14,7 @@ export interface AccessClaims {
 // HS256 only: the algorithm is pinned on both sides, so `alg: none` or an RSA/HMAC
 // confusion cannot pass. External identity providers are verified against their JWKS.
 const LOCAL_ALG = 'HS256';
+const MAX_VERIFIED = 10_000;
 const EXTERNAL_ALGS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
 
 export interface TokenService {
@@ -39,6 +40,7 @@ export function createTokenService(config: Pick<Config, 'jwt' | 'externalAuth'>)
     });
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || userId <= 0) throw new AppError('UNAUTHENTICATED', 'Invalid token');
+    remember(token, { userId, external: undefined }, payload.exp);
     return { userId, external: undefined };
   }
 
@@ -50,7 +52,7 @@ export function createTokenService(config: Pick<Config, 'jwt' | 'externalAuth'>)
       audience: external.audience,
       requiredClaims: ['exp', 'iat', 'sub'],
     });
-    return {
+    const claims: AccessClaims = {
       userId: undefined,
       external: {
         issuer: external.issuer,
@@ -59,6 +61,25 @@ export function createTokenService(config: Pick<Config, 'jwt' | 'externalAuth'>)
         name: stringClaim(payload, 'name'),
       },
     };
+    remember(token, claims, payload.exp);
+    return claims;
+  }
+
+  // A client sends the same token for its whole life, and an HMAC check through WebCrypto
+  // runs on the thread pool (~20% of a simple GET). Verified tokens are kept until their
+  // `exp` (checked on every hit), at most MAX_VERIFIED of them, oldest dropped first.
+  const verified = new Map<string, { claims: AccessClaims; expMs: number }>();
+  function remember(token: string, claims: AccessClaims, exp: number | undefined): void {
+    if (exp === undefined) return;
+    if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value as string);
+    verified.set(token, { claims, expMs: exp * 1000 });
+  }
+  function recall(token: string): AccessClaims | undefined {
+    const hit = verified.get(token);
+    if (!hit) return undefined;
+    if (hit.expMs > Date.now()) return hit.claims;
+    verified.delete(token);
+    return undefined;
   }
 
   return {
@@ -76,6 +97,8 @@ export function createTokenService(config: Pick<Config, 'jwt' | 'externalAuth'>)
       return { token, expiresIn: accessTtlSeconds };
     },
     async verifyAccessToken(token) {
+      const known = recall(token);
+      if (known) return known;
       try {
         const unverifiedIssuer = peekIssuer(token);
         return external && unverifiedIssuer === external.issuer
