@@ -2,10 +2,14 @@
 // 1/min samples, daily steps, calories, distance, resting heart rate, weekly weights), next to
 // other people's data: req/s and latency percentiles, targets beside the numbers.
 // Usage: DATABASE_URL=postgres://... node bench/api/health.ts [--connections 100] [--summary-connections 10]
-//        [--seconds 10] [--others 3]   (others: people with a year of data beside the measured one)
+//        [--seconds 10] [--others 3] [--only <part of a scenario name>]
+//        (others: people with a year of data beside the measured one)
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { sql } from 'kysely';
 import { buildApp } from '../../src/app.ts';
@@ -20,6 +24,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '100' },
     'summary-connections': { type: 'string', default: '10' },
     seconds: { type: 'string', default: '10' },
+    only: { type: 'string', default: '' },
     others: { type: 'string', default: '3' },
   },
 });
@@ -117,7 +122,22 @@ interface Result {
   errors: number;
 }
 
+// BENCH_PROFILE=<dir>: a CPU profile of the server during each load run (open in Chrome DevTools).
 async function load(path: string, connections: string): Promise<Result> {
+  const dir = process.env.BENCH_PROFILE;
+  if (!dir) return runLoad(path, connections);
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  const result = await runLoad(path, connections);
+  const { profile } = await session.post('Profiler.stop');
+  await writeFile(join(dir, `${path.replace(/\W+/g, '_').slice(0, 80)}.cpuprofile`), JSON.stringify(profile));
+  session.disconnect();
+  return result;
+}
+
+async function runLoad(path: string, connections: string): Promise<Result> {
   // The load generator runs in its own process so it does not share the server's event loop.
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -182,7 +202,7 @@ const load1 = (await import('node:os')).loadavg()[0]?.toFixed(1);
 console.log(
   `${values.seconds} s each; load average ${load1} on ${(await import('node:os')).availableParallelism()} cores`,
 );
-for (const s of scenarios) {
+for (const s of scenarios.filter((x) => x.name.includes(values.only))) {
   const probe = await app.inject({ url: s.path, headers: { authorization: `Bearer ${token}` } });
   if (probe.statusCode !== 200) throw new Error(`${s.path}: ${probe.statusCode} ${probe.body}`);
   const connections = s.path.startsWith('/health/summary')
