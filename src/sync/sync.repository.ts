@@ -224,3 +224,27 @@ export async function storedObservationIds(
     .execute();
   return rows.map((r) => r.id);
 }
+
+/**
+ * Unfinished run items that nothing has touched since `before`: their job was lost (Redis
+ * restarted without persistence, an in-process runner stopped with work queued). The scheduler
+ * re-enqueues them by run id, so the same run resumes from its stored plan and cursors.
+ */
+export async function listOrphanedItems(
+  db: Db,
+  before: Date,
+  limit: number,
+): Promise<{ run_id: string; integration_id: string }[]> {
+  return db
+    .selectFrom('sync_run_items')
+    .innerJoin('sync_runs', 'sync_runs.id', 'sync_run_items.run_id')
+    .innerJoin('integrations', 'integrations.id', 'sync_run_items.integration_id')
+    .select(['sync_run_items.run_id', 'sync_run_items.integration_id'])
+    .where('sync_run_items.finished_at', 'is', null)
+    .where((eb) => eb.fn.coalesce('sync_run_items.started_at', 'sync_runs.created_at'), '<', before)
+    .where('integrations.status', '=', 'connected')
+    .where('integrations.is_active', '=', true)
+    .orderBy('sync_runs.created_at')
+    .limit(limit)
+    .execute();
+}

@@ -20,6 +20,9 @@ import type { SyncJobs } from './sync.jobs.ts';
 import * as repo from './sync.repository.ts';
 import { type SyncResult, toSyncResult } from './sync.result.ts';
 
+/** An unfinished run untouched this long has lost its job (the longest retry backoff is 10 min). */
+export const ORPHAN_AFTER_MS = 15 * 60_000;
+
 export interface SyncServiceDeps {
   db: Db;
   clock: Clock;
@@ -92,7 +95,18 @@ export function createSyncService(deps: SyncServiceDeps) {
         await repo.setNextSyncAt(db, row.id, next);
       }
       if (due.length > 0) log.info({ count: due.length }, 'sync: due integrations enqueued');
-      return due.length;
+      // Runs whose job was lost resume where their committed chunks left off. A job that is only
+      // slow gets a deduplicated or serialized twin (one run per integration) that finds it done.
+      const orphans = await repo.listOrphanedItems(db, new Date(now.getTime() - ORPHAN_AFTER_MS), 100);
+      for (const item of orphans) {
+        await deps.enqueue(
+          'sync.integration',
+          { integrationId: item.integration_id, syncRunId: item.run_id, reason: 'scheduled' },
+          { jobId: `sync:${item.integration_id}` },
+        );
+      }
+      if (orphans.length > 0) log.warn({ count: orphans.length }, 'sync: orphaned runs re-enqueued');
+      return due.length + orphans.length;
     },
 
     async enqueueBackfill(integrationId: string): Promise<void> {

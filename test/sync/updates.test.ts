@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../src/sync/plan.ts';
+import { insertRun } from '../../src/sync/sync.repository.ts';
 import {
   byDate,
   connectPerson,
@@ -87,6 +89,28 @@ describe('scheduler', () => {
       expect(await t.deps.sync.service.enqueueDue()).toBeGreaterThanOrEqual(1);
       await settled(t, c.integrationId);
       expect((await runs()).map((r) => r.reason).sort()).toEqual(['backfill', 'scheduled']);
+    } finally {
+      t.clock.set('2026-11-20T15:00:00Z');
+    }
+  });
+
+  it('a run whose job was lost (Redis restarted without persistence) resumes on a later tick', async () => {
+    const c = await connectPerson(t, { timeZone: 'UTC', seed: 34 });
+    await settled(t, c.integrationId);
+    // What a lost job leaves behind: a run item that no worker will ever pick up.
+    const runId = randomUUID();
+    await insertRun(t.deps.db, { id: runId, userId: c.user.id, reason: 'manual', now: t.clock.now() }, [
+      { integrationId: c.integrationId, vendor: 'fitbit', jobId: 'lost-with-redis' },
+    ]);
+    const status = async () =>
+      (await t.app.inject({ url: `/health/sync/${runId}`, headers: c.user.auth })).json().status as string;
+    try {
+      await t.deps.sync.service.enqueueDue();
+      expect(await status()).toBe('queued'); // too recent to call lost
+      t.clock.advance(16 * 60_000);
+      expect(await t.deps.sync.service.enqueueDue()).toBeGreaterThanOrEqual(1);
+      await settled(t, c.integrationId);
+      expect(await status()).toBe('succeeded');
     } finally {
       t.clock.set('2026-11-20T15:00:00Z');
     }
