@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Config } from './config.ts';
 import type { Log } from './log.ts';
 
@@ -5,8 +6,27 @@ export interface DemoSandbox {
   config: Readonly<Config>;
   /** Lines telling a newcomer how to try the whole flow. */
   instructions: string[];
+  /** Registers the running app as the sandbox's webhook subscriber (Google verifies it on create). */
+  registerWebhook(appUrl: string): Promise<void>;
   close(): Promise<void>;
 }
+
+const DEMO_PROJECT = '123456789';
+// The types docs/sync.md subscribes to (oxygen-saturation samples have no webhooks: notes §8).
+const WEBHOOK_TYPES = [
+  'steps',
+  'distance',
+  'total-calories',
+  'heart-rate',
+  'daily-resting-heart-rate',
+  'daily-oxygen-saturation',
+  'weight',
+  'body-fat',
+  'sleep',
+  'daily-heart-rate-variability',
+  'daily-respiratory-rate',
+  'daily-sleep-temperature-derivations',
+];
 
 // Demo mode (SANDBOX=1, or no Google client configured outside production): run the vendor
 // sandbox beside the app on loopback and point the app's Google settings at it, so a newcomer
@@ -28,6 +48,8 @@ export async function startDemoSandbox(config: Readonly<Config>, log: Log): Prom
       tokenUrl: env.GOOGLE_OAUTH_TOKEN_URL ?? `${sandbox.url}/token`,
       revokeUrl: env.GOOGLE_OAUTH_REVOKE_URL ?? `${sandbox.url}/revoke`,
       apiUrl: sandbox.url,
+      // NOTE: Google sends this whole value as the Authorization header of webhook calls.
+      webhookSecret: config.fitbit.webhookSecret ?? `Bearer demo-${randomBytes(24).toString('base64url')}`,
     },
   });
   log.warn(`demo mode: vendor sandbox (simulated Google OAuth + Google Health API) at ${sandbox.url}`);
@@ -39,6 +61,23 @@ export async function startDemoSandbox(config: Readonly<Config>, log: Log): Prom
       `Try it: open ${config.publicBaseUrl}/app, sign up, connect Fitbit, pick one of ${people.length} simulated people on the consent page, then sync.`,
       `Or with curl: see docs/quickstart.md.`,
     ],
+    async registerWebhook(appUrl) {
+      const res = await fetch(
+        `${sandbox.url}/v4/projects/${DEMO_PROJECT}/subscribers?subscriberId=phr-demo`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            endpointUri: `${appUrl}/integrations/fitbit/webhook`,
+            subscriberConfigs: [{ dataTypes: WEBHOOK_TYPES, subscriptionCreatePolicy: 'AUTOMATIC' }],
+            endpointAuthorization: { secret: demoConfig.fitbit.webhookSecret },
+          }),
+        },
+      );
+      if (!res.ok)
+        throw new Error(`sandbox refused the webhook subscriber: ${res.status} ${await res.text()}`);
+      log.info('demo mode: the app is the sandbox webhook subscriber (late device syncs arrive by push)');
+    },
     close: () => sandbox.close(),
   };
 }

@@ -23,6 +23,12 @@ log.info(
 );
 process.stdout.write(`PHR backend listening on ${address}\n`);
 for (const line of demo?.instructions ?? []) process.stdout.write(`${line}\n`);
+if (demo) {
+  const port = (app.server.address() as { port: number }).port;
+  await demo.registerWebhook(`http://127.0.0.1:${port}`).catch((err: unknown) => {
+    log.warn({ err }, 'demo mode: webhook registration failed; scheduled syncs still run');
+  });
+}
 
 closeOnSignals(log, 'shutting down', async () => {
   await app.close();

@@ -95,3 +95,47 @@ describe('server process', () => {
     child = undefined;
   });
 });
+
+describe('demo mode', () => {
+  it('runs the vendor sandbox beside the app and subscribes the app to its webhooks', {
+    timeout: 90_000,
+  }, async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'phr-demo-'));
+    const proc = spawn(process.execPath, ['src/server.ts'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATA_DIR: dataDir,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    let out = '';
+    proc.stdout?.on('data', (d) => {
+      out += String(d);
+    });
+    const base = await waitForListening(proc, 45_000);
+    const deadline = Date.now() + 30_000;
+    while (!/simulated Google Health API runs at (\S+) /.test(out) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const sandboxUrl = /simulated Google Health API runs at (\S+) /.exec(out)?.[1];
+    expect(sandboxUrl).toBeDefined();
+    let endpoints: string[] = [];
+    while (endpoints.length === 0 && Date.now() < deadline) {
+      const list = (await (await fetch(`${sandboxUrl}/v4/projects/123456789/subscribers`)).json()) as {
+        subscribers?: { endpointUri: string }[];
+      };
+      endpoints = (list.subscribers ?? []).map((s) => s.endpointUri);
+      if (endpoints.length === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    const port = new URL(base).port;
+    expect(endpoints).toContain(`http://127.0.0.1:${port}/integrations/fitbit/webhook`);
+    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    child = undefined;
+  });
+});
