@@ -24,3 +24,18 @@ export async function deleteUserRow(db: Db, userId: number): Promise<boolean> {
   const result = await db.deleteFrom('users').where('id', '=', userId).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/**
+ * Taken first in the erasure transaction. A sync committing a chunk holds a KEY SHARE lock on the
+ * user row (the foreign keys of what it inserts); taking the row FOR UPDATE first makes erasure wait
+ * for that commit instead of deadlocking with it halfway through its deletes.
+ */
+export async function lockUserRow(db: Db, userId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('users')
+    .select('id')
+    .where('id', '=', userId)
+    .forUpdate()
+    .executeTakeFirst();
+  return row !== undefined;
+}

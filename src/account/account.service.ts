@@ -17,7 +17,7 @@ import type { Principal } from '../auth/auth.service.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Log } from '../log.ts';
-import { deleteAccountRows, deleteOutboxRows, deleteUserRow } from './account.repository.ts';
+import { deleteAccountRows, deleteOutboxRows, deleteUserRow, lockUserRow } from './account.repository.ts';
 
 export interface AccountServiceDeps {
   db: Db;
@@ -45,27 +45,52 @@ export function createAccountService(deps: AccountServiceDeps) {
         .executeTakeFirst();
       if (!exists) throw new AppError('UNAUTHENTICATED', 'Account no longer exists');
       const grants = await deps.revokeGrants(principal.userId);
-      const counts = await db.transaction().execute(async (trx) => {
-        const resources = await deps.eraseResources(principal, { db: trx });
-        await deleteOutboxRows(trx, principal.userId, deps.replicating);
-        const auditEvents = await audit.forgetUser(trx, principal.userId);
-        const { integrations } = await deleteAccountRows(trx, principal.userId);
-        if (!(await deleteUserRow(trx, principal.userId)))
-          throw new AppError('CONFLICT', 'Account already erased');
-        const detail = { resources, integrations, grants_revoked: grants.revoked, audit_events: auditEvents };
-        await audit.recordNow(trx, {
-          user_id: null,
-          actor_user_id: null,
-          action: 'account.erase',
-          resource_type: 'Patient',
-          resource_ids: [],
-          detail,
-          request_id: context.requestId,
-        });
-        return detail;
-      });
+      const counts = await withDeadlockRetry(() =>
+        db.transaction().execute(async (trx) => {
+          if (!(await lockUserRow(trx, principal.userId)))
+            throw new AppError('CONFLICT', 'Account already erased');
+          const resources = await deps.eraseResources(principal, { db: trx });
+          await deleteOutboxRows(trx, principal.userId, deps.replicating);
+          const auditEvents = await audit.forgetUser(trx, principal.userId);
+          const { integrations } = await deleteAccountRows(trx, principal.userId);
+          if (!(await deleteUserRow(trx, principal.userId)))
+            throw new AppError('CONFLICT', 'Account already erased');
+          const detail = {
+            resources,
+            integrations,
+            grants_revoked: grants.revoked,
+            audit_events: auditEvents,
+          };
+          await audit.recordNow(trx, {
+            user_id: null,
+            actor_user_id: null,
+            action: 'account.erase',
+            resource_type: 'Patient',
+            resource_ids: [],
+            detail,
+            request_id: context.requestId,
+          });
+          return detail;
+        }),
+      );
       deps.afterErase?.();
       log.info({ ...counts, mirrored: deps.replicating }, 'account erased');
     },
   };
+}
+
+/**
+ * NOTE: the user-row lock orders erasure after a committing sync, but a sync can still take its
+ * locks in another order (integration row first); PostgreSQL then aborts one side with 40P01.
+ * Erasure is all-or-nothing, so it simply runs again.
+ */
+async function withDeadlockRetry<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i += 1) {
+    try {
+      return await run();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err;
+    }
+  }
 }

@@ -73,7 +73,7 @@ describe('DELETE /auth/me (erasure)', () => {
       url: '/auth/me',
       headers: { ...a.auth, 'x-request-id': 'erase-1' },
     });
-    expect(res.statusCode).toBe(204);
+    expect(res.statusCode, t.logs.filter((l) => l.includes('"level":50')).join('')).toBe(204);
 
     // The vendor grant is revoked at the vendor.
     const grants = t.sandbox.admin.requestLog().grants.filter((g) => g.personId === person.id);
