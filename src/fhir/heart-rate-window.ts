@@ -25,6 +25,8 @@ export interface RawHeartRateSample {
   source: MeasurementSource;
 }
 
+const HOUR_MS = 3_600_000;
+
 /** One hour at 1-second resolution; a window never needs more. */
 export const MAX_GRID_SLOTS = 3_600;
 
@@ -38,12 +40,12 @@ export function groupHeartRateSamples(samples: readonly RawHeartRateSample[]): M
     { source: MeasurementSource; offset: string; points: Map<number, number> }
   >();
   for (const s of samples) {
-    parseOffset(s.utcOffset); // validates
+    const offsetMs = parseOffset(s.utcOffset) * 60_000; // validates
     // NOTE: wrist heart rate is sampled at most once a second and the Google Health API sends whole
     // seconds (list-heart-rate-live-thirdparty.json); sub-second parts are dropped to bound the grid.
     const ms = Math.floor(toEpochMs(s.time) / 1000) * 1000;
-    const hour = toLocalIso(ms, s.utcOffset).slice(0, 13);
-    const key = `${s.source.vendor}|${deviceKey(s.source) ?? '-'}|${s.utcOffset}|${hour}`;
+    const localHour = Math.floor((ms + offsetMs) / HOUR_MS); // the local hour, as a number
+    const key = `${s.source.vendor}|${deviceKey(s.source) ?? '-'}|${s.utcOffset}|${localHour}`;
     let group = groups.get(key);
     if (!group) {
       group = { source: s.source, offset: s.utcOffset, points: new Map() };

@@ -17,13 +17,21 @@ export const DAY_MS = 86_400_000;
 const OFFSET_RE = /^([+-])(\d{2}):(\d{2})$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+// A person has a handful of offsets; this runs per heart-rate sample, so parse each once.
+const parsedOffsets = new Map<string, number>();
+
 /** '+05:30' | '-04:00' | 'Z' -> minutes east of UTC. Throws on anything else. */
 export function parseOffset(offset: string): number {
-  if (offset === 'Z') return 0;
-  const m = OFFSET_RE.exec(offset);
-  if (!m) throw new RangeError(`invalid UTC offset: ${offset}`);
-  const minutes = Number(m[2]) * 60 + Number(m[3]);
-  return m[1] === '-' ? -minutes : minutes;
+  const known = parsedOffsets.get(offset);
+  if (known !== undefined) return known;
+  let minutes = 0;
+  if (offset !== 'Z') {
+    const m = OFFSET_RE.exec(offset);
+    if (!m) throw new RangeError(`invalid UTC offset: ${offset}`);
+    minutes = (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+  }
+  if (parsedOffsets.size < 1_000) parsedOffsets.set(offset, minutes);
+  return minutes;
 }
 
 /** Minutes east of UTC -> '+hh:mm'. UTC is '+00:00' (a known zero offset, not an unknown 'Z'). */
