@@ -182,7 +182,17 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     integrations,
     oauthFlow: createOAuthFlowService({
       ...vendorDeps,
-      onConnected: (integrationId) => sync.service.enqueueBackfill(integrationId),
+      // The callback is a public route: the hook has no principal, so the grant is audited here.
+      onConnected: async ({ integrationId, userId }) => {
+        audit.record({
+          user_id: userId,
+          actor_user_id: userId,
+          action: 'integration.callback',
+          resource_type: 'Integration',
+          resource_ids: [integrationId],
+        });
+        await sync.service.enqueueBackfill(integrationId);
+      },
     }),
     accessTokens,
     fhir: { store: fhirStore, api: createFhirApi(fhirStore, clock), replication },

@@ -21,7 +21,7 @@ export const AUDIT_ACTIONS = {
   'integration.select': { resourceType: 'Integration' },
   'integration.disconnect': { resourceType: 'Integration' },
   'integration.authorize': { resourceType: 'Integration' },
-  'integration.callback': { resourceType: 'Integration' },
+  'integration.callback': { resourceType: 'Integration', explicit: true },
   'health.sync': { resourceType: 'SyncRun' },
   'health.sync.read': { resourceType: 'SyncRun' },
   'account.erase': { resourceType: 'Patient', explicit: true },

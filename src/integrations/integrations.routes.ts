@@ -36,7 +36,7 @@ export function integrationsPublicRoutes(
   app.get<{ Params: Static<typeof VendorParams>; Querystring: Static<typeof CallbackQuery> }>(
     '/integrations/:vendor/callback',
     {
-      config: { audit: 'integration.callback' },
+      // Audited by the connect flow (src/deps.ts onConnected): no principal on this public route.
       schema: { tags, params: VendorParams, querystring: CallbackQuery, response: { 302: Type.Null() } },
     },
     async (req, reply) => {

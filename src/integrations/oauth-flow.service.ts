@@ -65,7 +65,7 @@ export function createOAuthFlowService(deps: {
   vault: Vault;
   vendors: VendorRegistry;
   /** Called after a successful connect (the sync engine enqueues the backfill); its errors are logged. */
-  onConnected?: (integrationId: string) => Promise<void>;
+  onConnected?: (connected: { integrationId: string; userId: number }) => Promise<void>;
 }) {
   const { db, clock, log, vault, vendors } = deps;
 
@@ -229,9 +229,11 @@ export function createOAuthFlowService(deps: {
           'integration connected',
         );
         // The scheduler would pick it up too (next_sync_at = now); this starts the backfill at once.
-        await deps.onConnected?.(row.integration_id).catch((err: unknown) => {
-          log.warn({ integrationId: row.integration_id, err }, 'enqueueing the first sync failed');
-        });
+        await deps
+          .onConnected?.({ integrationId: row.integration_id, userId: row.user_id })
+          .catch((err: unknown) => {
+            log.warn({ integrationId: row.integration_id, err }, 'enqueueing the first sync failed');
+          });
         return { ok: true, vendor: adapter.id, skippedTypes };
       } catch (err) {
         if (err instanceof CallbackFailure) {
