@@ -6,18 +6,13 @@
 //        (others: people with a year of data beside the measured one)
 
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { sql } from 'kysely';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/database.ts';
-import { buildDeps } from '../../src/deps.ts';
 import { groupHeartRateSamples, type Measurement, toObservation } from '../../src/fhir/index.ts';
-import { createLogger } from '../../src/log.ts';
+import { startBenchApp } from '../lib/bench-app.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,19 +24,7 @@ const { values } = parseArgs({
   },
 });
 
-const config = loadConfig({
-  ...process.env,
-  NODE_ENV: 'test',
-  LOG_LEVEL: 'silent',
-  JWT_SECRET: randomBytes(32).toString('base64url'),
-  ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
-  SANDBOX: '0',
-});
-const schema = config.databaseUrl ? `bench_${Date.now()}` : undefined;
-const database = await openDatabase({ url: config.databaseUrl, schema, poolSize: 10 });
-const deps = await buildDeps(config, { log: createLogger('silent'), database, passwordCost: 10 });
-const app = await buildApp(deps);
-const address = await app.listen({ port: 0, host: '127.0.0.1' });
+const { app, deps, address, close } = await startBenchApp();
 
 const source = { vendor: 'fitbit', deviceName: 'Pixel Watch 3' };
 const DAY = 86_400_000;
@@ -223,6 +206,4 @@ for (const s of scenarios.filter((x) => x.name.includes(values.only))) {
   console.log(`  non-2xx ${r.non2xx}, errors ${r.errors}`);
 }
 
-await app.close();
-if (schema) await deps.db.schema.dropSchema(schema).ifExists().cascade().execute();
-await deps.close();
+await close();

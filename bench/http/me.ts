@@ -2,31 +2,14 @@
 // Usage: node bench/http/me.ts [--connections 10] [--seconds 10]   (DATABASE_URL picks PostgreSQL)
 
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { parseArgs, promisify } from 'node:util';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/database.ts';
-import { buildDeps } from '../../src/deps.ts';
-import { createLogger } from '../../src/log.ts';
+import { startBenchApp } from '../lib/bench-app.ts';
 
 const { values } = parseArgs({
   options: { connections: { type: 'string', default: '10' }, seconds: { type: 'string', default: '10' } },
 });
 
-const config = loadConfig({
-  ...process.env,
-  NODE_ENV: 'test',
-  LOG_LEVEL: 'silent',
-  JWT_SECRET: randomBytes(32).toString('base64url'),
-  ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
-  SANDBOX: '0',
-});
-const schema = config.databaseUrl ? `bench_${Date.now()}` : undefined;
-const database = await openDatabase({ url: config.databaseUrl, schema, poolSize: 10 });
-const deps = await buildDeps(config, { log: createLogger('silent'), database, passwordCost: 10 });
-const app = await buildApp(deps);
-const address = await app.listen({ port: 0, host: '127.0.0.1' });
+const { app, deps, address, close } = await startBenchApp();
 
 const reg = await app.inject({
   method: 'POST',
@@ -67,6 +50,4 @@ console.log(
 console.log(`  non-2xx     ${result.non2xx}, errors ${result.errors}`);
 console.log(`  ratio to target: ${(result.requests.average / target.rps).toFixed(2)}x req/s`);
 
-await app.close();
-if (schema) await deps.db.schema.dropSchema(schema).ifExists().cascade().execute();
-await deps.close();
+await close();
