@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator, sql } from 'kysely';
 import type { Db } from './database.ts';
 
 const migrationsDir = join(import.meta.dirname, 'migrations');
@@ -18,6 +18,15 @@ const provider: MigrationProvider = {
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {
+  await migrate(db, (m) => m.migrateToLatest());
+}
+
+/** Applies the migrations up to and including `name` (upgrade tests start from an older schema). */
+export async function migrateTo(db: Db, name: string): Promise<void> {
+  await migrate(db, (m) => m.migrateTo(name));
+}
+
+async function migrate(db: Db, run: (m: Migrator) => Promise<MigrationResultSet>): Promise<void> {
   // NOTE: Kysely looks for its bookkeeping tables in every schema unless told which one
   // (migrator.js #doesTableExist); name ours so databases shared by several schemas work.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
@@ -28,7 +37,7 @@ export async function migrateToLatest(db: Db): Promise<void> {
     migrationTableSchema: rows[0]?.schema ?? 'public',
     allowUnorderedMigrations: true,
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await run(migrator);
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');

@@ -24,29 +24,14 @@ export type Bucket = 'day' | 'week' | 'month';
 const DAY_MS = 86_400_000;
 const micros = sql<string>`(extract(epoch from effective_start) * 1000000)::bigint::text`;
 const fromMicros = (m: string) => sql`(timestamptz 'epoch' + ${m}::bigint * interval '1 microsecond')`;
-/** Daily totals: a date-only effectiveDateTime. The cheap interval test runs first. */
-const isDaily = sql<SqlBool>`(effective_end - effective_start = interval '1 day'
-  and length(resource->>'effectiveDateTime') = 10)`;
 
 export interface PageRequest {
   sort: HealthSort;
   after?: HealthKeyset | undefined;
   limit: number;
-  /** The whole resource (exports); otherwise without what `toHealthObservation` never reads. */
+  /** The resource with meta.versionId / lastUpdated put back (exports); otherwise as stored. */
   full?: boolean;
 }
-
-/** Top-level Observation fields the health API's items do not use (less JSON to send and parse). */
-const HEALTH_VIEW_DROPS = [
-  'identifier',
-  'subject',
-  'category',
-  'text',
-  'performer',
-  'note',
-  'derivedFrom',
-  'hasMember',
-];
 
 export async function pageObservations(
   db: Db,
@@ -63,8 +48,8 @@ export async function pageObservations(
 }
 
 /** The row as the health API reads it: the (freshly parsed) JSON with its id, no meta rebuilt. */
-function toHealthView(r: { id: string; resource: unknown; version_id: number; last_updated: Date }) {
-  const resource = (typeof r.resource === 'string' ? JSON.parse(r.resource) : r.resource) as Observation;
+function toHealthView(r: { id: string; resource: string; version_id: number; last_updated: Date }) {
+  const resource = JSON.parse(r.resource) as Observation;
   resource.id = r.id;
   return { resource, versionId: r.version_id, lastUpdated: r.last_updated };
 }
@@ -74,13 +59,7 @@ export function pageQuery(db: Db, userId: number, filter: HealthFilter, page: Pa
   const desc = page.sort === '-date';
   let q = db
     .selectFrom('fhir_resources')
-    .select([
-      'id',
-      page.full ? 'resource' : sql<unknown>`resource - ${HEALTH_VIEW_DROPS}::text[]`.as('resource'),
-      'version_id',
-      'last_updated',
-      micros.as('k'),
-    ])
+    .select(['id', 'resource', 'version_id', 'last_updated', micros.as('k')])
     .where((eb) => eb.and(conditions(eb, userId, filter)));
   if (page.after) {
     const at = fromMicros(page.after.startMicros);
@@ -127,31 +106,22 @@ export function summaryQuery(db: Db, userId: number, type: string, range: Health
     bucket === 'day'
       ? sql<string>`local_date`
       : sql<string>`date_trunc(${bucket}, local_date::timestamp)::date`;
-  // The value is read from the JSON once per row (`offset 0` keeps the planner from inlining the
-  // subquery and reading it again for each aggregate).
-  const rows = db
+  return db
     .selectFrom('fhir_resources')
     .select([
       sql<string>`(${key})::text`.as('bucket'),
-      sql<number | null>`(resource #>> '{valueQuantity,value}')::float8`.as('v'),
+      sql<number>`count(value)::int`.as('count'),
+      sql<number | null>`min(value)`.as('min'),
+      sql<number | null>`max(value)`.as('max'),
+      sql<number | null>`avg(value)`.as('avg'),
+      sql<number | null>`sum(value)`.as('sum'),
     ])
     .where((eb) =>
       eb.and(conditions(eb, userId, { types: [type] as HealthFilter['types'], ...range }, 'local')),
     )
     .where('local_date', 'is not', null)
-    .offset(0);
-  return db
-    .selectFrom(rows.as('x'))
-    .select([
-      'x.bucket',
-      sql<number>`count(x.v)::int`.as('count'),
-      sql<number | null>`min(x.v)`.as('min'),
-      sql<number | null>`max(x.v)`.as('max'),
-      sql<number | null>`avg(x.v)`.as('avg'),
-      sql<number | null>`sum(x.v)`.as('sum'),
-    ])
-    .groupBy('x.bucket')
-    .orderBy('x.bucket');
+    .groupBy(sql`1`)
+    .orderBy(sql`1`);
 }
 
 export async function findTimeZone(db: Db, userId: number): Promise<string | null | undefined> {
@@ -190,6 +160,6 @@ function bound(eb: Eb, b: Bound, op: '>=' | '<', dateMode: 'mixed' | 'local'): E
   const byInstant = sql<SqlBool>`effective_start ${sql.raw(op)} ${b.instant}`;
   return [
     eb('effective_start', op, widened),
-    sql<SqlBool>`(case when ${isDaily} then ${byDate} else ${byInstant} end)`,
+    sql<SqlBool>`(case when daily then ${byDate} else ${byInstant} end)`,
   ];
 }

@@ -1,7 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 
 // The embedded FHIR store: one row per resource (Observation, Patient, Device), the resource JSON
-// beside the columns searches filter and sort on. `resource` is stored without meta.versionId and
+// (as text) beside the columns searches filter and sort on. `resource` is stored without meta.versionId and
 // meta.lastUpdated: those live in columns and are put back on read.
 type Instant = ColumnType<Date, Date | string, Date | string>;
 
@@ -26,11 +26,16 @@ export interface FhirResourcesTable {
   local_date: string | null;
   status: string | null;
   source_vendor: string | null;
+  /** valueQuantity.value, what summaries aggregate. */
+  value: number | null;
+  /** A date-only effectiveDateTime (a daily total). */
+  daily: Generated<boolean>;
   version_id: number;
   last_updated: Instant;
   /** sha256 of the resource JSON without meta.versionId / meta.lastUpdated. */
   content_hash: string;
-  resource: ColumnType<unknown, string, string>;
+  /** The JSON text as written (not jsonb: bench/fhir/README.md). */
+  resource: string;
 }
 
 export interface FhirOutboxTable {

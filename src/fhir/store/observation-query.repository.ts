@@ -144,7 +144,7 @@ function codeToken(eb: Eb, t: TokenCondition): Expression<SqlBool>[] {
       eb.and([
         eb('code', '=', first.code),
         eb('code_system', '=', first.system),
-        sql<SqlBool>`resource @> ${coding}::jsonb`,
+        sql<SqlBool>`resource::jsonb @> ${coding}::jsonb`,
       ]),
     );
   }
@@ -154,7 +154,7 @@ function codeToken(eb: Eb, t: TokenCondition): Expression<SqlBool>[] {
 function categoryToken(eb: Eb, t: TokenCondition): Expression<SqlBool> {
   if (t.system === undefined) return eb('category', '=', t.code);
   const coding = JSON.stringify({ category: [{ coding: [{ system: t.system, code: t.code }] }] });
-  return eb.and([eb('category', '=', t.code), sql<SqlBool>`resource @> ${coding}::jsonb`]);
+  return eb.and([eb('category', '=', t.code), sql<SqlBool>`resource::jsonb @> ${coding}::jsonb`]);
 }
 
 /**

@@ -30,6 +30,10 @@ export interface ResourceRow {
   local_date: string | null;
   status: string | null;
   source_vendor: string | null;
+  /** valueQuantity.value: what summaries aggregate. */
+  value: number | null;
+  /** A date-only effectiveDateTime (a daily total): matched by local date, not by instant. */
+  daily: boolean;
   content_hash: string;
   /** Canonical JSON without meta.versionId / meta.lastUpdated. */
   json: string;
@@ -59,6 +63,8 @@ export function toResourceRow(
     local_date: null,
     status: 'status' in resource && typeof resource.status === 'string' ? resource.status : null,
     source_vendor: resource.meta?.tag?.find((t) => t.system === VENDOR_TAG_SYSTEM)?.code ?? null,
+    value: null,
+    daily: false,
     // One-shot hash(): 3x cheaper than createHash() for a 1.5 kB resource; the same digest.
     content_hash: hash('sha256', json, 'base64url'),
     json,
@@ -93,6 +99,9 @@ function fillObservation(row: ResourceRow, obs: Observation, zone: string): void
   row.code_system = coding?.system ?? null;
   row.type = typeForCode(coding?.system, coding?.code) ?? null;
   row.category = obs.category?.[0]?.coding?.[0]?.code ?? null;
+  const value = obs.valueQuantity?.value;
+  row.value = typeof value === 'number' && Number.isFinite(value) ? value : null;
+  row.daily = typeof obs.effectiveDateTime === 'string' && obs.effectiveDateTime.length === 10;
   const range = effectiveBounds(obs, zone);
   if (range) {
     row.effective_start = toIso(range.start);
