@@ -14,14 +14,14 @@
  * external server would miss and duplicate. Parts are joined with ':' instead.
  * A UUID is a valid FHIR id ([A-Za-z0-9\-\.]{1,64}) and leaks nothing of the key.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Identifier } from '@medplum/fhirtypes';
 import { DEVICE_IDENTIFIER_SYSTEM, OBSERVATION_IDENTIFIER_SYSTEM, PHR_FHIR_BASE } from './codes.ts';
 import type { MeasurementSource } from './measurement.ts';
 
 /** RFC 9562 URL namespace, used once to derive the project namespace from PHR_FHIR_BASE. */
 const URL_NAMESPACE = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
-const PROJECT_NAMESPACE = uuidV5In(URL_NAMESPACE, PHR_FHIR_BASE);
+const PROJECT_NAMESPACE = namespaceBytes(uuidV5In(namespaceBytes(URL_NAMESPACE), PHR_FHIR_BASE));
 
 export function uuidV5(name: string): string {
   return uuidV5In(PROJECT_NAMESPACE, name);
@@ -60,10 +60,14 @@ function identifierValue(patientId: string, vendor: string, key: string): string
   return [patientId, vendor, key].join(':').replaceAll('|', ':');
 }
 
-function uuidV5In(namespace: string, name: string): string {
-  const ns = Buffer.from(namespace.replaceAll('-', ''), 'hex');
-  const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
-  const bytes = hash.subarray(0, 16);
+function namespaceBytes(uuid: string): Buffer {
+  return Buffer.from(uuid.replaceAll('-', ''), 'hex');
+}
+
+// NOTE: two per Observation written; the one-shot hash() of namespace + name is ~2x cheaper than
+// createHash().update().update().digest() and gives the same digest.
+function uuidV5In(namespace: Buffer, name: string): string {
+  const bytes = hash('sha1', Buffer.concat([namespace, Buffer.from(name, 'utf8')]), 'buffer').subarray(0, 16);
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = bytes.toString('hex');

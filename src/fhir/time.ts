@@ -46,14 +46,29 @@ export function formatOffset(minutes: number): string {
 
 /** Epoch ms -> RFC 3339 local time in `offset`; fractional seconds only when the ms are non-zero. */
 export function toLocalIso(epochMs: number, offset: string): string {
-  const shifted = new Date(epochMs + parseOffset(offset) * MINUTE_MS).toISOString(); // ...sss'Z'
-  const ms = shifted.slice(19, 23);
-  return `${shifted.slice(0, 19)}${ms === '.000' ? '' : ms}${offset === 'Z' ? '+00:00' : offset}`;
+  const local = epochMs + parseOffset(offset) * MINUTE_MS;
+  const zone = offset === 'Z' ? '+00:00' : offset;
+  // NOTE: runs per heart-rate sample; arithmetic is ~5x cheaper than Date#toISOString + slicing.
+  // Years outside 0000-9999 and fractional ms keep the Date path (same output either way).
+  if (!Number.isInteger(local) || local < MIN_FAST_MS || local >= MAX_FAST_MS) {
+    const shifted = new Date(local).toISOString(); // ...sss'Z'
+    const ms = shifted.slice(19, 23);
+    return `${shifted.slice(0, 19)}${ms === '.000' ? '' : ms}${zone}`;
+  }
+  const day = Math.floor(local / DAY_MS);
+  const inDay = local - day * DAY_MS;
+  const seconds = Math.floor(inDay / 1000);
+  const ms = inDay - seconds * 1000;
+  const hh = TWO_DIGITS[Math.floor(seconds / 3600)];
+  const mm = TWO_DIGITS[Math.floor(seconds / 60) % 60];
+  const ss = TWO_DIGITS[seconds % 60];
+  const frac = ms === 0 ? '' : `.${String(ms).padStart(3, '0')}`;
+  return `${civilDate(day)}T${hh}:${mm}:${ss}${frac}${zone}`;
 }
 
 /** Any RFC 3339 instant -> epoch ms. Throws on an unparseable string. */
 export function toEpochMs(instant: string): number {
-  const ms = Date.parse(instant);
+  const ms = parseRfc3339(instant) ?? Date.parse(instant);
   if (Number.isNaN(ms)) throw new RangeError(`invalid instant: ${instant}`);
   return ms;
 }
@@ -81,4 +96,94 @@ export function formatCivilDate(d: { year: number; month: number; day: number })
 
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
+}
+
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => pad2(i));
+// Four-digit years, where the arithmetic and Date#toISOString agree: [0000-01-01, 10000-01-01).
+const MIN_FAST_MS = -62_167_219_200_000;
+const MAX_FAST_MS = 253_402_300_800_000;
+
+// Consecutive samples share their day: remember the last few formatted days.
+const civilDates = new Map<number, string>();
+
+/** Days since 1970-01-01 -> 'YYYY-MM-DD' (proleptic Gregorian; H. Hinnant's civil_from_days). */
+function civilDate(days: number): string {
+  const known = civilDates.get(days);
+  if (known !== undefined) return known;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const text = `${String(y).padStart(4, '0')}-${TWO_DIGITS[m]}-${TWO_DIGITS[d]}`;
+  if (civilDates.size >= 64) civilDates.clear();
+  civilDates.set(days, text);
+  return text;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The common shapes 'YYYY-MM-DDTHH:MM:SS[.sss](Z|+hh:mm)' by arithmetic; undefined for anything
+ * else (the caller falls back to Date.parse, which gives the same value for these shapes).
+ */
+function parseRfc3339(s: string): number | undefined {
+  const n = s.length;
+  if (n !== 20 && n !== 24 && n !== 25 && n !== 29) return undefined;
+  const fraction = n === 24 || n === 29;
+  const tz = fraction ? 23 : 19;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84) return undefined; // '-' '-' 'T'
+  if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined; // ':' ':'
+  if (fraction && s.charCodeAt(19) !== 46) return undefined; // '.'
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  const second = digits(s, 17, 2);
+  const milli = fraction ? digits(s, 20, 3) : 0;
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0) return undefined;
+  if (minute > 59 || second < 0 || second > 59 || milli < 0) return undefined;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return undefined;
+  let offsetMinutes = 0;
+  if (n === tz + 1) {
+    if (s.charCodeAt(tz) !== 90) return undefined; // 'Z'
+  } else {
+    const sign = s.charCodeAt(tz);
+    if ((sign !== 43 && sign !== 45) || s.charCodeAt(tz + 3) !== 58) return undefined; // '+' '-' ':'
+    const oh = digits(s, tz + 1, 2);
+    const om = digits(s, tz + 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
+    offsetMinutes = (sign === 45 ? -1 : 1) * (oh * 60 + om);
+  }
+  const days = daysFromCivil(year, month, day);
+  return days * DAY_MS + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + milli;
+}
+
+/** The decimal number in s[from, from + count), or -1 when a character is not a digit. */
+function digits(s: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    value = value * 10 + c;
+  }
+  return value;
 }
