@@ -4,7 +4,7 @@
  *
  *   groupHeartRateSamples(samples)       -> Measurement[]   (type heart_rate, value = mean, samples kept)
  *   encodeSamples(samples)               -> { period, data } for valueSampledData, origin = first sample
- *   decodeSamples(start, period, data)   -> Sample[]        (exact inverse of encodeSamples)
+ *   decodeSamples(start, period, data)   -> Sample[]        (the inverse, as local times for the API)
  *
  * The grid period is the GCD of the sample spacing, so a 1/min series costs one token per sample
  * and irregular spacing still round-trips exactly; empty grid slots are 'E' (R4 SampledData.data).
@@ -12,7 +12,7 @@
  */
 
 import { deviceKey } from './ids.ts';
-import type { Measurement, MeasurementSource, Sample } from './measurement.ts';
+import type { Measurement, MeasurementSource, Sample, WindowSample } from './measurement.ts';
 import { parseOffset, toEpochMs, toLocalIso } from './time.ts';
 
 export interface RawHeartRateSample {
@@ -59,22 +59,18 @@ export function groupHeartRateSamples(samples: readonly RawHeartRateSample[]): M
   const out: Measurement[] = [];
   for (const group of groups.values()) {
     const times = [...group.points.keys()].sort((a, b) => a - b);
-    const windowSamples = times.map((ms) => ({
-      time: toLocalIso(ms, group.offset),
-      value: group.points.get(ms)!,
-    }));
-    const first = windowSamples[0]!;
-    const last = windowSamples[windowSamples.length - 1]!;
-    const hourStart = `${first.time.slice(0, 13)}:00:00${group.offset}`;
+    const windowSamples: WindowSample[] = times.map((at) => ({ at, value: group.points.get(at)! }));
+    const start = toLocalIso(times[0]!, group.offset);
+    const hourStart = `${start.slice(0, 13)}:00:00${group.offset}`;
     out.push({
       type: 'heart_rate',
-      value: mean(windowSamples.map((s) => s.value)),
+      value: mean(windowSamples),
       unit: '/min',
       samples: windowSamples,
-      start: first.time,
-      end: last.time,
+      start,
+      end: toLocalIso(times[times.length - 1]!, group.offset),
       utcOffset: group.offset,
-      localDate: first.time.slice(0, 10),
+      localDate: start.slice(0, 10),
       source: group.source,
       vendorKey: `heart_rate|${deviceKey(group.source) ?? '-'}|${hourStart}`,
       daily: false,
@@ -86,11 +82,11 @@ export function groupHeartRateSamples(samples: readonly RawHeartRateSample[]): M
 }
 
 /** Samples (time-ordered, distinct times) -> SampledData period (ms) and data; origin time = first sample. */
-export function encodeSamples(samples: readonly Sample[]): { period: number; data: string } {
+export function encodeSamples(samples: readonly WindowSample[]): { period: number; data: string } {
   const first = samples[0];
   if (!first) throw new RangeError('a sample window needs at least one sample');
-  const t0 = toEpochMs(first.time);
-  const offsets = samples.map((s) => toEpochMs(s.time) - t0);
+  const t0 = first.at;
+  const offsets = samples.map((s) => s.at - t0);
   let period = 0;
   for (const o of offsets) period = gcd(period, o);
   if (period === 0) period = 1000;
@@ -125,9 +121,10 @@ export function offsetOf(localTime: string): string {
   return /^[+-]\d{2}:\d{2}$/.test(tail) ? tail : '+00:00';
 }
 
-function mean(values: readonly number[]): number {
-  const sum = values.reduce((a, b) => a + b, 0);
-  return Math.round((sum / values.length) * 100) / 100;
+function mean(samples: readonly WindowSample[]): number {
+  let sum = 0;
+  for (const s of samples) sum += s.value;
+  return Math.round((sum / samples.length) * 100) / 100;
 }
 
 function gcd(a: number, b: number): number {

@@ -52,8 +52,18 @@ export function deviceIdentifier(
   return { system: DEVICE_IDENTIFIER_SYSTEM, value: identifierValue(patientId, vendor, key) };
 }
 
+// Every Observation references its device: a person has a handful, so remember their ids.
+const deviceIds = new Map<string, string>();
+
 export function deviceId(identifier: { system: string; value: string }): string {
-  return uuidV5(`Device|${identifier.system}|${identifier.value}`);
+  const name = `Device|${identifier.system}|${identifier.value}`;
+  let id = deviceIds.get(name);
+  if (id === undefined) {
+    id = uuidV5(name);
+    if (deviceIds.size >= 1_000) deviceIds.clear();
+    deviceIds.set(name, id);
+  }
+  return id;
 }
 
 function identifierValue(patientId: string, vendor: string, key: string): string {

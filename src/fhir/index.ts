@@ -29,6 +29,7 @@ export {
   type Sample,
   SLEEP_STAGES,
   type SleepStage,
+  type WindowSample,
 } from './measurement.ts';
 export { type ObservationContext, observationStatus, toObservation } from './observation.mapper.ts';
 export { type PatientInput, toDevice, toPatient } from './resources.mapper.ts';

@@ -53,9 +53,19 @@ export type CanonicalUnit = (typeof CANONICAL_UNIT)[MeasurementType];
 export const SLEEP_STAGES = ['awake', 'light', 'deep', 'rem', 'asleep', 'restless'] as const;
 export type SleepStage = (typeof SLEEP_STAGES)[number];
 
-/** One dense sample: `time` is RFC 3339 with the local offset, `value` in the measurement's unit. */
+/** One dense sample as the health API shows it: `time` is RFC 3339 with the local offset. */
 export interface Sample {
   time: string;
+  value: number;
+}
+
+/**
+ * One sample of a measurement's window: `at` in epoch ms (its local time is `at` in the
+ * measurement's utcOffset), `value` in the measurement's unit. Kept as a number: windowing and
+ * SampledData encoding are arithmetic on it, per sample, at ingest rate.
+ */
+export interface WindowSample {
+  at: number;
   value: number;
 }
 
@@ -82,7 +92,7 @@ export interface Measurement {
   /** Sleep only: minutes per stage. */
   components?: Partial<Record<SleepStage, number>>;
   /** Windowed intraday series only (heart rate): every sample, in time order, one offset. */
-  samples?: Sample[];
+  samples?: WindowSample[];
   /** ISO instants (any offset); equal for a point sample. */
   start: string;
   end: string;

@@ -97,8 +97,8 @@ function effective(m: Measurement): Pick<Observation, 'effectiveDateTime' | 'eff
   if (m.daily) return { effectiveDateTime: m.localDate };
   if (m.samples && m.samples.length > 0) {
     // The SampledData origin time is the period start, so it must be the first sample exactly.
-    const first = toEpochMs(m.samples[0]!.time);
-    const last = toEpochMs(m.samples[m.samples.length - 1]!.time);
+    const first = m.samples[0]!.at;
+    const last = m.samples[m.samples.length - 1]!.at;
     return { effectivePeriod: { start: toLocalIso(first, m.utcOffset), end: toLocalIso(last, m.utcOffset) } };
   }
   const start = toEpochMs(m.start);

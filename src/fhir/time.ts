@@ -15,7 +15,6 @@ const MINUTE_MS = 60_000;
 export const DAY_MS = 86_400_000;
 
 const OFFSET_RE = /^([+-])(\d{2}):(\d{2})$/;
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 // A person has a handful of offsets; this runs per heart-rate sample, so parse each once.
 const parsedOffsets = new Map<string, number>();
@@ -81,12 +80,12 @@ export function localDateOf(instant: string | number, offset: string): string {
 
 /** Epoch ms of local midnight starting `localDate` at `offset`. */
 export function localDayStartMs(localDate: string, offset: string): number {
-  const m = DATE_RE.exec(localDate);
-  if (!m) throw new RangeError(`invalid local date: ${localDate}`);
-  const utcMidnight = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  const check = new Date(utcMidnight).toISOString().slice(0, 10);
-  if (check !== localDate) throw new RangeError(`invalid local date: ${localDate}`);
-  return utcMidnight - parseOffset(offset) * MINUTE_MS;
+  const days =
+    localDate.length === 10 && localDate.charCodeAt(4) === 45 && localDate.charCodeAt(7) === 45 // '-'
+      ? civilDays(digits(localDate, 0, 4), digits(localDate, 5, 2), digits(localDate, 8, 2))
+      : undefined;
+  if (days === undefined) throw new RangeError(`invalid local date: ${localDate}`);
+  return days * DAY_MS - parseOffset(offset) * MINUTE_MS;
 }
 
 /** `{year, month, day}` (a google.type.Date) -> 'YYYY-MM-DD'. */
@@ -139,6 +138,14 @@ function daysFromCivil(year: number, month: number, day: number): number {
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** Days since 1970-01-01 of a valid date with a four-digit year; undefined for e.g. 2026-02-30. */
+function civilDays(year: number, month: number, day: number): number | undefined {
+  if (year < 0 || month < 1 || month > 12 || day < 1) return undefined;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return undefined;
+  return daysFromCivil(year, month, day);
+}
+
 /**
  * The common shapes 'YYYY-MM-DDTHH:MM:SS[.sss](Z|+hh:mm)' by arithmetic; undefined for anything
  * else (the caller falls back to Date.parse, which gives the same value for these shapes).
@@ -158,10 +165,9 @@ function parseRfc3339(s: string): number | undefined {
   const minute = digits(s, 14, 2);
   const second = digits(s, 17, 2);
   const milli = fraction ? digits(s, 20, 3) : 0;
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0) return undefined;
-  if (minute > 59 || second < 0 || second > 59 || milli < 0) return undefined;
-  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return undefined;
+  const days = civilDays(year, month, day);
+  if (days === undefined || hour < 0 || hour > 23 || minute < 0 || minute > 59) return undefined;
+  if (second < 0 || second > 59 || milli < 0) return undefined;
   let offsetMinutes = 0;
   if (n === tz + 1) {
     if (s.charCodeAt(tz) !== 90) return undefined; // 'Z'
@@ -173,7 +179,6 @@ function parseRfc3339(s: string): number | undefined {
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
     offsetMinutes = (sign === 45 ? -1 : 1) * (oh * 60 + om);
   }
-  const days = daysFromCivil(year, month, day);
   return days * DAY_MS + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + milli;
 }
 

@@ -9,6 +9,8 @@ const at = (iso: string, value: number, utcOffset = '+05:30', source = src) => (
   source,
 });
 
+const window = (time: string, value: number) => ({ at: Date.parse(time), value });
+
 describe('groupHeartRateSamples', () => {
   test('windows by local hour, not UTC hour (+05:30 hours start at :30 UTC)', () => {
     const windows = groupHeartRateSamples([
@@ -38,8 +40,8 @@ describe('groupHeartRateSamples', () => {
     expect(a).toEqual(b);
     // Same second twice: one value kept, deterministically.
     expect(a[0]?.samples).toEqual([
-      { time: '2026-08-29T10:30:00+05:30', value: 71 },
-      { time: '2026-08-29T10:30:05+05:30', value: 69 },
+      { at: Date.parse('2026-08-29T10:30:00+05:30'), value: 71 },
+      { at: Date.parse('2026-08-29T10:30:05+05:30'), value: 69 },
     ]);
   });
 
@@ -56,7 +58,7 @@ describe('groupHeartRateSamples', () => {
 
 describe('SampledData encoding', () => {
   test('regular 1/min series: period 60000, one token per sample', () => {
-    const samples = [0, 1, 2].map((i) => ({ time: `2026-08-29T10:0${i}:30+05:30`, value: 60 + i }));
+    const samples = [0, 1, 2].map((i) => window(`2026-08-29T10:0${i}:30+05:30`, 60 + i));
     expect(encodeSamples(samples)).toEqual({ period: 60_000, data: '60 61 62' });
   });
 
@@ -67,7 +69,7 @@ describe('SampledData encoding', () => {
       { time: '2026-08-29T10:00:20+05:30', value: 62 },
       { time: '2026-08-29T10:59:59+05:30', value: 90 },
     ];
-    const { period, data } = encodeSamples(samples);
+    const { period, data } = encodeSamples(samples.map((s) => window(s.time, s.value)));
     expect(period).toBe(1000);
     expect(decodeSamples(samples[0]!.time, period, data)).toEqual(samples);
   });
@@ -75,9 +77,9 @@ describe('SampledData encoding', () => {
   test('refuses a grid finer than one hour of 1 s slots (ms spacing); groupHeartRateSamples never makes one', () => {
     expect(() =>
       encodeSamples([
-        { time: '2026-08-29T10:00:00+05:30', value: 60 },
-        { time: '2026-08-29T10:00:00.001+05:30', value: 61 },
-        { time: '2026-08-29T10:59:00+05:30', value: 62 },
+        window('2026-08-29T10:00:00+05:30', 60),
+        window('2026-08-29T10:00:00.001+05:30', 61),
+        window('2026-08-29T10:59:00+05:30', 62),
       ]),
     ).toThrow(RangeError);
   });

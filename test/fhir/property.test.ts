@@ -103,10 +103,13 @@ function checkRoundTrip(m: Measurement, now: Date): void {
   expect(h).toMatchObject({ id: obs.id, type: m.type, value: m.value, unit: m.unit, date: m.localDate });
   const settled = Math.max(localDayStartMs(m.localDate, m.utcOffset) + DAY_MS, Date.parse(m.end));
   expect(h?.status).toBe(now.getTime() >= settled ? 'final' : 'preliminary');
-  if (m.samples) expect(h?.samples).toEqual(m.samples);
+  if (m.samples) {
+    const local = m.samples.map((s) => ({ time: toLocalIso(s.at, m.utcOffset), value: s.value }));
+    expect(h?.samples).toEqual(local);
+  }
   if (m.components && Object.keys(m.components).length > 0) expect(h?.components).toEqual(m.components);
   if (!m.daily)
-    expect(h?.effective_start).toBe(toLocalIso(Date.parse(m.samples?.[0]?.time ?? m.start), m.utcOffset));
+    expect(h?.effective_start).toBe(toLocalIso(m.samples?.[0]?.at ?? Date.parse(m.start), m.utcOffset));
 }
 
 describe('properties', () => {

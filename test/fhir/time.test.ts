@@ -1,6 +1,6 @@
 // The arithmetic fast paths of toLocalIso / toEpochMs must agree with Date exactly.
 import { describe, expect, test } from 'vitest';
-import { toEpochMs, toLocalIso } from '../../src/fhir/time.ts';
+import { localDayStartMs, toEpochMs, toLocalIso } from '../../src/fhir/time.ts';
 
 const OFFSETS = ['Z', '+00:00', '+05:30', '-04:00', '+14:00', '-12:00', '+05:45'];
 
@@ -77,6 +77,26 @@ describe('toLocalIso / toEpochMs', () => {
       const expected = Date.parse(s);
       if (Number.isNaN(expected)) expect(() => toEpochMs(s), s).toThrow(RangeError);
       else expect(toEpochMs(s), s).toBe(expected);
+    }
+  });
+
+  test('localDayStartMs: local midnight of real dates only', () => {
+    expect(localDayStartMs('2026-08-29', '+05:30')).toBe(Date.parse('2026-08-29T00:00:00+05:30'));
+    expect(localDayStartMs('2024-02-29', '-04:00')).toBe(Date.parse('2024-02-29T00:00:00-04:00'));
+    expect(localDayStartMs('2000-02-29', 'Z')).toBe(Date.parse('2000-02-29T00:00:00Z'));
+    for (const bad of [
+      '2026-02-29',
+      '1900-02-29',
+      '2026-02-30',
+      '2026-04-31',
+      '2026-00-10',
+      '2026-13-01',
+      '2026-1-01',
+      '20260101',
+      'abcd-ef-gh',
+      '2026-08-29T00:00',
+    ]) {
+      expect(() => localDayStartMs(bad, '+00:00'), bad).toThrow(RangeError);
     }
   });
 });
