@@ -11,20 +11,19 @@
  */
 import type { Observation } from '@medplum/fhirtypes';
 import { type HealthObservation, toHealthObservation } from '../fhir/health-observation.ts';
-import type { StoredResource } from '../fhir/store/fhir.repository.ts';
 import type { HealthKeyset } from './health.query.ts';
 
 export type ExportFormat = 'csv' | 'ndjson' | 'bundle';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-type Page = { rows: StoredResource<Observation>[]; next: HealthKeyset | undefined };
+type Page = { resources: Observation[]; next: HealthKeyset | undefined };
 
 export async function* pageThrough(
   fetchPage: (after: HealthKeyset | undefined) => Promise<Page>,
-): AsyncGenerator<StoredResource<Observation>[]> {
+): AsyncGenerator<Observation[]> {
   let after: HealthKeyset | undefined;
   do {
     const page = await fetchPage(after);
-    if (page.rows.length > 0) yield page.rows;
+    if (page.resources.length > 0) yield page.resources;
     after = page.next;
   } while (after);
 }
@@ -51,11 +50,7 @@ export const CSV_COLUMNS = [
   'sample_count',
 ] as const;
 
-export function exportBody(
-  format: ExportFormat,
-  pages: AsyncIterable<StoredResource<Observation>[]>,
-  now: Date,
-) {
+export function exportBody(format: ExportFormat, pages: AsyncIterable<Observation[]>, now: Date) {
   let rows = 0;
   const counted = (async function* () {
     for await (const page of pages) {
@@ -67,12 +62,12 @@ export function exportBody(
   return { ...FORMATS[format], body, count: () => rows };
 }
 
-async function* csv(pages: AsyncIterable<StoredResource<Observation>[]>): AsyncGenerator<string> {
+async function* csv(pages: AsyncIterable<Observation[]>): AsyncGenerator<string> {
   yield `${CSV_COLUMNS.join(',')}\r\n`;
   for await (const rows of pages) {
     let chunk = '';
     for (const r of rows) {
-      const o = toHealthObservation(r.resource);
+      const o = toHealthObservation(r);
       if (o) chunk += `${csvLine(o)}\r\n`;
     }
     yield chunk;
@@ -103,27 +98,22 @@ function text(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-async function* ndjson(pages: AsyncIterable<StoredResource<Observation>[]>): AsyncGenerator<string> {
+async function* ndjson(pages: AsyncIterable<Observation[]>): AsyncGenerator<string> {
   for await (const rows of pages) {
     let chunk = '';
-    for (const r of rows) chunk += `${JSON.stringify(r.resource)}\n`;
+    for (const r of rows) chunk += `${JSON.stringify(r)}\n`;
     yield chunk;
   }
 }
 
-async function* bundle(
-  pages: AsyncIterable<StoredResource<Observation>[]>,
-  now: Date,
-): AsyncGenerator<string> {
+async function* bundle(pages: AsyncIterable<Observation[]>, now: Date): AsyncGenerator<string> {
   yield `{"resourceType":"Bundle","type":"collection","timestamp":${JSON.stringify(now.toISOString())},"entry":[`;
   let first = true;
   for await (const rows of pages) {
     let chunk = '';
     for (const r of rows) {
-      const id = r.resource.id ?? '';
-      const entry = UUID_RE.test(id)
-        ? { fullUrl: `urn:uuid:${id}`, resource: r.resource }
-        : { resource: r.resource };
+      const id = r.id ?? '';
+      const entry = UUID_RE.test(id) ? { fullUrl: `urn:uuid:${id}`, resource: r } : { resource: r };
       chunk += `${first ? '' : ','}${JSON.stringify(entry)}`;
       first = false;
     }

@@ -3,7 +3,7 @@
  * filters on the owner and on Observation rows, and bounds `effective_start` so the
  * (user_id, type, effective_start desc, id desc) index drives it.
  *
- *   pageObservations(db, userId, filter, { sort, after, limit }) -> { rows, next }
+ *   pageObservations(db, userId, filter, { sort, after, limit }) -> { resources, next }
  *   summarize(db, userId, type, range, bucket)                   -> [{ bucket, count, min, max, avg, sum }]
  *   findTimeZone(db, userId)                                     -> users.time_zone | null | undefined (no user)
  *
@@ -15,7 +15,7 @@ import type { Observation } from '@medplum/fhirtypes';
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
-import { type StoredResource, toStored } from '../fhir/store/fhir.repository.ts';
+import { toStored } from '../fhir/store/fhir.repository.ts';
 import type { Bound, HealthFilter, HealthKeyset, HealthRange, HealthSort } from './health.query.ts';
 
 type Eb = ExpressionBuilder<Database, 'fhir_resources'>;
@@ -38,20 +38,24 @@ export async function pageObservations(
   userId: number,
   filter: HealthFilter,
   page: PageRequest,
-): Promise<{ rows: StoredResource<Observation>[]; next: HealthKeyset | undefined }> {
+): Promise<{ resources: Observation[]; next: HealthKeyset | undefined }> {
   const rows = await pageQuery(db, userId, filter, page).execute();
   const list = rows.slice(0, page.limit);
   const last = list[list.length - 1];
   const next = rows.length > page.limit && last ? { startMicros: last.k, id: last.id } : undefined;
-  const rows2 = page.full ? list.map((r) => toStored<Observation>(r)) : list.map(toHealthView);
-  return { rows: rows2, next };
+  const resources = list.map((r) =>
+    page.full && r.version_id !== undefined && r.last_updated !== undefined
+      ? toStored<Observation>({ ...r, version_id: r.version_id, last_updated: r.last_updated }).resource
+      : toHealthView(r),
+  );
+  return { resources, next };
 }
 
 /** The row as the health API reads it: the (freshly parsed) JSON with its id, no meta rebuilt. */
-function toHealthView(r: { id: string; resource: string; version_id: number; last_updated: Date }) {
+function toHealthView(r: { id: string; resource: string }): Observation {
   const resource = JSON.parse(r.resource) as Observation;
   resource.id = r.id;
-  return { resource, versionId: r.version_id, lastUpdated: r.last_updated };
+  return resource;
 }
 
 /** The page's query (limit + 1 rows, to know whether there is a next page); exported for EXPLAIN tests. */
@@ -59,7 +63,9 @@ export function pageQuery(db: Db, userId: number, filter: HealthFilter, page: Pa
   const desc = page.sort === '-date';
   let q = db
     .selectFrom('fhir_resources')
-    .select(['id', 'resource', 'version_id', 'last_updated', micros.as('k')])
+    .select(['id', 'resource', micros.as('k')])
+    // The version columns only for exports (meta rebuilt): the health API's items do not show them.
+    .$if(page.full === true, (qb) => qb.select(['version_id', 'last_updated']))
     .where((eb) => eb.and(conditions(eb, userId, filter)));
   if (page.after) {
     const at = fromMicros(page.after.startMicros);
@@ -102,10 +108,10 @@ export async function summarize(
 }
 
 export function summaryQuery(db: Db, userId: number, type: string, range: HealthRange, bucket: Bucket) {
+  // Grouped on the date, formatted once per bucket (not per row). The unit is a literal so the
+  // select list and GROUP BY hold the same expression (bucket is one of three known words).
   const key =
-    bucket === 'day'
-      ? sql<string>`local_date`
-      : sql<string>`date_trunc(${bucket}, local_date::timestamp)::date`;
+    bucket === 'day' ? sql`local_date` : sql`date_trunc(${sql.lit(bucket)}, local_date::timestamp)::date`;
   return db
     .selectFrom('fhir_resources')
     .select([
@@ -120,8 +126,8 @@ export function summaryQuery(db: Db, userId: number, type: string, range: Health
       eb.and(conditions(eb, userId, { types: [type] as HealthFilter['types'], ...range }, 'local')),
     )
     .where('local_date', 'is not', null)
-    .groupBy(sql`1`)
-    .orderBy(sql`1`);
+    .groupBy(key)
+    .orderBy(key);
 }
 
 export async function findTimeZone(db: Db, userId: number): Promise<string | null | undefined> {

@@ -107,8 +107,8 @@ export function createHealthService(deps: HealthServiceDeps) {
       const filter = await filterOf(principal, query);
       const page = await pageObservations(db, principal.userId, filter, { sort, after, limit: query.limit });
       const items: HealthObservation[] = [];
-      for (const r of page.rows) {
-        const item = toHealthObservation(r.resource);
+      for (const resource of page.resources) {
+        const item = toHealthObservation(resource);
         if (item) items.push(item);
       }
       return { items, next_cursor: page.next ? encodeCursor(sort, page.next) : null, limit: query.limit };
