@@ -26,4 +26,14 @@ describe('bucketBounder', () => {
     const santiago = bucketBounder('America/Santiago')('2026-09-06', 'day');
     expect(Date.parse(santiago.end) - Date.parse(santiago.start)).toBe(23 * 3_600_000);
   });
+
+  it('remembers bounds per zone and bucket size: the same date as a day and as a month differ', () => {
+    const berlin = bucketBounder('Europe/Berlin');
+    const day = berlin('2026-03-01', 'day');
+    const month = berlin('2026-03-01', 'month');
+    expect(day.end).toBe('2026-03-02T00:00:00+01:00');
+    expect(month.end).toBe('2026-04-01T00:00:00+02:00');
+    expect(bucketBounder('Europe/Berlin')('2026-03-01', 'day')).toEqual(day);
+    expect(bucketBounder('America/New_York')('2026-03-01', 'day').start).toBe('2026-03-01T00:00:00-05:00');
+  });
 });
