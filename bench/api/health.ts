@@ -106,7 +106,8 @@ interface Result {
   errors: number;
 }
 
-// BENCH_PROFILE=<dir>: a CPU profile of the server during each load run (open in Chrome DevTools).
+// BENCH_PROFILE=<dir>: a CPU profile and a sampled allocation profile of the server during each load
+// run (open in Chrome DevTools).
 async function load(path: string, connections: string): Promise<Result> {
   const dir = process.env.BENCH_PROFILE;
   if (!dir) return runLoad(path, connections);
@@ -114,9 +115,17 @@ async function load(path: string, connections: string): Promise<Result> {
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 32_768,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
   const result = await runLoad(path, connections);
   const { profile } = await session.post('Profiler.stop');
-  await writeFile(join(dir, `${path.replace(/\W+/g, '_').slice(0, 80)}.cpuprofile`), JSON.stringify(profile));
+  const { profile: heap } = await session.post('HeapProfiler.stopSampling');
+  const name = path.replace(/\W+/g, '_').slice(0, 80);
+  await writeFile(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+  await writeFile(join(dir, `${name}.heapprofile`), JSON.stringify(heap));
   session.disconnect();
   return result;
 }

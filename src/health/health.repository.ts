@@ -5,6 +5,7 @@
  *
  *   pageObservations(db, userId, filter, { sort, after, limit }) -> { resources, next }
  *   summarize(db, userId, type, range, bucket)                   -> [{ bucket, count, min, max, avg, sum }]
+ *     (date bounds: from the per-day rollup observation_days)
  *   findTimeZone(db, userId)                                     -> users.time_zone | null | undefined (no user)
  *
  * A daily total (a date-only effectiveDateTime: a [local midnight, +24 h) range) matches a
@@ -103,15 +104,39 @@ export async function summarize(
   range: HealthRange,
   bucket: Bucket,
 ): Promise<BucketRow[]> {
-  const rows = await summaryQuery(db, userId, type, range, bucket).execute();
-  return rows.map((r) => ({ ...r, count: Number(r.count) }));
+  // count is cast to int in SQL: both drivers return it as a number, no per-row copy needed.
+  return summaryQuery(db, userId, type, range, bucket).execute();
 }
 
+/**
+ * Bounds that are local dates (or none) read the per-day rollup `observation_days` (kept by
+ * triggers, migration 0007): a year of hourly heart-rate windows is 365 rows, not 8,760. A bound
+ * with a time of day cuts through a day, so those summaries aggregate the observations themselves.
+ */
 export function summaryQuery(db: Db, userId: number, type: string, range: HealthRange, bucket: Bucket) {
   // Grouped on the date, formatted once per bucket (not per row). The unit is a literal so the
   // select list and GROUP BY hold the same expression (bucket is one of three known words).
   const key =
     bucket === 'day' ? sql`local_date` : sql`date_trunc(${sql.lit(bucket)}, local_date::timestamp)::date`;
+  const byDay = [range.from, range.to].every((b) => b === undefined || b.date !== undefined);
+  if (byDay) {
+    return db
+      .selectFrom('observation_days')
+      .select([
+        sql<string>`(${key})::text`.as('bucket'),
+        sql<number>`sum(n_values)::int`.as('count'),
+        sql<number | null>`min(min)`.as('min'),
+        sql<number | null>`max(max)`.as('max'),
+        sql<number | null>`sum(sum) / nullif(sum(n_values), 0)`.as('avg'),
+        sql<number | null>`sum(sum)`.as('sum'),
+      ])
+      .where('user_id', '=', userId)
+      .where('type', '=', type)
+      .$if(range.from !== undefined, (q) => q.where(sql<SqlBool>`local_date >= ${range.from?.date}::date`))
+      .$if(range.to !== undefined, (q) => q.where(sql<SqlBool>`local_date < ${range.to?.date}::date`))
+      .groupBy(key)
+      .orderBy(key);
+  }
   return db
     .selectFrom('fhir_resources')
     .select([

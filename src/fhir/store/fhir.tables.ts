@@ -54,7 +54,25 @@ export interface FhirOutboxTable {
   last_error: string | null;
 }
 
+/**
+ * Per (user, type, local date): the aggregates of that day's Observations, kept by triggers on
+ * fhir_resources (migration 0007). What the health summary reads.
+ */
+export interface ObservationDaysTable {
+  user_id: number;
+  type: string;
+  local_date: string;
+  /** Observations that day (with or without a value). */
+  n_rows: number;
+  /** Of those, with a valueQuantity.value. */
+  n_values: number;
+  min: number | null;
+  max: number | null;
+  sum: number | null;
+}
+
 export interface FhirTables {
   fhir_resources: FhirResourcesTable;
+  observation_days: ObservationDaysTable;
   fhir_outbox: FhirOutboxTable;
 }

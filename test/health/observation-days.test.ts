@@ -1,0 +1,165 @@
+/**
+ * The per-day rollup (observation_days, kept by triggers on fhir_resources) always equals the
+ * aggregate of the rows themselves, through every kind of write: inserts, changed values, a
+ * measurement moving to another local day, deletes, erasure; and other people's days are untouched.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRange } from '../../src/health/health.query.ts';
+import { summarize } from '../../src/health/health.repository.ts';
+import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
+import { heartRateHour, steps, storeMeasurements, weight } from '../helpers/observations.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => t?.close());
+
+interface Day {
+  type: string;
+  local_date: string;
+  n_rows: number;
+  n_values: number;
+  min: number | null;
+  max: number | null;
+  sum: number | null;
+}
+
+async function rollup(userId: number): Promise<Day[]> {
+  const { rows } = await sql<Day>`
+    select type, local_date::text as local_date, n_rows, n_values, min, max, sum from observation_days
+    where user_id = ${userId} order by type, local_date`.execute(t.deps.db);
+  return rows;
+}
+
+/** What the rollup must hold: the same aggregate computed from fhir_resources now. */
+async function fromRows(userId: number): Promise<Day[]> {
+  const { rows } = await sql<Day>`
+    select type, local_date::text as local_date, count(*)::int as n_rows, count(value)::int as n_values,
+      min(value) as min, max(value) as max, sum(value) as sum
+    from fhir_resources
+    where user_id = ${userId} and resource_type = 'Observation' and type is not null and local_date is not null
+      and effective_start > '-infinity' and effective_start < 'infinity'
+    group by type, local_date order by type, local_date`.execute(t.deps.db);
+  return rows;
+}
+
+async function expectConsistent(userId: number): Promise<Day[]> {
+  const days = await rollup(userId);
+  const expected = await fromRows(userId);
+  expect(days.length).toBe(expected.length);
+  days.forEach((d, i) => {
+    const e = expected[i]!;
+    expect({ ...d, sum: null }).toEqual({ ...e, sum: null });
+    // Summation order may differ between the statement and the re-aggregation.
+    if (e.sum === null) expect(d.sum).toBeNull();
+    else expect(d.sum).toBeCloseTo(e.sum, 9);
+  });
+  return days;
+}
+
+describe('observation_days, the per-day rollup', () => {
+  it('follows inserts, changed values, a day change, deletes and erasure; other people untouched', async () => {
+    const a = await registerUser(t.app);
+    const b = await registerUser(t.app);
+    const hours = Array.from({ length: 30 }, (_, h) =>
+      heartRateHour(
+        new Date(Date.parse('2026-08-29T00:00:00Z') + h * 3_600_000)
+          .toISOString()
+          .replace('Z', '+00:00')
+          .replace('.000', ''),
+        60 + h,
+      ),
+    );
+    await storeMeasurements(t, a.id, [
+      ...hours,
+      steps('2026-08-29', 8000),
+      steps('2026-08-30', 9000),
+      weight('2026-08-29T07:00:00+02:00', 71.2),
+    ]);
+    await storeMeasurements(t, b.id, [steps('2026-08-29', 1234)]);
+    const bBefore = await expectConsistent(b.id);
+
+    let days = await expectConsistent(a.id);
+    expect(days.map((d) => [d.type, d.local_date, d.n_rows])).toEqual([
+      ['body_weight', '2026-08-29', 1],
+      ['heart_rate', '2026-08-29', 24],
+      ['heart_rate', '2026-08-30', 6],
+      ['steps', '2026-08-29', 1],
+      ['steps', '2026-08-30', 1],
+    ]);
+
+    // A re-sync with a corrected total: an update, not an insert.
+    await storeMeasurements(t, a.id, [steps('2026-08-29', 8500)]);
+    days = await expectConsistent(a.id);
+    expect(days.find((d) => d.type === 'steps' && d.local_date === '2026-08-29')?.sum).toBe(8500);
+
+    // The same record (vendor key) now dated a day later: its old day is re-aggregated too.
+    const moved = steps('2026-08-31', 7000);
+    await storeMeasurements(t, a.id, [{ ...moved, vendorKey: 'steps|2026-08-30' }]);
+    days = await expectConsistent(a.id);
+    expect(days.filter((d) => d.type === 'steps').map((d) => [d.local_date, d.sum])).toEqual([
+      ['2026-08-29', 8500],
+      ['2026-08-31', 7000],
+    ]);
+
+    // A deleted Observation leaves its day (the last one of the day: the day goes).
+    const weightRow = await t.deps.db
+      .selectFrom('fhir_resources')
+      .select('id')
+      .where('user_id', '=', a.id)
+      .where('type', '=', 'body_weight')
+      .executeTakeFirstOrThrow();
+    expect(await t.deps.fhir.store.deleteResource({ userId: a.id }, 'Observation', weightRow.id)).toBe(true);
+    days = await expectConsistent(a.id);
+    expect(days.some((d) => d.type === 'body_weight')).toBe(false);
+
+    // The summary over dates (rollup) equals the summary over the same instants (the rows).
+    const byDate = await summarize(
+      t.deps.db,
+      a.id,
+      'heart_rate',
+      parseRange({ start: '2026-08-29', end: '2026-09-01' }, 'UTC'),
+      'day',
+    );
+    const byInstant = await summarize(
+      t.deps.db,
+      a.id,
+      'heart_rate',
+      parseRange({ start: '2026-08-29T00:00:00Z', end: '2026-09-01T00:00:00Z' }, 'UTC'),
+      'day',
+    );
+    expect(byDate.map((r) => [r.bucket, r.count, r.min, r.max])).toEqual(
+      byInstant.map((r) => [r.bucket, r.count, r.min, r.max]),
+    );
+    byDate.forEach((r, i) => {
+      expect(r.avg).toBeCloseTo(byInstant[i]!.avg!, 9);
+      expect(r.sum).toBeCloseTo(byInstant[i]!.sum!, 9);
+    });
+
+    // Erasure: every day of the person goes with their rows; the other person keeps theirs.
+    const res = await t.app.inject({ method: 'DELETE', url: '/auth/me', headers: a.auth });
+    expect(res.statusCode).toBeLessThan(300);
+    expect(await rollup(a.id)).toEqual([]);
+    expect(await expectConsistent(b.id)).toEqual(bBefore);
+  });
+
+  it('a day whose observations carry no value is a bucket with count 0', async () => {
+    const u = await registerUser(t.app);
+    await storeMeasurements(t, u.id, [steps('2026-08-29', 100)]);
+    await sql`update fhir_resources set value = null where user_id = ${u.id}`.execute(t.deps.db);
+    const days = await expectConsistent(u.id);
+    expect(days).toEqual([
+      { type: 'steps', local_date: '2026-08-29', n_rows: 1, n_values: 0, min: null, max: null, sum: null },
+    ]);
+    const [bucket] = await summarize(
+      t.deps.db,
+      u.id,
+      'steps',
+      parseRange({ start: '2026-08-01' }, 'UTC'),
+      'month',
+    );
+    expect(bucket).toEqual({ bucket: '2026-08-01', count: 0, min: null, max: null, avg: null, sum: null });
+  });
+});
