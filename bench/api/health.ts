@@ -6,7 +6,10 @@
 //        (others: people with a year of data beside the measured one)
 
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -106,11 +109,36 @@ interface Result {
   errors: number;
 }
 
+/** CPU ms (user + system) of this process: the server under test (the load generator is a child). */
+function serverCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * CPU ms of every postgres process on this host, from /proc (0 when there is none, e.g. PGlite):
+ * on a shared 2-core machine CPU per request moves far less than wall-clock rates.
+ */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
 // BENCH_PROFILE=<dir>: a CPU profile and a sampled allocation profile of the server during each load
 // run (open in Chrome DevTools).
-async function load(path: string, connections: string): Promise<Result> {
+async function load(url: string, connections: string): Promise<Result> {
   const dir = process.env.BENCH_PROFILE;
-  if (!dir) return runLoad(path, connections);
+  if (!dir) return runLoad(url, connections);
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
@@ -120,17 +148,17 @@ async function load(path: string, connections: string): Promise<Result> {
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   });
-  const result = await runLoad(path, connections);
+  const result = await runLoad(url, connections);
   const { profile } = await session.post('Profiler.stop');
   const { profile: heap } = await session.post('HeapProfiler.stopSampling');
-  const name = path.replace(/\W+/g, '_').slice(0, 80);
+  const name = new URL(url).pathname.concat(new URL(url).search).replace(/\W+/g, '_').slice(0, 80);
   await writeFile(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
   await writeFile(join(dir, `${name}.heapprofile`), JSON.stringify(heap));
   session.disconnect();
   return result;
 }
 
-async function runLoad(path: string, connections: string): Promise<Result> {
+async function runLoad(url: string, connections: string): Promise<Result> {
   // The load generator runs in its own process so it does not share the server's event loop.
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -143,16 +171,37 @@ async function runLoad(path: string, connections: string): Promise<Result> {
       String(values.seconds),
       '-H',
       `authorization=Bearer ${token}`,
-      `${address}${path}`,
+      url,
     ],
     { maxBuffer: 64 * 1024 * 1024 },
   );
   return JSON.parse(stdout) as Result;
 }
 
-// `/auth/me` first: the cost of auth + Fastify alone on this machine at this moment, to read the
-// other numbers against (bench/http/me.ts has its own target).
-const scenarios = [
+// The machine's ceiling first: a bare node:http server sending /auth/me's 177 bytes (no framework,
+// no database), then `/auth/me` (auth + Fastify alone), to read the other numbers against
+// (bench/http/me.ts has its own target).
+const bareBody = Buffer.from(
+  (await app.inject({ url: '/auth/me', headers: { authorization: `Bearer ${token}` } })).body,
+);
+const bare = createServer((_req, res) => {
+  res.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': bareBody.length,
+  });
+  res.end(bareBody);
+}).listen(0, '127.0.0.1');
+await once(bare, 'listening');
+const bareAddress = `http://127.0.0.1:${(bare.address() as { port: number }).port}`;
+
+const scenarios: { name: string; path: string; base?: string; rps: number | undefined; p99: number }[] = [
+  {
+    name: 'calibration: bare node:http, the same 177 bytes (no framework, no database)',
+    path: '/',
+    base: bareAddress,
+    rps: undefined,
+    p99: Number.POSITIVE_INFINITY,
+  },
   {
     name: 'calibration: GET /auth/me (auth + framework only)',
     path: '/auth/me',
@@ -196,12 +245,17 @@ console.log(
   `${values.seconds} s each; load average ${load1} on ${(await import('node:os')).availableParallelism()} cores`,
 );
 for (const s of scenarios.filter((x) => x.name.includes(values.only))) {
-  const probe = await app.inject({ url: s.path, headers: { authorization: `Bearer ${token}` } });
+  const probe = s.base
+    ? { statusCode: 200, body: bareBody.toString() }
+    : await app.inject({ url: s.path, headers: { authorization: `Bearer ${token}` } });
   if (probe.statusCode !== 200) throw new Error(`${s.path}: ${probe.statusCode} ${probe.body}`);
   const connections = s.path.startsWith('/health/summary')
     ? values['summary-connections']
     : values.connections;
-  const r = await load(s.path, connections);
+  const cpu0 = { server: serverCpuMs(), pg: postgresCpuMs() };
+  const r = await load(`${s.base ?? address}${s.path}`, connections);
+  const requests = r.requests.average * Number(values.seconds);
+  const perRequest = (ms: number) => (ms / requests).toFixed(3);
   const rpsOk = s.rps === undefined || r.requests.average >= s.rps;
   const p99Ok = r.latency.p99 <= s.p99;
   console.log(
@@ -213,7 +267,11 @@ for (const s of scenarios.filter((x) => x.name.includes(values.only))) {
   console.log(
     `  latency p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms  (target p99 <= ${s.p99} ms)  ${p99Ok ? 'ok' : 'ABOVE TARGET'}`,
   );
+  console.log(
+    `  CPU per request: this process (server) ${perRequest(serverCpuMs() - cpu0.server)} ms, PostgreSQL (all its processes on this host) ${perRequest(postgresCpuMs() - cpu0.pg)} ms`,
+  );
   console.log(`  non-2xx ${r.non2xx}, errors ${r.errors}`);
 }
 
+bare.close();
 await close();

@@ -38,6 +38,12 @@ describe('operations', () => {
     expect(res.headers['x-request-id']).toBe('abc-123');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    // On errors raised after the headers were set (auth) and on successful replies alike.
+    for (const other of [await t.app.inject('/health/observations'), await t.app.inject('/healthz')]) {
+      expect(other.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(other.headers['strict-transport-security']).toContain('max-age=');
+      expect(other.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    }
   });
 
   it('CORS allows only configured origins', async () => {
