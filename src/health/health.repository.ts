@@ -59,12 +59,46 @@ function toHealthView(r: { id: string; resource: string }): Observation {
   return resource;
 }
 
-/** The page's query (limit + 1 rows, to know whether there is a next page); exported for EXPLAIN tests. */
+/**
+ * The page's query (limit + 1 rows, to know whether there is a next page); exported for EXPLAIN tests.
+ * Several types: one ordered, limited index scan per type, merged in order (Merge Append), so a page
+ * reads at most limit + 1 rows per type whatever the range; one scan over all the types' rows in
+ * the range would read and sort every row (a year of three daily types: 1,095 rows for a page of 50).
+ */
 export function pageQuery(db: Db, userId: number, filter: HealthFilter, page: PageRequest) {
+  const types = filter.types;
+  if (!types || types.length < 2) return pageBranch(db, userId, filter, page);
+  const branches = types.map((type) => pageBranch(db, userId, { ...filter, types: [type] }, page, true));
+  const merged = sql<PageRow>`(${sql.join(
+    branches.map((b) => sql`(${b})`),
+    sql` union all `,
+  )})`.as('merged');
+  const dir = page.sort === '-date' ? 'desc' : 'asc';
+  return db
+    .selectFrom(merged)
+    .select(['id', 'resource', 'k'])
+    .$if(page.full === true, (qb) => qb.select(['version_id', 'last_updated']))
+    .orderBy('effective_start', dir)
+    .orderBy('id', dir)
+    .limit(page.limit + 1);
+}
+
+interface PageRow {
+  id: string;
+  resource: string;
+  k: string;
+  effective_start: Date;
+  version_id: number;
+  last_updated: Date;
+}
+
+/** One ordered index range scan; `withStart` also selects the sort key for a merge above it. */
+function pageBranch(db: Db, userId: number, filter: HealthFilter, page: PageRequest, withStart = false) {
   const desc = page.sort === '-date';
   let q = db
     .selectFrom('fhir_resources')
     .select(['id', 'resource', micros.as('k')])
+    .$if(withStart, (qb) => qb.select('effective_start'))
     // The version columns only for exports (meta rebuilt): the health API's items do not show them.
     .$if(page.full === true, (qb) => qb.select(['version_id', 'last_updated']))
     .where((eb) => eb.and(conditions(eb, userId, filter)));

@@ -55,6 +55,26 @@ describe('EXPLAIN of the health queries', () => {
     expect(text).not.toMatch(/Seq Scan|Sort\b/);
   });
 
+  it('a page of several types merges one ordered scan per type: no sort, no scan of the whole range', async () => {
+    const range = parseRange({ start: '2025-01-01', end: '2026-01-01' }, 'UTC');
+    for (const sort of ['-date', 'date'] as const) {
+      const after = { startMicros: String(Date.parse('2025-06-15T00:00:00Z') * 1000), id: 'm' };
+      for (const extra of [{}, { after }]) {
+        const text = await plan(
+          pageQuery(
+            t.deps.db,
+            userId,
+            { types: ['heart_rate', 'steps'], ...range },
+            { sort, limit: 50, ...extra },
+          ),
+        );
+        expect(text, sort).toContain('Merge Append');
+        expect(text, sort).toContain('fhir_resources_type_date');
+        expect(text, sort).not.toMatch(/Seq Scan|Sort {2}\(/);
+      }
+    }
+  });
+
   it('the next page (keyset) too, in both orders', async () => {
     const range = parseRange({ start: '2025-03-01T00:00:00Z', end: '2025-04-01T00:00:00Z' }, 'UTC');
     for (const sort of ['-date', 'date'] as const) {

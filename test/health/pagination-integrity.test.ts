@@ -13,8 +13,14 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 describe('pagination integrity', () => {
-  for (const sort of ['-date', 'date'] as const) {
-    it(`sees every pre-existing row exactly once while rows arrive (sort=${sort})`, {
+  // Unfiltered (one scan) and several types (one scan per type, merged).
+  for (const [sort, types] of [
+    ['-date', ''],
+    ['date', ''],
+    ['-date', '&type=steps,body_weight,heart_rate'],
+    ['date', '&type=heart_rate,body_weight,steps'],
+  ] as const) {
+    it(`sees every pre-existing row exactly once while rows arrive (sort=${sort}${types})`, {
       timeout: 60_000,
     }, async () => {
       const u = await registerUser(t.app);
@@ -30,7 +36,7 @@ describe('pagination integrity', () => {
       let cursor: string | null = null;
       let page = 0;
       do {
-        const url: string = `/health/observations?sort=${sort}&limit=7${cursor ? `&cursor=${cursor}` : ''}`;
+        const url: string = `/health/observations?sort=${sort}${types}&limit=7${cursor ? `&cursor=${cursor}` : ''}`;
         const res = await t.app.inject({ url, headers: u.auth });
         expect(res.statusCode).toBe(200);
         const body = res.json() as { items: { id: string }[]; next_cursor: string | null };
