@@ -2,7 +2,7 @@
 // 1/min samples, daily steps, calories, distance, resting heart rate, weekly weights), next to
 // other people's data: req/s and latency percentiles, targets beside the numbers.
 // Usage: DATABASE_URL=postgres://... node bench/api/health.ts [--connections 100] [--summary-connections 10]
-//        [--seconds 10] [--others 3] [--only <part of a scenario name>]
+//        [--seconds 10] [--warmup 3] [--others 3] [--only <part of a scenario name>]
 //        (others: people with a year of data beside the measured one)
 
 import { execFile } from 'node:child_process';
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '100' },
     'summary-connections': { type: 'string', default: '10' },
     seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
     only: { type: 'string', default: '' },
     others: { type: 'string', default: '3' },
   },
@@ -158,7 +159,7 @@ async function load(url: string, connections: string): Promise<Result> {
   return result;
 }
 
-async function runLoad(url: string, connections: string): Promise<Result> {
+async function runLoad(url: string, connections: string, seconds = values.seconds): Promise<Result> {
   // The load generator runs in its own process so it does not share the server's event loop.
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -168,7 +169,7 @@ async function runLoad(url: string, connections: string): Promise<Result> {
       '-c',
       connections,
       '-d',
-      String(values.seconds),
+      String(seconds),
       '-H',
       `authorization=Bearer ${token}`,
       url,
@@ -258,6 +259,9 @@ for (const s of scenarios.filter((x) => x.name.includes(values.only))) {
   const connections = s.path.startsWith('/health/summary')
     ? values['summary-connections']
     : values.connections;
+  // Warm-up, not counted: the first seconds of a run (new connections, pool and JIT warm-up) put
+  // stalls of up to ~2 s into p99 of a 10-second run.
+  if (Number(values.warmup) > 0) await runLoad(`${s.base ?? address}${s.path}`, connections, values.warmup);
   const cpu0 = { server: serverCpuMs(), pg: postgresCpuMs() };
   const r = await load(`${s.base ?? address}${s.path}`, connections);
   const requests = r.requests.average * Number(values.seconds);
