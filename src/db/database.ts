@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { preparingQuery } from './prepared.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -35,6 +36,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       connectionString: options.url,
       max: options.poolSize ?? 10,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    // Queries marked by executePrepared run as named statements on each connection (src/db/prepared.ts).
+    pool.on('connect', (client) => {
+      const c = client as unknown as { query: (...args: unknown[]) => unknown };
+      c.query = preparingQuery(c.query.bind(client));
     });
     if (schema) await pool.query(`create schema if not exists "${schema}"`);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

@@ -15,6 +15,7 @@
 import type { Observation } from '@medplum/fhirtypes';
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { executePrepared } from '../db/prepared.ts';
 import type { Database } from '../db/schema.ts';
 import { toStored } from '../fhir/store/fhir.repository.ts';
 import type { Bound, HealthFilter, HealthKeyset, HealthRange, HealthSort } from './health.query.ts';
@@ -40,7 +41,9 @@ export async function pageObservations(
   filter: HealthFilter,
   page: PageRequest,
 ): Promise<{ resources: Observation[]; next: HealthKeyset | undefined }> {
-  const rows = await pageQuery(db, userId, filter, page).execute();
+  // Prepared: every branch is an equality on the index's leading columns (user, type) or the
+  // (user, date) index, so the generic plan is the best plan whatever the values.
+  const rows = await executePrepared(db, pageQuery(db, userId, filter, page));
   const list = rows.slice(0, page.limit);
   const last = list[list.length - 1];
   const next = rows.length > page.limit && last ? { startMicros: last.k, id: last.id } : undefined;
@@ -139,7 +142,8 @@ export async function summarize(
   bucket: Bucket,
 ): Promise<BucketRow[]> {
   // count is cast to int in SQL: both drivers return it as a number, no per-row copy needed.
-  return summaryQuery(db, userId, type, range, bucket).execute();
+  // Prepared: equality on the rollup's key prefix (user, type), or on the (user, type, date) index.
+  return executePrepared(db, summaryQuery(db, userId, type, range, bucket));
 }
 
 /**
@@ -204,7 +208,11 @@ function conditions(
   filter: HealthFilter,
   dateMode: 'mixed' | 'local' = 'mixed',
 ): Expression<SqlBool>[] {
-  const out: Expression<SqlBool>[] = [eb('user_id', '=', userId), eb('resource_type', '=', 'Observation')];
+  // 'Observation' as a literal: the partial indexes' predicate must match a prepared (generic) plan.
+  const out: Expression<SqlBool>[] = [
+    eb('user_id', '=', userId),
+    sql<SqlBool>`resource_type = 'Observation'`,
+  ];
   const types = filter.types;
   if (types && types.length === 1) out.push(eb('type', '=', types[0]!));
   else if (types) out.push(eb('type', 'in', types));
