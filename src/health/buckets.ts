@@ -8,8 +8,8 @@
  * Bounds are facts of the time-zone rules, the same for every person in a zone: they are remembered
  * across requests (bounded), so a year of daily buckets costs 366 map lookups, not 366 Intl calls.
  */
-import { offsetMinutes } from '../fhir/store/fhir-dates.ts';
 import { formatOffset, toLocalIso } from '../fhir/time.ts';
+import { offsetAt, offsetMinutes } from '../fhir/zones.ts';
 import type { Bucket } from './health.repository.ts';
 
 export type BucketBounds = Readonly<{ date: string; start: string; end: string }>;
@@ -75,18 +75,3 @@ function localMidnight(wallMs: number, zone: string): string {
 }
 
 const DAY_MS = 86_400_000;
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Minutes east of UTC in `zone` at the instant `ms`. */
-function offsetAt(zone: string, ms: number): number {
-  let fmt = formatters.get(zone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' });
-    formatters.set(zone, fmt);
-  }
-  const name = fmt.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
-  if (!m) return 0;
-  const minutes = Number(m[2]) * 60 + Number(m[3] ?? 0);
-  return m[1] === '-' ? -minutes : minutes;
-}

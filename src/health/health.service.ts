@@ -11,7 +11,7 @@ import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { CODES } from '../fhir/codes.ts';
 import { type HealthObservation, toHealthObservation } from '../fhir/health-observation.ts';
-import { isValidZone } from '../fhir/store/fhir-dates.ts';
+import { isValidZone } from '../fhir/zones.ts';
 import { bucketBounder } from './buckets.ts';
 import { type ExportFormat, exportBody, pageThrough } from './health.export.ts';
 import {

@@ -4,11 +4,11 @@
  *   TYPE_SPECS.steps                      -> { dataType: 'steps', kind: 'rollup', chunkDays: 90 }
  *   planType(spec, { today, cursor, ... }) -> { start, end } local dates (inclusive)
  *   chunksOf({ start, end }, days)        -> oldest-first ranges of at most `days` dates
- *   localDateIn(zone, ms), addDays(date, n), midnightIn(zone, date), offsetOn(zone, date)
+ *   addDays(date, n), midnightIn(zone, date), offsetOn(zone, date)   (zone lookups: src/fhir/zones.ts)
  */
 import { MEASUREMENT_TYPES, type MeasurementType } from '../fhir/measurement.ts';
-import { zoneOffsetAt } from '../fhir/store/fhir-dates.ts';
 import { formatOffset } from '../fhir/time.ts';
+import { zoneOffsetAt } from '../fhir/zones.ts';
 import { dailyRollUpCapDays } from '../vendors/fitbit/client.ts';
 import { GOOGLE_HEALTH_TYPES } from '../vendors/fitbit/scopes.ts';
 
@@ -114,37 +114,6 @@ export function chunksOf(range: DateRange, days: number): DateRange[] {
 
 export function addDays(date: string, n: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-}
-
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The local calendar date of an instant in an IANA zone. */
-export function localDateIn(zone: string, ms: number): string {
-  let fmt = dateFormats.get(zone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-CA', {
-      timeZone: zone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    });
-    dateFormats.set(zone, fmt);
-  }
-  return fmt.format(new Date(ms));
-}
-
-const offsetFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The zone's UTC offset at an instant, '+05:30' ('+00:00' for UTC). */
-export function offsetAtInstant(zone: string, ms: number): string {
-  let fmt = offsetFormats.get(zone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' });
-    offsetFormats.set(zone, fmt);
-  }
-  const name = fmt.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  const m = /GMT([+-]\d{2}):?(\d{2})?/.exec(name);
-  return m ? `${m[1]}:${m[2] ?? '00'}` : '+00:00';
 }
 
 /** The instant a local date starts in `zone`. */

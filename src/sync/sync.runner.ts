@@ -13,7 +13,8 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { MEASUREMENT_TYPES, type Measurement, type MeasurementType } from '../fhir/measurement.ts';
 import type { FhirStore } from '../fhir/store/fhir.service.ts';
-import { isValidZone } from '../fhir/store/fhir-dates.ts';
+import { formatOffset } from '../fhir/time.ts';
+import { isValidZone, localDateIn, offsetAt } from '../fhir/zones.ts';
 import type { AccessTokens } from '../integrations/access-tokens.ts';
 import type { IntegrationRow } from '../integrations/integrations.repository.ts';
 import * as integrations from '../integrations/integrations.repository.ts';
@@ -25,7 +26,7 @@ import { consentCoverage } from '../vendors/types.ts';
 import { commitChunk } from './commit-chunk.ts';
 import { classify } from './failures.ts';
 import { fetchChunk } from './fetch-chunk.ts';
-import { addDays, chunksOf, localDateIn, offsetAtInstant, planType, TYPE_SPECS } from './plan.ts';
+import { addDays, chunksOf, planType, TYPE_SPECS } from './plan.ts';
 import { createOutcomes, type SyncSettings } from './sync.outcome.ts';
 import * as repo from './sync.repository.ts';
 import type { SyncError } from './sync.tables.ts';
@@ -241,7 +242,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
 function zoneMatches(zone: string, measurements: readonly Measurement[]): boolean {
   let newest: Measurement | undefined;
   for (const m of measurements) if (!m.daily && (!newest || m.start > newest.start)) newest = m;
-  return !newest || offsetAtInstant(zone, Date.parse(newest.start)) === newest.utcOffset;
+  return !newest || formatOffset(offsetAt(zone, Date.parse(newest.start))) === newest.utcOffset;
 }
 
 function zero(): repo.ItemCounts {

@@ -9,10 +9,10 @@
  * A value without an offset is read in `zone` (a fixed '+hh:mm' or an IANA name; default UTC):
  * the PHR app sends local date-times without one (clients/phr-app-contract.md §5).
  */
+import { offsetMinutes, zoneOffsetAt } from '../zones.ts';
 
 const DATE_TIME_RE =
   /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
-const OFFSET_RE = /^([+-])(\d{2}):(\d{2})$/;
 
 export interface MsRange {
   start: number;
@@ -54,65 +54,4 @@ export function toRange(value: string, zone = 'UTC'): MsRange | undefined {
     start: wall - zoneOffsetAt(zone, wall) * 60_000,
     end: wallEnd - zoneOffsetAt(zone, wallEnd) * 60_000,
   };
-}
-
-/** '+05:30' | 'Z' -> minutes east of UTC. */
-export function offsetMinutes(offset: string): number | undefined {
-  if (offset === 'Z') return 0;
-  const m = OFFSET_RE.exec(offset);
-  if (!m) return undefined;
-  const minutes = Number(m[2]) * 60 + Number(m[3]);
-  if (minutes > 14 * 60) return undefined;
-  return m[1] === '-' ? -minutes : minutes;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Offset (minutes east of UTC) of `zone` around a local wall-clock time given as if it were UTC. */
-export function zoneOffsetAt(zone: string, wallMs: number): number {
-  const fixed = offsetMinutes(zone);
-  if (fixed !== undefined) return fixed;
-  if (zone === 'UTC') return 0;
-  // Two passes: the offset at the guessed instant, then at the corrected one (DST edges).
-  const first = ianaOffset(zone, wallMs);
-  return ianaOffset(zone, wallMs - first * 60_000);
-}
-
-function ianaOffset(zone: string, utcMs: number): number {
-  let fmt = formatters.get(zone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(zone, fmt);
-  }
-  const parts: Record<string, number> = {};
-  for (const p of fmt.formatToParts(new Date(utcMs))) parts[p.type] = Number(p.value);
-  const asUtc = Date.UTC(
-    parts.year!,
-    parts.month! - 1,
-    parts.day!,
-    parts.hour!,
-    parts.minute!,
-    parts.second!,
-  );
-  return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60_000);
-}
-
-/** True when `zone` is usable by toRange (fixed offset or a known IANA name). */
-export function isValidZone(zone: string): boolean {
-  if (offsetMinutes(zone) !== undefined) return true;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -20,9 +20,9 @@ import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { enqueueChanges } from '../replication/outbox.repository.ts';
 import { toPatient } from '../resources.mapper.ts';
+import { isValidZone } from '../zones.ts';
 import { type ConditionQuery, countConditions, queryConditions } from './condition-query.repository.ts';
 import * as repo from './fhir.repository.ts';
-import { isValidZone } from './fhir-dates.ts';
 import {
   countObservations,
   type Keyset,

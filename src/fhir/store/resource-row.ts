@@ -8,7 +8,8 @@ import { hash } from 'node:crypto';
 import type { Condition, Observation, Resource } from '@medplum/fhirtypes';
 import { typeForCode, UTC_OFFSET_EXTENSION, VENDOR_TAG_SYSTEM } from '../codes.ts';
 import { effectiveRange } from '../health-observation.ts';
-import { type MsRange, offsetMinutes, toRange } from './fhir-dates.ts';
+import { offsetMinutes } from '../zones.ts';
+import { type MsRange, toRange } from './fhir-dates.ts';
 
 export type StoredResourceType = 'Observation' | 'Patient' | 'Device' | 'Condition';
 

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { isValidZone, localDateIn, offsetAt, offsetMinutes, zoneOffsetAt } from '../../src/fhir/zones.ts';
+
+describe('zones', () => {
+  it('fixed offsets and UTC need no zone database', () => {
+    expect(offsetMinutes('+05:30')).toBe(330);
+    expect(offsetMinutes('Z')).toBe(0);
+    expect(offsetMinutes('+15:00')).toBeUndefined();
+    expect(offsetMinutes('Europe/Berlin')).toBeUndefined();
+    expect(offsetAt('UTC', 0)).toBe(0);
+    expect(offsetAt('-04:00', 0)).toBe(-240);
+    expect(localDateIn('+05:30', Date.parse('2026-08-29T20:00:00Z'))).toBe('2026-08-30');
+  });
+
+  it('IANA zones: the offset in force at an instant, and around a wall-clock time at DST edges', () => {
+    expect(offsetAt('Europe/Berlin', Date.parse('2026-01-15T12:00:00Z'))).toBe(60);
+    expect(offsetAt('Europe/Berlin', Date.parse('2026-07-15T12:00:00Z'))).toBe(120);
+    expect(offsetAt('Asia/Kolkata', Date.parse('2026-07-15T12:00:00Z'))).toBe(330);
+    expect(offsetAt('America/St_Johns', Date.parse('2026-01-15T12:00:00Z'))).toBe(-210);
+    // 2026-03-29 02:30 does not exist in Berlin: read with the offset before the jump (+01:00, the
+    // instant 01:30Z, which clocks show as 03:30). 2026-10-25 02:30 happens twice: the second one.
+    expect(zoneOffsetAt('Europe/Berlin', Date.parse('2026-03-29T02:30:00Z'))).toBe(60);
+    expect(zoneOffsetAt('Europe/Berlin', Date.parse('2026-03-29T03:30:00Z'))).toBe(120);
+    expect(zoneOffsetAt('Europe/Berlin', Date.parse('2026-10-25T02:30:00Z'))).toBe(60);
+    expect(zoneOffsetAt('Europe/Berlin', Date.parse('2026-10-25T01:30:00Z'))).toBe(120);
+    expect(localDateIn('Asia/Tokyo', Date.parse('2026-08-29T20:00:00Z'))).toBe('2026-08-30');
+    expect(localDateIn('America/Los_Angeles', Date.parse('2026-08-29T03:00:00Z'))).toBe('2026-08-28');
+  });
+
+  it('knows which zones it can use', () => {
+    expect(isValidZone('Europe/Berlin')).toBe(true);
+    expect(isValidZone('+02:00')).toBe(true);
+    expect(isValidZone('Mars/Olympus')).toBe(false);
+  });
+});
