@@ -5,6 +5,8 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as migration0007 from '../../src/db/migrations/0007_observation_days.ts';
+import type { ObservationDaysTable } from '../../src/fhir/store/fhir.tables.ts';
 import { parseRange } from '../../src/health/health.query.ts';
 import { summarize } from '../../src/health/health.repository.ts';
 import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
@@ -16,15 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-interface Day {
-  type: string;
-  local_date: string;
-  n_rows: number;
-  n_values: number;
-  min: number | null;
-  max: number | null;
-  sum: number | null;
-}
+type Day = Omit<ObservationDaysTable, 'user_id'>;
 
 async function rollup(userId: number): Promise<Day[]> {
   const { rows } = await sql<Day>`
@@ -161,5 +155,22 @@ describe('observation_days, the per-day rollup', () => {
       'month',
     );
     expect(bucket).toEqual({ bucket: '2026-08-01', count: 0, min: null, max: null, avg: null, sum: null });
+  });
+
+  it('migration 0007 down and up again: the rollup is backfilled from the rows written meanwhile', async () => {
+    const u = await registerUser(t.app);
+    await storeMeasurements(t, u.id, [steps('2026-08-29', 100)]);
+    await migration0007.down(t.deps.db as never);
+    await storeMeasurements(t, u.id, [
+      steps('2026-08-30', 200),
+      heartRateHour('2026-08-30T10:00:00+00:00', 70),
+    ]);
+    await migration0007.up(t.deps.db as never);
+    const days = await expectConsistent(u.id);
+    expect(days.map((d) => [d.type, d.local_date])).toEqual([
+      ['heart_rate', '2026-08-30'],
+      ['steps', '2026-08-29'],
+      ['steps', '2026-08-30'],
+    ]);
   });
 });
