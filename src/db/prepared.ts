@@ -30,14 +30,16 @@ type QueryFn = (...args: unknown[]) => unknown;
 
 /** Wraps a pg client's `query` so marked texts run as named statements (a bounded number of them). */
 export function preparingQuery(query: QueryFn): QueryFn {
-  const names = new Set<string>();
+  // Text -> statement name: the sha1 of a page's ~3 kB text is taken once per connection, not per call.
+  const names = new Map<string, string>();
   return (text, ...rest) => {
     if (typeof text !== 'string' || !text.startsWith(MARK) || !Array.isArray(rest[0]))
       return query(text, ...rest);
-    const name = `p_${createHash('sha1').update(text).digest('hex')}`;
-    if (!names.has(name)) {
+    let name = names.get(text);
+    if (name === undefined) {
       if (names.size >= MAX_PER_CONNECTION) return query(text, ...rest);
-      names.add(name);
+      name = `p_${createHash('sha1').update(text).digest('hex')}`;
+      names.set(text, name);
     }
     return query({ name, text, values: rest[0] }, ...rest.slice(1));
   };
