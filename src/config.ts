@@ -43,6 +43,7 @@ const EnvSchema = Type.Object({
   CORS_ORIGINS: Type.String({ default: '' }),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  HEALTH_ITEM_CACHE_MB: Type.Integer({ minimum: 0, maximum: 65_536, default: 64 }),
   AUTH_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 20 }),
   FITBIT_CLIENT_ID: Type.Optional(Type.String({ minLength: 1 })),
   FITBIT_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
@@ -89,6 +90,8 @@ export interface Config {
   corsOrigins: string[];
   metricsToken: string | undefined;
   bodyLimitBytes: number;
+  /** Memory for rendered health API items (src/health/rendered-items.ts); 0 turns it off. */
+  healthItemCacheBytes: number;
   authRateLimitPerMinute: number;
   fitbit: {
     clientId: string | undefined;
@@ -196,6 +199,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       .filter(Boolean),
     metricsToken: env.METRICS_TOKEN,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    healthItemCacheBytes: env.HEALTH_ITEM_CACHE_MB * 1_048_576,
     authRateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
     fitbit: {
       clientId: env.FITBIT_CLIENT_ID,

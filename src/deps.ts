@@ -197,7 +197,12 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     accessTokens,
     fhir: { store: fhirStore, api: createFhirApi(fhirStore, clock), replication },
     audit,
-    health: createHealthService({ db, clock, defaultTimeZone: config.defaultTimeZone }),
+    health: createHealthService({
+      db,
+      clock,
+      defaultTimeZone: config.defaultTimeZone,
+      itemCacheBytes: config.healthItemCacheBytes,
+    }),
     account,
     sync,
     mobile: createMobileService({ db, vendors, sync: sync.service }),

@@ -5,7 +5,8 @@
  * - which ids: the route's `:id` / `:sync_id` params, or for a list read the ids in the answer
  *   (`items[].id`, FHIR `entry[].resource.id`, `integrations[].id`, a single object's `id`),
  *   taken from the reply object before serialization (no JSON parsing), with their count; a
- *   streamed answer sets `req.auditCount` (the export's row count once it is sent).
+ *   route that sends JSON it rendered itself sets `req.auditIds`; a streamed answer sets
+ *   `req.auditCount` (the export's row count once it is sent).
  * Never values: the payload is only looked at for ids.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -20,6 +21,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** For streamed answers (exports): how many items were sent, read when the response is done. */
     auditCount: (() => number) | null;
+    /** For answers sent as rendered JSON (no reply object to read them from): the ids listed. */
+    auditIds: string[] | null;
   }
 }
 
@@ -29,6 +32,7 @@ const MAX_IDS = 500;
 export function registerAuditHooks(app: FastifyInstance, audit: Audit): void {
   const answered = new WeakMap<FastifyRequest, string[]>();
   app.decorateRequest('auditCount', null);
+  app.decorateRequest('auditIds', null);
 
   app.addHook('preSerialization', async (req, _reply, payload) => {
     if (actionOf(req) && payload !== null && typeof payload === 'object') answered.set(req, idsIn(payload));
@@ -39,7 +43,7 @@ export function registerAuditHooks(app: FastifyInstance, audit: Audit): void {
     const action = actionOf(req);
     if (!action || isExplicitAction(action) || reply.statusCode >= 400 || !req.principal) return;
     const fromParams = paramIds(req.params);
-    const listed = answered.get(req);
+    const listed = req.auditIds ?? answered.get(req);
     const ids = fromParams.length > 0 ? fromParams : (listed ?? []);
     audit.record({
       user_id: req.principal.userId,

@@ -3,7 +3,9 @@
  * filters on the owner and on Observation rows, and bounds `effective_start` so the
  * (user_id, type, effective_start desc, id desc) index drives it.
  *
- *   pageObservations(db, userId, filter, { sort, after, limit }) -> { resources, next }
+ *   pageKeys(db, userId, filter, { sort, after, limit })         -> { rows: [{ id, content_hash }], next }
+ *   findStoredJson(db, userId, ids)                              -> [{ id, content_hash, resource (stored JSON) }]
+ *   pageObservations(db, userId, filter, { sort, after, limit }) -> { resources (meta put back), next }
  *   summarize(db, userId, type, range, bucket)                   -> [{ bucket, count, min, max, avg, sum }]
  *     (date bounds: from the per-day rollup observation_days)
  *   findTimeZone(db, userId)                                     -> users.time_zone | null | undefined (no user)
@@ -17,8 +19,9 @@ import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kyse
 import type { Db } from '../db/database.ts';
 import { executePrepared } from '../db/prepared.ts';
 import type { Database } from '../db/schema.ts';
-import { toStored } from '../fhir/store/fhir.repository.ts';
+import { type StoredRowFields, toStored } from '../fhir/store/fhir.repository.ts';
 import type { Bound, HealthFilter, HealthKeyset, HealthRange, HealthSort } from './health.query.ts';
+import type { ItemKey } from './rendered-items.ts';
 
 type Eb = ExpressionBuilder<Database, 'fhir_resources'>;
 export type Bucket = 'day' | 'week' | 'month';
@@ -31,35 +34,62 @@ export interface PageRequest {
   sort: HealthSort;
   after?: HealthKeyset | undefined;
   limit: number;
-  /** The resource with meta.versionId / lastUpdated put back (exports); otherwise as stored. */
+  /** Also select version_id and last_updated (exports put them back into meta). */
   full?: boolean;
 }
 
+/**
+ * The page's ids and content hashes only: the health API renders items from a cache keyed on them
+ * (src/health/rendered-items.ts) and reads the stored JSON of the ones it lacks (`findStoredJson`).
+ */
+export async function pageKeys(
+  db: Db,
+  userId: number,
+  filter: HealthFilter,
+  page: Omit<PageRequest, 'full'>,
+): Promise<{ rows: ItemKey[]; next: HealthKeyset | undefined }> {
+  const { rows, next } = await runPage(db, userId, filter, page);
+  return { rows: rows as ItemKey[], next };
+}
+
+/** The page's Observations with id and meta.versionId / lastUpdated put back (exports). */
 export async function pageObservations(
   db: Db,
   userId: number,
   filter: HealthFilter,
-  page: PageRequest,
+  page: Omit<PageRequest, 'full'>,
 ): Promise<{ resources: Observation[]; next: HealthKeyset | undefined }> {
-  // Prepared: every branch is an equality on the index's leading columns (user, type) or the
-  // (user, date) index, so the generic plan is the best plan whatever the values.
-  const rows = await executePrepared(db, pageQuery(db, userId, filter, page));
-  const list = rows.slice(0, page.limit);
-  const last = list[list.length - 1];
-  const next = rows.length > page.limit && last ? { startMicros: last.k, id: last.id } : undefined;
-  const resources = list.map((r) =>
-    page.full && r.version_id !== undefined && r.last_updated !== undefined
-      ? toStored<Observation>({ ...r, version_id: r.version_id, last_updated: r.last_updated }).resource
-      : toHealthView(r),
-  );
+  const { rows, next } = await runPage(db, userId, filter, { ...page, full: true });
+  // `full` selects the resource, version_id and last_updated.
+  const resources = rows.map((r) => toStored<Observation>(r as StoredRowFields).resource);
   return { resources, next };
 }
 
-/** The row as the health API reads it: the (freshly parsed) JSON with its id, no meta rebuilt. */
-function toHealthView(r: { id: string; resource: string }): Observation {
-  const resource = JSON.parse(r.resource) as Observation;
-  resource.id = r.id;
-  return resource;
+/** The stored JSON of a person's Observations by id (the ones a page lists and no cache holds). */
+export async function findStoredJson(
+  db: Db,
+  userId: number,
+  ids: string[],
+): Promise<(ItemKey & { resource: string })[]> {
+  return executePrepared(
+    db,
+    db
+      .selectFrom('fhir_resources')
+      .select(['id', 'content_hash', 'resource'])
+      .where('user_id', '=', userId)
+      .where(sql<SqlBool>`resource_type = 'Observation'`)
+      .where(sql<SqlBool>`id = any(${ids}::text[])`),
+  );
+}
+
+async function runPage(db: Db, userId: number, filter: HealthFilter, page: PageRequest) {
+  // Prepared: every branch is an equality on the index's leading columns (user, type) or the
+  // (user, date) index, so the generic plan is the best plan whatever the values.
+  const rows = await executePrepared(db, pageQuery(db, userId, filter, page));
+  const list = rows.length > page.limit ? rows.slice(0, page.limit) : rows;
+  const last = list[list.length - 1];
+  const next = rows.length > page.limit && last ? { startMicros: last.k, id: last.id } : undefined;
+  return { rows: list, next };
 }
 
 /**
@@ -72,15 +102,16 @@ export function pageQuery(db: Db, userId: number, filter: HealthFilter, page: Pa
   const types = filter.types;
   if (!types || types.length < 2) return pageBranch(db, userId, filter, page);
   const branches = types.map((type) => pageBranch(db, userId, { ...filter, types: [type] }, page, true));
-  const merged = sql<PageRow>`(${sql.join(
+  const merged = sql<PageRow & { effective_start: Date }>`(${sql.join(
     branches.map((b) => sql`(${b})`),
     sql` union all `,
   )})`.as('merged');
   const dir = page.sort === '-date' ? 'desc' : 'asc';
   return db
     .selectFrom(merged)
-    .select(['id', 'resource', 'k'])
-    .$if(page.full === true, (qb) => qb.select(['version_id', 'last_updated']))
+    .select(['id', 'k'])
+    .$if(page.full !== true, (qb) => qb.select('content_hash'))
+    .$if(page.full === true, (qb) => qb.select(['resource', 'version_id', 'last_updated']))
     .orderBy('effective_start', dir)
     .orderBy('id', dir)
     .limit(page.limit + 1);
@@ -88,11 +119,13 @@ export function pageQuery(db: Db, userId: number, filter: HealthFilter, page: Pa
 
 interface PageRow {
   id: string;
-  resource: string;
   k: string;
-  effective_start: Date;
-  version_id: number;
-  last_updated: Date;
+  /** Without `full`. */
+  content_hash?: string;
+  /** Only with `full`. */
+  resource?: string;
+  version_id?: number;
+  last_updated?: Date;
 }
 
 /** One ordered index range scan; `withStart` also selects the sort key for a merge above it. */
@@ -100,10 +133,12 @@ function pageBranch(db: Db, userId: number, filter: HealthFilter, page: PageRequ
   const desc = page.sort === '-date';
   let q = db
     .selectFrom('fhir_resources')
-    .select(['id', 'resource', micros.as('k')])
+    .select(['id', micros.as('k')])
     .$if(withStart, (qb) => qb.select('effective_start'))
-    // The version columns only for exports (meta rebuilt): the health API's items do not show them.
-    .$if(page.full === true, (qb) => qb.select(['version_id', 'last_updated']))
+    // The health API renders items from a cache keyed on the content hash (and reads the JSON of
+    // the ones it lacks); exports read the resources and their version columns (meta rebuilt).
+    .$if(page.full !== true, (qb) => qb.select('content_hash'))
+    .$if(page.full === true, (qb) => qb.select(['resource', 'version_id', 'last_updated']))
     .where((eb) => eb.and(conditions(eb, userId, filter)));
   if (page.after) {
     const at = fromMicros(page.after.startMicros);

@@ -29,7 +29,12 @@ export function healthRoutes(app: FastifyInstance, health: HealthService): void 
         response: { 200: HealthObservationsResponseSchema, ...errors },
       },
     },
-    async (req) => health.listObservations(principalOf(req), req.query),
+    async (req, reply) => {
+      // Rendered JSON (src/health/rendered-items.ts): sent as is, so the audit gets the ids here.
+      const { body, ids } = await health.listObservations(principalOf(req), req.query);
+      req.auditIds = ids;
+      return reply.type('application/json; charset=utf-8').send(body);
+    },
   );
 
   app.get<{ Querystring: Static<typeof SummaryQuery> }>(

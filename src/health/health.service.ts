@@ -1,7 +1,7 @@
 /**
  * The vendor-agnostic health API (API.md "Health data"): principal first, repository below.
  *
- *   listObservations(principal, query) -> HealthObservationsResponse
+ *   listObservations(principal, query) -> { body (the JSON answer, HealthObservationsResponse), ids }
  *   summary(principal, query)          -> { type, unit, bucket, time_zone, buckets }
  *   exportObservations(principal, query) -> { contentType, filename, body: AsyncIterable<string> }
  */
@@ -10,7 +10,6 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { CODES } from '../fhir/codes.ts';
-import { type HealthObservation, toHealthObservation } from '../fhir/health-observation.ts';
 import { isValidZone } from '../fhir/zones.ts';
 import { bucketBounder } from './buckets.ts';
 import { type ExportFormat, exportBody, pageThrough } from './health.export.ts';
@@ -24,7 +23,15 @@ import {
   parseSources,
   parseTypes,
 } from './health.query.ts';
-import { type Bucket, findTimeZone, pageObservations, summarize } from './health.repository.ts';
+import {
+  type Bucket,
+  findStoredJson,
+  findTimeZone,
+  pageKeys,
+  pageObservations,
+  summarize,
+} from './health.repository.ts';
+import { createItemRenderer } from './rendered-items.ts';
 
 export interface HealthServiceDeps {
   db: Db;
@@ -32,6 +39,8 @@ export interface HealthServiceDeps {
   defaultTimeZone: string;
   /** Rows per keyset query while exporting. */
   exportPageSize?: number;
+  /** Bytes of rendered page items kept in memory (0: none). */
+  itemCacheBytes?: number;
 }
 
 export interface FilterQuery {
@@ -54,12 +63,6 @@ export interface SummaryQuery {
   bucket?: Bucket | undefined;
 }
 
-export interface HealthObservationsResponse {
-  items: HealthObservation[];
-  next_cursor: string | null;
-  limit: number;
-}
-
 export type HealthService = ReturnType<typeof createHealthService>;
 
 const ZONE_TTL_MS = 60_000;
@@ -68,6 +71,7 @@ const ZONE_CACHE_SIZE = 10_000;
 export function createHealthService(deps: HealthServiceDeps) {
   const { db } = deps;
   const exportPageSize = deps.exportPageSize ?? 1_000;
+  const renderer = createItemRenderer({ maxBytes: deps.itemCacheBytes ?? 0 });
 
   // A person's zone changes rarely: remember it for a minute rather than read it on every request.
   const zones = new Map<number, { zone: string; until: number }>();
@@ -98,20 +102,18 @@ export function createHealthService(deps: HealthServiceDeps) {
   }
 
   return {
+    /** The answer as JSON bytes (the route sends them as they are) and the ids it holds (audit). */
     async listObservations(
       principal: Principal,
       query: ObservationsQuery,
-    ): Promise<HealthObservationsResponse> {
+    ): Promise<{ body: Buffer; ids: string[] }> {
       const sort = query.sort ?? '-date';
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort);
       const filter = await filterOf(principal, query);
-      const page = await pageObservations(db, principal.userId, filter, { sort, after, limit: query.limit });
-      const items: HealthObservation[] = [];
-      for (const resource of page.resources) {
-        const item = toHealthObservation(resource);
-        if (item) items.push(item);
-      }
-      return { items, next_cursor: page.next ? encodeCursor(sort, page.next) : null, limit: query.limit };
+      const page = await pageKeys(db, principal.userId, filter, { sort, after, limit: query.limit });
+      const next = page.next ? encodeCursor(sort, page.next) : null;
+      const fetch = (ids: string[]) => findStoredJson(db, principal.userId, ids);
+      return renderer.page(page.rows, fetch, next, query.limit);
     },
 
     async summary(principal: Principal, query: SummaryQuery) {
@@ -146,7 +148,7 @@ export function createHealthService(deps: HealthServiceDeps) {
       const sort = query.sort ?? '-date';
       const filter = await filterOf(principal, query);
       const pages = pageThrough((after) =>
-        pageObservations(db, principal.userId, filter, { sort, after, limit: exportPageSize, full: true }),
+        pageObservations(db, principal.userId, filter, { sort, after, limit: exportPageSize }),
       );
       return exportBody(query.format, pages, deps.clock.now());
     },
