@@ -281,6 +281,60 @@ for (const s of scenarios.filter((x) => x.name.includes(values.only))) {
     `  CPU per request: this process (server) ${perRequest(serverCpuMs() - cpu0.server)} ms, PostgreSQL (all its processes on this host) ${perRequest(Math.max(0, postgresCpuMs() - cpu0.pg))} ms`,
   );
   console.log(`  non-2xx ${r.non2xx}, errors ${r.errors}`);
+  if (s.rps !== undefined && !s.base) await atTargetRate(s.path, s.rps, s.p99, connections);
+}
+
+/**
+ * The target as clients produce it: `rate` requests per second due on schedule over the same
+ * connections (open loop, bench/lib/open-loop.ts), latency counted from when each was due. The
+ * closed loop above gives the ceiling; its p99 is N connections / throughput by construction.
+ */
+async function atTargetRate(path: string, rate: number, p99Target: number, connections: string) {
+  const run = (seconds: string, warmup: string) =>
+    promisify(execFile)(
+      process.execPath,
+      [
+        'bench/lib/open-loop.ts',
+        '--url',
+        `${address}${path}`,
+        '--rate',
+        String(rate),
+        '--connections',
+        connections,
+        '--seconds',
+        seconds,
+        '--warmup',
+        warmup,
+        '--header',
+        `authorization: Bearer ${token}`,
+      ],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+  const cpu0 = { server: serverCpuMs(), pg: postgresCpuMs() };
+  const { stdout } = await run(values.seconds, values.warmup);
+  const cpu = { server: serverCpuMs() - cpu0.server, pg: Math.max(0, postgresCpuMs() - cpu0.pg) };
+  const o = JSON.parse(stdout) as {
+    due: number;
+    completed: number;
+    rate: number;
+    errors: number;
+    non2xx: number;
+    unfinished: number;
+    latency: { p50: number; p90: number; p99: number; max: number };
+  };
+  // CPU includes the uncounted warm-up: per request over everything sent in the run.
+  const sent = o.due * (1 + Number(values.warmup) / Number(values.seconds));
+  const kept = o.completed === o.due && o.rate >= rate * 0.99;
+  const ok = kept && o.errors === 0 && o.non2xx === 0 && o.latency.p99 <= p99Target;
+  console.log(
+    `  at ${rate} req/s due (open loop, ${connections} connections): ${Math.round(o.rate)} req/s answered, ` +
+      `latency from due time p50 ${o.latency.p50} ms, p90 ${o.latency.p90} ms, p99 ${o.latency.p99} ms, max ${o.latency.max} ms  ` +
+      `(target >= ${rate} req/s with p99 <= ${p99Target} ms)  ${ok ? 'ok' : 'MISSED'}`,
+  );
+  console.log(
+    `    CPU per request: server ${(cpu.server / sent).toFixed(3)} ms, PostgreSQL ${(cpu.pg / sent).toFixed(3)} ms; ` +
+      `non-2xx ${o.non2xx}, errors ${o.errors}, unfinished ${o.unfinished}`,
+  );
 }
 
 bare.close();

@@ -3,6 +3,8 @@
  *
  *   executePrepared(db, query)        -> rows; on a server the statement is parsed and planned once
  *                                        per connection, then its plan is reused (PGlite: as usual)
+ *   compileByShape(build)             -> (shape, values) -> CompiledQuery: Kysely builds and compiles
+ *                                        `build(slots)` once per shape; each call fills in its values
  *   preparingQuery(client.query)      -> the pg client's query function, naming marked statements
  *
  * NOTE: measured (bench/api, `perf`): parsing and planning were ~25% of PostgreSQL's CPU per health
@@ -20,10 +22,53 @@ const MARK = '/* prepared */ ';
 // Statements kept per connection: beyond this, marked queries run unnamed (planned each time).
 const MAX_PER_CONNECTION = 200;
 
-export async function executePrepared<R>(db: Db, query: Compilable<R>): Promise<R[]> {
-  const c = query.compile();
+export async function executePrepared<R>(db: Db, query: Compilable<R> | CompiledQuery<R>): Promise<R[]> {
+  const c = 'compile' in query ? query.compile() : query;
   const result = await db.executeQuery<R>(CompiledQuery.raw(MARK + c.sql, [...c.parameters]));
   return result.rows;
+}
+
+/** Stands for the value at `index` while a query is built and compiled for a shape. */
+export class Slot {
+  readonly index: number;
+  constructor(index: number) {
+    this.index = index;
+  }
+  toJSON(): string {
+    return '$';
+  }
+}
+
+/**
+ * A query built and compiled once per shape. NOTE: measured (bench/api): building and compiling a
+ * health page of three types with Kysely took ~50 µs, ~15% of the server's CPU per page.
+ * `shapeOf(input, slot)` returns the builder's input with every value replaced by `slot(value)`;
+ * what stays (which fields are present, list lengths, words such as a sort order) is the shape.
+ * The builder must take its decisions from the shape alone and use values only as parameters
+ * (no arithmetic on them in JS: do it in SQL). test/health/page-shape.test.ts checks the result
+ * against building the query with the values themselves.
+ */
+export function compileByShape<I, R>(
+  build: (shaped: I) => Compilable<R>,
+  shapeOf: (input: I, slot: (value: unknown) => never) => I,
+  maxShapes = 500,
+): (input: I) => CompiledQuery<R> {
+  const compiled = new Map<string, CompiledQuery<R>>();
+  return (input) => {
+    const values: unknown[] = [];
+    const shaped = shapeOf(input, (value) => {
+      values.push(value);
+      return new Slot(values.length - 1) as never;
+    });
+    const key = JSON.stringify(shaped);
+    let query = compiled.get(key);
+    if (query === undefined) {
+      query = build(shaped).compile();
+      if (compiled.size < maxShapes) compiled.set(key, query);
+    }
+    const parameters = query.parameters.map((p) => (p instanceof Slot ? values[p.index] : p));
+    return CompiledQuery.raw(query.sql, parameters) as CompiledQuery<R>;
+  };
 }
 
 type QueryFn = (...args: unknown[]) => unknown;

@@ -15,9 +15,9 @@
  * for the index is widened by a day so those daily rows (at most ±14 h away) are still scanned.
  */
 import type { Observation } from '@medplum/fhirtypes';
-import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import { type CompiledQuery, type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { executePrepared } from '../db/prepared.ts';
+import { compileByShape, executePrepared } from '../db/prepared.ts';
 import type { Database } from '../db/schema.ts';
 import { type StoredRowFields, toStored } from '../fhir/store/fhir.repository.ts';
 import type { Bound, HealthFilter, HealthKeyset, HealthRange, HealthSort } from './health.query.ts';
@@ -26,7 +26,6 @@ import type { ItemKey } from './rendered-items.ts';
 type Eb = ExpressionBuilder<Database, 'fhir_resources'>;
 export type Bucket = 'day' | 'week' | 'month';
 
-const DAY_MS = 86_400_000;
 const micros = sql<string>`(extract(epoch from effective_start) * 1000000)::bigint::text`;
 const fromMicros = (m: string) => sql`(timestamptz 'epoch' + ${m}::bigint * interval '1 microsecond')`;
 
@@ -82,10 +81,53 @@ export async function findStoredJson(
   );
 }
 
+interface PageInput {
+  userId: number;
+  filter: HealthFilter;
+  page: PageRequest;
+}
+
+/** The values of a page request as slots: what is left is its shape (src/db/prepared.ts). */
+export function pageShape({ userId, filter, page }: PageInput, slot: (value: unknown) => never): PageInput {
+  const bound = (b: Bound | undefined) =>
+    b && { instant: slot(b.instant), ...(b.date === undefined ? {} : { date: slot(b.date) }) };
+  const from = bound(filter.from);
+  const to = bound(filter.to);
+  return {
+    userId: slot(userId),
+    filter: {
+      ...(filter.types ? { types: filter.types.map(slot) } : {}),
+      ...(filter.sources ? { sources: filter.sources.map(slot) } : {}),
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+    },
+    page: {
+      sort: page.sort,
+      limit: slot(page.limit),
+      ...(page.after
+        ? { after: { startMicros: slot(page.after.startMicros), id: slot(page.after.id) } }
+        : {}),
+      ...(page.full === undefined ? {} : { full: page.full }),
+    },
+  };
+}
+
+const compiledPages = new WeakMap<Db, (input: PageInput) => CompiledQuery<PageRow>>();
+
+/** The page query compiled once per shape and database handle, its values filled in per call. */
+export function compiledPageQuery(db: Db, input: PageInput): CompiledQuery<PageRow> {
+  let compile = compiledPages.get(db);
+  if (!compile) {
+    compile = compileByShape((p: PageInput) => pageQuery(db, p.userId, p.filter, p.page), pageShape);
+    compiledPages.set(db, compile);
+  }
+  return compile(input);
+}
+
 async function runPage(db: Db, userId: number, filter: HealthFilter, page: PageRequest) {
   // Prepared: every branch is an equality on the index's leading columns (user, type) or the
   // (user, date) index, so the generic plan is the best plan whatever the values.
-  const rows = await executePrepared(db, pageQuery(db, userId, filter, page));
+  const rows = await executePrepared(db, compiledPageQuery(db, { userId, filter, page }));
   const list = rows.length > page.limit ? rows.slice(0, page.limit) : rows;
   const last = list[list.length - 1];
   const next = rows.length > page.limit && last ? { startMicros: last.k, id: last.id } : undefined;
@@ -114,7 +156,7 @@ export function pageQuery(db: Db, userId: number, filter: HealthFilter, page: Pa
     .$if(page.full === true, (qb) => qb.select(['resource', 'version_id', 'last_updated']))
     .orderBy('effective_start', dir)
     .orderBy('id', dir)
-    .limit(page.limit + 1);
+    .limit(sql<number>`${page.limit}::int + 1`);
 }
 
 interface PageRow {
@@ -149,10 +191,7 @@ function pageBranch(db: Db, userId: number, filter: HealthFilter, page: PageRequ
     );
   }
   const dir = desc ? 'desc' : 'asc';
-  return q
-    .orderBy('effective_start', dir)
-    .orderBy('id', dir)
-    .limit(page.limit + 1);
+  return q.orderBy('effective_start', dir).orderBy('id', dir).limit(sql<number>`${page.limit}::int + 1`);
 }
 
 export interface BucketRow {
@@ -262,7 +301,8 @@ function conditions(
 
 function bound(eb: Eb, b: Bound, op: '>=' | '<', dateMode: 'mixed' | 'local'): Expression<SqlBool>[] {
   if (b.date === undefined) return [eb('effective_start', op, b.instant)];
-  const widened = new Date(b.instant.getTime() + (op === '>=' ? -DAY_MS : DAY_MS));
+  // In SQL, not JS: the page query is compiled once per shape with the values as parameters.
+  const widened = sql<Date>`${b.instant}::timestamptz ${sql.raw(op === '>=' ? '-' : '+')} interval '24 hours'`;
   const byDate = sql<SqlBool>`local_date ${sql.raw(op)} ${b.date}::date`;
   if (dateMode === 'local') return [eb('effective_start', op, widened), byDate];
   const byInstant = sql<SqlBool>`effective_start ${sql.raw(op)} ${b.instant}`;

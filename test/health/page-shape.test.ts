@@ -1,0 +1,65 @@
+/**
+ * The health page query is compiled once per shape (src/db/prepared.ts compileByShape): for any
+ * request, the memoized statement and its filled-in values must equal what Kysely compiles from
+ * the values themselves, whether the shape was seen before or not.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEASUREMENT_TYPES, type MeasurementType } from '../../src/fhir/measurement.ts';
+import type { HealthFilter, HealthKeyset, HealthSort } from '../../src/health/health.query.ts';
+import { compiledPageQuery, type PageRequest, pageQuery } from '../../src/health/health.repository.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => t?.close());
+
+const instant = fc.date({ min: new Date('2000-01-01'), max: new Date('2040-01-01'), noInvalidDate: true });
+const bound = fc.record(
+  { instant, date: instant.map((d) => d.toISOString().slice(0, 10)) },
+  { requiredKeys: ['instant'] },
+);
+const filter: fc.Arbitrary<HealthFilter> = fc.record(
+  {
+    types: fc.uniqueArray(fc.constantFrom(...MEASUREMENT_TYPES), {
+      minLength: 1,
+      maxLength: 4,
+    }) as fc.Arbitrary<MeasurementType[]>,
+    sources: fc.uniqueArray(fc.constantFrom('fitbit', 'withings', 'garmin'), { minLength: 1, maxLength: 3 }),
+    from: bound,
+    to: bound,
+  },
+  { requiredKeys: [] },
+);
+const keyset: fc.Arbitrary<HealthKeyset> = fc.record({
+  startMicros: fc.bigInt({ min: 0n, max: 2n ** 52n }).map(String),
+  id: fc.uuid(),
+});
+const page: fc.Arbitrary<PageRequest> = fc.record(
+  {
+    sort: fc.constantFrom<HealthSort>('-date', 'date'),
+    limit: fc.integer({ min: 1, max: 500 }),
+    after: keyset,
+    full: fc.boolean(),
+  },
+  { requiredKeys: ['sort', 'limit'] },
+);
+
+describe('page query compiled per shape', () => {
+  it('equals the query compiled from the values, for new and for known shapes', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), filter, page, (userId, f, p) => {
+        // Twice with other values of the same shape: the second run reuses the first's statement.
+        for (const uid of [userId, userId + 1]) {
+          const memo = compiledPageQuery(t.deps.db, { userId: uid, filter: f, page: p });
+          const direct = pageQuery(t.deps.db, uid, f, p).compile();
+          expect(memo.sql).toBe(direct.sql);
+          expect(memo.parameters).toEqual(direct.parameters);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
