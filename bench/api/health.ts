@@ -12,6 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
 import { sql } from 'kysely';
 import { groupHeartRateSamples, type Measurement, toObservation } from '../../src/fhir/index.ts';
@@ -311,7 +312,11 @@ async function atTargetRate(path: string, rate: number, p99Target: number, conne
       { maxBuffer: 16 * 1024 * 1024 },
     );
   const cpu0 = { server: serverCpuMs(), pg: postgresCpuMs() };
+  // The server's event-loop delay: how much of the tail is the server's own pauses (GC, long tasks).
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const { stdout } = await run(values.seconds, values.warmup);
+  loop.disable();
   const cpu = { server: serverCpuMs() - cpu0.server, pg: Math.max(0, postgresCpuMs() - cpu0.pg) };
   const o = JSON.parse(stdout) as {
     due: number;
@@ -333,6 +338,7 @@ async function atTargetRate(path: string, rate: number, p99Target: number, conne
   );
   console.log(
     `    CPU per request: server ${(cpu.server / sent).toFixed(3)} ms, PostgreSQL ${(cpu.pg / sent).toFixed(3)} ms; ` +
+      `server event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms; ` +
       `non-2xx ${o.non2xx}, errors ${o.errors}, unfinished ${o.unfinished}`,
   );
 }

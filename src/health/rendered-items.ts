@@ -6,8 +6,8 @@
  *     keys: the page's [{ id, content_hash }] in order; fetch(ids): the stored rows of the ones not held
  *
  * An item is `JSON.stringify(toHealthObservation(resource))`: a pure function of the row's id and
- * stored JSON, so it is kept under (id, content_hash) — the hash of exactly that JSON — and can
- * never be stale: a changed resource has another hash, an unchanged one renders the same bytes.
+ * stored JSON, so it is kept by id with the content_hash (the hash of exactly that JSON) it was
+ * rendered from, and served only when the page's row has that hash: never stale.
  * Rows come only from the owner-filtered page query, so a cached item is only ever served to
  * whoever the query returned its row to.
  *
@@ -41,8 +41,9 @@ const OPEN = Buffer.from('{"items":[');
 
 export function createItemRenderer(options: { maxBytes: number }) {
   const { maxBytes } = options;
-  // null: a row this API does not serve (e.g. a blood-pressure panel the app posted).
-  const cache = new Map<string, Buffer | null>();
+  // By id, holding the hash it was rendered from (no id + hash key string to build per lookup).
+  // item null: a row this API does not serve (e.g. a blood-pressure panel the app posted).
+  const cache = new Map<string, { hash: string; item: Buffer | null }>();
   let bytes = 0;
 
   function render(row: RenderableRow): Buffer | null {
@@ -52,29 +53,36 @@ export function createItemRenderer(options: { maxBytes: number }) {
     return item ? Buffer.from(JSON.stringify(item)) : null;
   }
 
-  function keep(key: string, item: Buffer | null): void {
-    const size = (item?.length ?? 0) + key.length + ENTRY_OVERHEAD;
-    // Already there: two requests missed it at once and both rendered it.
-    if (size > maxBytes || cache.has(key)) return;
+  /** Bytes an entry accounts for (the item, its two strings, the entry itself, roughly). */
+  const sizeOf = (id: string, item: Buffer | null) =>
+    (item?.length ?? 0) + 2 * id.length + 2 * 43 + ENTRY_OVERHEAD;
+
+  function keep(row: ItemKey, item: Buffer | null): void {
+    const size = sizeOf(row.id, item);
+    if (size > maxBytes) return;
+    const old = cache.get(row.id);
+    // A newer version replaces the one held (its old rendering can never be asked for again).
+    if (old) bytes -= sizeOf(row.id, old.item);
+    cache.delete(row.id);
+    cache.set(row.id, { hash: row.content_hash, item });
     bytes += size;
-    cache.set(key, item);
     if (bytes <= maxBytes) return;
     // Evict the oldest down to 90%, so a full cache does not evict on every miss.
-    for (const [k, v] of cache) {
+    for (const [id, entry] of cache) {
       if (bytes <= maxBytes * 0.9) break;
-      cache.delete(k);
-      bytes -= (v?.length ?? 0) + k.length + ENTRY_OVERHEAD;
+      cache.delete(id);
+      bytes -= sizeOf(id, entry.item);
     }
   }
 
-  function keyOf(row: ItemKey): string {
-    // The hash has a fixed length, so id + hash is unambiguous.
-    return row.id + row.content_hash;
+  function held(row: ItemKey): Buffer | null | undefined {
+    const entry = cache.get(row.id);
+    return entry !== undefined && entry.hash === row.content_hash ? entry.item : undefined;
   }
 
   function renderAndKeep(row: RenderableRow): Buffer | null {
     const rendered = render(row);
-    if (maxBytes > 0) keep(keyOf(row), rendered);
+    if (maxBytes > 0) keep(row, rendered);
     return rendered;
   }
 
@@ -85,8 +93,8 @@ export function createItemRenderer(options: { maxBytes: number }) {
       nextCursor: string | null,
       limit: number,
     ): Promise<{ body: Buffer; ids: string[] }> {
-      const held: (Buffer | null | undefined)[] = keys.map((k) => cache.get(keyOf(k)));
-      const missing = keys.filter((_, i) => held[i] === undefined);
+      const found = keys.map(held);
+      const missing = keys.filter((_, i) => found[i] === undefined);
       // A row changed or deleted since the page query: rendered as read now, or left out.
       const fetched = new Map(
         (missing.length > 0 ? await fetch(missing.map((k) => k.id)) : []).map((r) => [r.id, r]),
@@ -94,7 +102,7 @@ export function createItemRenderer(options: { maxBytes: number }) {
       const parts: Buffer[] = [OPEN];
       const ids: string[] = [];
       for (const [i, key] of keys.entries()) {
-        let rendered = held[i];
+        let rendered = found[i];
         if (rendered === undefined) {
           const row = fetched.get(key.id);
           rendered = row ? renderAndKeep(row) : null;
