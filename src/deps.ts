@@ -202,6 +202,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       clock,
       defaultTimeZone: config.defaultTimeZone,
       itemCacheBytes: config.healthItemCacheBytes,
+      registers: [metrics.registry],
     }),
     account,
     sync,

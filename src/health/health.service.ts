@@ -5,6 +5,7 @@
  *   summary(principal, query)          -> { type, unit, bucket, time_zone, buckets }
  *   exportObservations(principal, query) -> { contentType, filename, body: AsyncIterable<string> }
  */
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Principal } from '../auth/auth.service.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
@@ -31,7 +32,7 @@ import {
   pageObservations,
   summarize,
 } from './health.repository.ts';
-import { createItemRenderer } from './rendered-items.ts';
+import { createItemRenderer, type ItemRenderer } from './rendered-items.ts';
 
 export interface HealthServiceDeps {
   db: Db;
@@ -41,6 +42,8 @@ export interface HealthServiceDeps {
   exportPageSize?: number;
   /** Bytes of rendered page items kept in memory (0: none). */
   itemCacheBytes?: number;
+  /** Where the item cache's metrics go (health_item_cache_*). */
+  registers?: Registry[];
 }
 
 export interface FilterQuery {
@@ -72,6 +75,7 @@ export function createHealthService(deps: HealthServiceDeps) {
   const { db } = deps;
   const exportPageSize = deps.exportPageSize ?? 1_000;
   const renderer = createItemRenderer({ maxBytes: deps.itemCacheBytes ?? 0 });
+  if (deps.registers) itemCacheMetrics(renderer, deps.registers);
 
   // A person's zone changes rarely: remember it for a minute rather than read it on every request.
   const zones = new Map<number, { zone: string; until: number }>();
@@ -153,4 +157,28 @@ export function createHealthService(deps: HealthServiceDeps) {
       return exportBody(query.format, pages, deps.clock.now());
     },
   };
+}
+
+function itemCacheMetrics(renderer: ItemRenderer, registers: Registry[]): void {
+  new Gauge({
+    name: 'health_item_cache_bytes',
+    help: 'Bytes of rendered /health/observations items held (HEALTH_ITEM_CACHE_MB)',
+    registers,
+    collect() {
+      this.set(renderer.stats().bytes);
+    },
+  });
+  const reported = { hits: 0, misses: 0 };
+  new Counter({
+    name: 'health_item_cache_lookups_total',
+    help: 'Items of /health/observations pages found rendered (hit) or rendered anew (miss)',
+    labelNames: ['result'],
+    registers,
+    collect() {
+      const { hits, misses } = renderer.stats();
+      this.inc({ result: 'hit' }, hits - reported.hits);
+      this.inc({ result: 'miss' }, misses - reported.misses);
+      Object.assign(reported, { hits, misses });
+    },
+  });
 }

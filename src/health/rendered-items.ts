@@ -45,6 +45,8 @@ export function createItemRenderer(options: { maxBytes: number }) {
   // item null: a row this API does not serve (e.g. a blood-pressure panel the app posted).
   const cache = new Map<string, { hash: string; item: Buffer | null }>();
   let bytes = 0;
+  let hits = 0;
+  let misses = 0;
 
   function render(row: RenderableRow): Buffer | null {
     const resource = JSON.parse(row.resource) as Observation;
@@ -95,6 +97,8 @@ export function createItemRenderer(options: { maxBytes: number }) {
     ): Promise<{ body: Buffer; ids: string[] }> {
       const found = keys.map(held);
       const missing = keys.filter((_, i) => found[i] === undefined);
+      misses += missing.length;
+      hits += keys.length - missing.length;
       // A row changed or deleted since the page query: rendered as read now, or left out.
       const fetched = new Map(
         (missing.length > 0 ? await fetch(missing.map((k) => k.id)) : []).map((r) => [r.id, r]),
@@ -115,9 +119,9 @@ export function createItemRenderer(options: { maxBytes: number }) {
       parts.push(Buffer.from(`],"next_cursor":${JSON.stringify(nextCursor)},"limit":${limit}}`));
       return { body: Buffer.concat(parts), ids };
     },
-    /** Entries and bytes held (for tests and metrics). */
-    size(): { entries: number; bytes: number } {
-      return { entries: cache.size, bytes };
+    /** Entries and bytes held, and lookups so far (for tests and metrics). */
+    stats(): { entries: number; bytes: number; hits: number; misses: number } {
+      return { entries: cache.size, bytes, hits, misses };
     },
   };
 }

@@ -75,7 +75,7 @@ describe('createItemRenderer', () => {
     expect(items(second.body).slice(0, 2)).toEqual(items(first.body));
     await renderer.page(rows, s.fetch, null, 50);
     expect(s.asked).toHaveLength(2);
-    expect(renderer.size().entries).toBe(rows.length);
+    expect(renderer.stats()).toMatchObject({ entries: rows.length, hits: 2 + 4, misses: 4 });
   });
 
   it('never serves a changed resource from the cache: its hash differs', async () => {
@@ -121,12 +121,12 @@ describe('createItemRenderer', () => {
     await none.page(rows, s.fetch, null, 50);
     await none.page(rows, s.fetch, null, 50);
     expect(s.asked).toHaveLength(2);
-    expect(none.size()).toEqual({ entries: 0, bytes: 0 });
+    expect(none.stats()).toMatchObject({ entries: 0, bytes: 0 });
 
     const small = createItemRenderer({ maxBytes: 3_000 }); // the heart-rate window alone does not fit
     for (let i = 0; i < 3; i += 1) await small.page(rows, store().fetch, null, 50);
-    expect(small.size().bytes).toBeLessThanOrEqual(3_000);
-    expect(small.size().entries).toBeGreaterThan(0);
+    expect(small.stats().bytes).toBeLessThanOrEqual(3_000);
+    expect(small.stats().entries).toBeGreaterThan(0);
     const again = await small.page(rows, store().fetch, null, 50);
     expect(again.ids).toEqual(rows.map((r) => r.id));
   });
@@ -152,5 +152,10 @@ describe('GET /health/observations through the item cache', () => {
     expect(await read()).toEqual([100]);
     await storeMeasurements(t, u.id, [steps('2026-03-01', 250)]);
     expect(await read()).toEqual([250]);
+    // Read 1 rendered it, read 2 found it, read 3 rendered the new version.
+    const metrics = (await t.app.inject('/metrics')).body;
+    expect(metrics).toMatch(/^health_item_cache_lookups_total\{result="hit"\} 1$/m);
+    expect(metrics).toMatch(/^health_item_cache_lookups_total\{result="miss"\} 2$/m);
+    expect(metrics).toMatch(/^health_item_cache_bytes [1-9]\d*$/m);
   });
 });
