@@ -1,7 +1,9 @@
-// The app on a random loopback port for a benchmark: silent logs, fresh secrets, the sandbox off,
+// The app on a random loopback port for a benchmark: logs as in production (level info, or
+// BENCH_LOG_LEVEL) written to /dev/null, fresh secrets, the sandbox off,
 // and on PostgreSQL (DATABASE_URL) a schema of its own that `close()` drops.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/database.ts';
@@ -26,7 +28,11 @@ export async function startBenchApp(): Promise<BenchApp> {
   });
   const schema = config.databaseUrl ? `bench_${Date.now()}` : undefined;
   const database = await openDatabase({ url: config.databaseUrl, schema, poolSize: 10 });
-  const deps = await buildDeps(config, { log: createLogger('silent'), database, passwordCost: 10 });
+  const deps = await buildDeps(config, {
+    log: createLogger(process.env.BENCH_LOG_LEVEL ?? 'info', pino.destination('/dev/null')),
+    database,
+    passwordCost: 10,
+  });
   const app = await buildApp(deps);
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
