@@ -9,37 +9,66 @@ export function redactUrl(url: string): string {
   return url.replace(SECRET_PARAMS, '$1[REDACTED]');
 }
 
-// NOTE: redaction is by path; health data never goes into log objects in the first place
-// (services log ids and counts only). These paths catch credentials wherever they appear.
+// NOTE: redaction is by key; health data never goes into log objects in the first place
+// (services log ids and counts only). These catch credentials wherever they appear:
+// - these paths, through pino's redaction;
 export const redactPaths = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["set-cookie"]',
   'res.headers["set-cookie"]',
-  '*.password',
-  '*.access_token',
-  '*.refresh_token',
-  '*.id_token',
-  '*.token',
-  '*.client_secret',
-  '*.secret',
-  '*.authorization',
-  '*.Authorization',
-  '*.accessToken',
-  '*.refreshToken',
-  '*.clientSecret',
-  '*.encryptionKey',
-  '*.encryptionKeys',
-  '*.jwtSecret',
   'config.jwt.secret',
   'config.encryptionKeys',
 ];
+// - these keys of any object one level down (what the paths '*.password', ... meant), checked by
+//   censorSecrets below: as 16 wildcard paths they cost ~15 µs of the ~20 µs of a log line
+//   (@pinojs/redact 0.4), and every request writes one. test/ops/log-redaction.test.ts proves the
+//   output the same as with the wildcard paths, on random objects and child bindings.
+export const secretKeys = [
+  'password',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'token',
+  'client_secret',
+  'secret',
+  'authorization',
+  'Authorization',
+  'accessToken',
+  'refreshToken',
+  'clientSecret',
+  'encryptionKey',
+  'encryptionKeys',
+  'jwtSecret',
+];
+const CENSOR = '[REDACTED]';
+
+/** `obj` with every secret key of its object values censored (copied only when one is found). */
+export function censorSecrets(obj: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(obj)) {
+    const value = obj[key];
+    if (value === null || typeof value !== 'object') continue;
+    let copy: Record<string, unknown> | undefined;
+    for (const secret of secretKeys) {
+      if (!Object.hasOwn(value, secret)) continue;
+      copy ??= (Array.isArray(value) ? [...value] : { ...value }) as Record<string, unknown>;
+      copy[secret] = CENSOR;
+    }
+    if (copy) {
+      out ??= { ...obj };
+      out[key] = copy;
+    }
+  }
+  return out ?? obj;
+}
 
 export function createLogger(level: string, destination?: DestinationStream): Log {
-  return pino(
+  const log = pino(
     {
       level,
-      redact: { paths: redactPaths, censor: '[REDACTED]' },
+      redact: { paths: redactPaths, censor: CENSOR },
+      formatters: { log: censorSecrets },
       serializers: {
         req(req: { method: string; url: string; id: string; ip?: string }) {
           return { id: req.id, method: req.method, url: redactUrl(req.url), ip: req.ip };
@@ -51,4 +80,10 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     destination,
   );
+  // Child bindings too (pino applies no formatter to them): children inherit this `child`.
+  const child = log.child;
+  log.child = function (this: Log, bindings, options) {
+    return child.call(this, censorSecrets(bindings), options);
+  } as Log['child'];
+  return log;
 }
