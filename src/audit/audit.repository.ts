@@ -32,17 +32,32 @@ export interface AuditKeyset {
   id: number;
 }
 
+/** Separates one event's ids in a single text (no id this API stores contains a control character). */
+const ID_SEPARATOR = '\u001f';
+
+/**
+ * One statement per batch: one array per column, each event's ids as one text split in SQL.
+ * NOTE: measured (bench/api): the audit of a page read (50 ids) was ~30% of PostgreSQL's CPU per
+ * page with a jsonb_to_recordset document; arrays skip the JSON parse (as the FHIR upsert does).
+ */
 export async function insertEvents(db: Db, events: AuditEvent[]): Promise<number> {
   if (events.length === 0) return 0;
-  const json = JSON.stringify(events.map((e) => ({ ...e, at: e.at.toISOString() })));
+  const col = <T>(pick: (e: AuditEvent) => T) => events.map(pick);
+  const ids = col((e) =>
+    e.resource_ids.map((id) => id.replaceAll(ID_SEPARATOR, '\uFFFD')).join(ID_SEPARATOR),
+  );
   const result = await sql`
     insert into audit_events (user_id, actor_user_id, action, resource_type, resource_ids, item_count, detail,
       at, request_id, ip)
-    select e.user_id, e.actor_user_id, e.action, e.resource_type, coalesce(e.resource_ids, '{}'), e.item_count,
-      e.detail, e.at, e.request_id, e.ip
-    from jsonb_to_recordset(${json}::jsonb) as e(user_id integer, actor_user_id integer, action text,
-      resource_type text, resource_ids text[], item_count integer, detail jsonb, at timestamptz,
-      request_id text, ip text)
+    select e.user_id, e.actor_user_id, e.action, e.resource_type,
+      -- string_to_array('') is '{}': a single (even empty) id is taken as is.
+      case e.n when 0 then '{}'::text[] when 1 then array[e.ids] else string_to_array(e.ids, ${ID_SEPARATOR}) end,
+      e.item_count, e.detail::jsonb, e.at, e.request_id, e.ip
+    from unnest(${col((e) => e.user_id)}::integer[], ${col((e) => e.actor_user_id)}::integer[],
+      ${col((e) => e.action)}::text[], ${col((e) => e.resource_type)}::text[], ${ids}::text[], ${col((e) => e.resource_ids.length)}::integer[],
+      ${col((e) => e.item_count)}::integer[], ${col((e) => (e.detail === null ? null : JSON.stringify(e.detail)))}::text[],
+      ${col((e) => e.at)}::timestamptz[], ${col((e) => e.request_id)}::text[], ${col((e) => e.ip)}::text[])
+      as e(user_id, actor_user_id, action, resource_type, ids, n, item_count, detail, at, request_id, ip)
     where e.user_id is null or exists (select 1 from users u where u.id = e.user_id)
   `.execute(db);
   return Number(result.numAffectedRows ?? 0);
