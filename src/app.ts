@@ -36,7 +36,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: true,
     requestIdHeader: false,
     // One access-log line per request (the onResponse hook below), not Fastify's two: each line
-    // runs the redaction paths, and two lines per request were ~20% of a page's server CPU at info.
+    // runs the redaction (src/log.ts); per request ~28 -> ~22 µs, measured in isolation.
     disableRequestLogging: true,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];

@@ -29,7 +29,7 @@ export async function executePrepared<R>(db: Db, query: Compilable<R> | Compiled
 }
 
 /** Stands for the value at `index` while a query is built and compiled for a shape. */
-export class Slot {
+class Slot {
   readonly index: number;
   constructor(index: number) {
     this.index = index;

@@ -33,7 +33,7 @@ export interface PageRequest {
   sort: HealthSort;
   after?: HealthKeyset | undefined;
   limit: number;
-  /** Also select version_id and last_updated (exports put them back into meta). */
+  /** Select the resource, version_id and last_updated (exports) instead of content_hash (pages). */
   full?: boolean;
 }
 
@@ -88,7 +88,7 @@ interface PageInput {
 }
 
 /** The values of a page request as slots: what is left is its shape (src/db/prepared.ts). */
-export function pageShape({ userId, filter, page }: PageInput, slot: (value: unknown) => never): PageInput {
+function pageShape({ userId, filter, page }: PageInput, slot: (value: unknown) => never): PageInput {
   const bound = (b: Bound | undefined) =>
     b && { instant: slot(b.instant), ...(b.date === undefined ? {} : { date: slot(b.date) }) };
   const from = bound(filter.from);

@@ -34,8 +34,10 @@ export interface RenderableRow extends ItemKey {
 
 export type ItemRenderer = ReturnType<typeof createItemRenderer>;
 
-/** Map entry overhead beyond the bytes, roughly (key string, entry, Buffer object). */
+/** Map entry overhead beyond the strings and bytes, roughly (entry, Buffer object). */
 const ENTRY_OVERHEAD = 200;
+/** A content hash: sha256 in base64url (src/fhir/store/resource-row.ts). */
+const HASH_LENGTH = 43;
 const COMMA = Buffer.from(',');
 const OPEN = Buffer.from('{"items":[');
 
@@ -57,7 +59,7 @@ export function createItemRenderer(options: { maxBytes: number }) {
 
   /** Bytes an entry accounts for (the item, its two strings, the entry itself, roughly). */
   const sizeOf = (id: string, item: Buffer | null) =>
-    (item?.length ?? 0) + 2 * id.length + 2 * 43 + ENTRY_OVERHEAD;
+    (item?.length ?? 0) + 2 * (id.length + HASH_LENGTH) + ENTRY_OVERHEAD;
 
   function keep(row: ItemKey, item: Buffer | null): void {
     const size = sizeOf(row.id, item);
