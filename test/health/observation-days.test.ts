@@ -84,6 +84,26 @@ describe('observation_days, the per-day rollup', () => {
       ['steps', '2026-08-30', 1],
     ]);
 
+    // More rows into days that already have a rollup (added to it, not re-read), some at once.
+    const later = (h: number) =>
+      heartRateHour(
+        new Date(Date.parse('2026-08-30T06:00:00Z') + h * 3_600_000)
+          .toISOString()
+          .replace('Z', '+00:00')
+          .replace('.000', ''),
+        h % 2 === 0 ? 40 + h : 150 + h,
+      );
+    await Promise.all([
+      storeMeasurements(t, a.id, [later(0), later(2), later(4)]),
+      storeMeasurements(t, a.id, [later(1), later(3), later(5)]),
+    ]);
+    await storeMeasurements(t, a.id, [later(6)]); // neither the day's minimum nor its maximum
+    days = await expectConsistent(a.id);
+    const day30 = days.find((d) => d.type === 'heart_rate' && d.local_date === '2026-08-30');
+    expect(day30?.n_rows).toBe(13);
+    expect(day30?.min).toBeCloseTo(42.9, 9); // a window's value is its mean: base + 2.9
+    expect(day30?.max).toBeCloseTo(157.9, 9);
+
     // A re-sync with a corrected total: an update, not an insert.
     await storeMeasurements(t, a.id, [steps('2026-08-29', 8500)]);
     days = await expectConsistent(a.id);
