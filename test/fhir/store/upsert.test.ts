@@ -83,6 +83,31 @@ describe('FHIR store upsert', () => {
     expect((await store.readObservation(u.principal, obs[5]!.id!)).resource.valueQuantity?.value).toBe(123);
   });
 
+  it('stores text beyond ASCII byte for byte (the batch travels as UTF-8 lines)', async () => {
+    const u = await user();
+    const texts = [
+      'Fréquence cardiaque',
+      '心拍数 ❤️',
+      'a\u2028b\u2029c "quoted" \\ back\nslash',
+      '😀𝄞 four bytes',
+    ];
+    const obs = hourly(u.patientId, texts.length).map((o, i) => ({
+      ...o,
+      code: { ...o.code, text: texts[i] },
+    }));
+    expect(await t.deps.fhir.store.upsertResources(u.principal, obs)).toMatchObject({
+      created: texts.length,
+    });
+    for (const [i, o] of obs.entries()) {
+      expect((await t.deps.fhir.store.readObservation(u.principal, o.id!)).resource.code?.text).toBe(
+        texts[i],
+      );
+    }
+    expect(await t.deps.fhir.store.upsertResources(u.principal, obs)).toMatchObject({
+      unchanged: texts.length,
+    });
+  });
+
   it("refuses an Observation whose subject is not the owner's Patient", async () => {
     const a = await user();
     const b = await user();
