@@ -86,19 +86,24 @@ export function encodeSamples(samples: readonly WindowSample[]): { period: numbe
   const first = samples[0];
   if (!first) throw new RangeError('a sample window needs at least one sample');
   const t0 = first.at;
-  const offsets = samples.map((s) => s.at - t0);
   let period = 0;
-  for (const o of offsets) period = gcd(period, o);
+  for (const s of samples) period = gcd(period, s.at - t0);
   if (period === 0) period = 1000;
-  const slots = offsets[offsets.length - 1]! / period + 1;
+  const slots = (samples[samples.length - 1]!.at - t0) / period + 1;
   if (slots > MAX_GRID_SLOTS) {
     throw new RangeError(`sample window needs ${slots} grid slots (max ${MAX_GRID_SLOTS}); window it first`);
   }
-  const tokens = new Array<string>(slots).fill('E');
-  samples.forEach((s, i) => {
-    tokens[offsets[i]! / period] = String(s.value);
-  });
-  return { period, data: tokens.join(' ') };
+  // One pass, no token array: a window is encoded for every Observation written (bench/fhir).
+  let data = String(first.value);
+  let slot = 0;
+  for (let i = 1; i < samples.length; i++) {
+    const s = samples[i]!;
+    const at = (s.at - t0) / period;
+    if (at <= slot) throw new RangeError('window samples must be time-ordered with distinct times');
+    while (++slot < at) data += ' E';
+    data += ` ${s.value}`;
+  }
+  return { period, data };
 }
 
 /** Inverse of encodeSamples: `start` is the first sample's local time (its offset is reused). */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { decodeSamples, encodeSamples, groupHeartRateSamples } from '../../src/fhir/heart-rate-window.ts';
 
@@ -72,6 +73,36 @@ describe('SampledData encoding', () => {
     const { period, data } = encodeSamples(samples.map((s) => window(s.time, s.value)));
     expect(period).toBe(1000);
     expect(decodeSamples(samples[0]!.time, period, data)).toEqual(samples);
+  });
+
+  test('any time-ordered window of whole seconds within an hour round-trips exactly', () => {
+    const t0 = Date.parse('2026-08-29T10:00:00+05:30');
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 3_599 }), { minLength: 1, maxLength: 200 }),
+        fc.array(fc.integer({ min: 30, max: 220 }), { minLength: 200, maxLength: 200 }),
+        (seconds, values) => {
+          const samples = seconds
+            .sort((x, y) => x - y)
+            .map((sec, i) => ({ time: new Date(t0 + sec * 1000).toISOString(), value: values[i]! }));
+          const { period, data } = encodeSamples(
+            samples.map((x) => ({ at: Date.parse(x.time), value: x.value })),
+          );
+          const decoded = decodeSamples(samples[0]!.time.replace('Z', '+00:00'), period, data);
+          expect(decoded.map((d) => [Date.parse(d.time), d.value])).toEqual(
+            samples.map((x) => [Date.parse(x.time), x.value]),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('refuses samples out of time order or with a repeated time', () => {
+    const a = window('2026-08-29T10:00:00+05:30', 60);
+    const b = window('2026-08-29T10:01:00+05:30', 61);
+    expect(() => encodeSamples([b, a])).toThrow(RangeError);
+    expect(() => encodeSamples([a, b, b])).toThrow(RangeError);
   });
 
   test('refuses a grid finer than one hour of 1 s slots (ms spacing); groupHeartRateSamples never makes one', () => {
