@@ -124,10 +124,10 @@ function jsonLines(rows: ResourceRow[]): Buffer {
   for (const r of rows) size += Buffer.byteLength(r.json);
   const out = Buffer.allocUnsafe(size);
   let at = 0;
-  for (const r of rows) {
-    if (at > 0) out[at++] = 0x0a;
+  rows.forEach((r, i) => {
+    if (i > 0) out[at++] = 0x0a;
     at += out.write(r.json, at);
-  }
+  });
   return out;
 }
 
