@@ -58,6 +58,20 @@ describe('auth rate limits', () => {
 });
 
 describe('logs', () => {
+  it('write one access line per request, with its status and time', async () => {
+    const before = t.logs.length;
+    await t.app.inject({ url: '/healthz', headers: { 'x-request-id': 'one-line-per-request' } });
+    const lines = t.logs
+      .slice(before)
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('one-line-per-request'))
+      .map((l) => JSON.parse(l) as { msg: string; res?: { statusCode: number }; responseTime?: number });
+    expect(lines.map((l) => l.msg)).toEqual(['request completed']);
+    expect(lines[0]?.res?.statusCode).toBe(200);
+    expect(typeof lines[0]?.responseTime).toBe('number');
+  });
+
   it('never contain passwords, tokens or authorization headers', async () => {
     const password = 'very-secret-password-123';
     const u = await registerUser(t.app, { password });
