@@ -248,7 +248,7 @@ try {
   );
   console.log(`  load average at start ${load0.toFixed(2)}, at end ${load.join(' ')}`);
   console.log(
-    `  ingest (map + store, batches of ${BATCH}${PIPELINE ? ', pipelined' : ''}, warm process): ${rate} Observations/s   target >= ${TARGET_INGEST} (PostgreSQL, 2 cores)  ${rate >= TARGET_INGEST ? 'OK' : 'MISS'}  (${first.total} created; ${first.cpu})`,
+    `  ingest (map + store, batches of ${BATCH}${PIPELINE ? ', pipelined' : ''}, ${WARM_PASSES > 0 ? 'warm' : 'cold'} process): ${rate} Observations/s   target >= ${TARGET_INGEST} (PostgreSQL, 2 cores)  ${rate >= TARGET_INGEST ? 'OK' : 'MISS'}  (${first.total} created; ${first.cpu})`,
   );
   for (const [i, w] of warm.entries()) {
     const label = `warm-up person ${i + 1}${i === 0 ? ' (cold process)' : ''}`;
