@@ -12,7 +12,7 @@ import { observationIdentifier } from '../fhir/ids.ts';
 import type { Measurement } from '../fhir/measurement.ts';
 import { toObservation } from '../fhir/observation.mapper.ts';
 import { toDevice } from '../fhir/resources.mapper.ts';
-import type { FhirStore } from '../fhir/store/fhir.service.ts';
+import type { FhirStore, PreparedResources } from '../fhir/store/fhir.service.ts';
 import { addCounts, advanceCursor, type ItemCounts, storedObservationIds } from './sync.repository.ts';
 
 /** NOTE: a fixed meta.source per type, not the configured base URL, so moving the API (or a sandbox port) does not rewrite every resource. */
@@ -70,22 +70,37 @@ async function writeChunk(
   const { db, clock, store } = deps;
   const principal = { userId: chunk.userId };
   const ids = new Set<string>();
+  // Mapped and turned into rows before the transaction opens: it then holds its connection and
+  // locks for the writes alone (src/fhir/store: prepareResources).
+  let prepared: { devices: PreparedResources; observations: PreparedResources } | undefined;
+  if (chunk.measurements.length > 0) {
+    const owner = await store.ownerOf(principal);
+    const now = clock.now();
+    const devices = new Map<string, Device>();
+    const observations: Observation[] = [];
+    for (const m of chunk.measurements) {
+      const device = toDevice(m.source, { patientId: owner.patientId });
+      if (device?.id) devices.set(device.id, device);
+      const obs = toObservation(m, {
+        patientId: owner.patientId,
+        now,
+        sourceUri: `${SOURCE_BASE}/${chunk.dataType}`,
+      });
+      if (obs.id) ids.add(obs.id);
+      observations.push(obs);
+    }
+    prepared = {
+      devices: store.prepareResources(owner, [...devices.values()]),
+      observations: store.prepareResources(owner, observations),
+    };
+  }
   return db.transaction().execute(async (trx) => {
     const now = clock.now();
     let counts = { created: 0, updated: 0, unchanged: 0 };
-    if (chunk.measurements.length > 0) {
-      const { patientId } = await store.ownerOf(principal, trx);
-      const devices = new Map<string, Device>();
-      const observations: Observation[] = [];
-      for (const m of chunk.measurements) {
-        const device = toDevice(m.source, { patientId });
-        if (device?.id) devices.set(device.id, device);
-        const obs = toObservation(m, { patientId, now, sourceUri: `${SOURCE_BASE}/${chunk.dataType}` });
-        if (obs.id) ids.add(obs.id);
-        observations.push(obs);
-      }
-      if (devices.size > 0) await store.upsertResources(principal, [...devices.values()], { db: trx });
-      const written = await store.upsertResources(principal, observations, { db: trx });
+    if (prepared) {
+      if (prepared.devices.rows.length > 0)
+        await store.upsertResources(principal, prepared.devices, { db: trx });
+      const written = await store.upsertResources(principal, prepared.observations, { db: trx });
       counts = { created: written.created, updated: written.updated, unchanged: written.unchanged };
     }
     const total = { ...counts, requests: chunk.requests, fetched: chunk.fetched };

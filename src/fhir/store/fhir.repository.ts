@@ -47,7 +47,7 @@ export interface StoredRowFields {
 export async function upsertRows(
   db: Db,
   userId: number,
-  rows: ResourceRow[],
+  rows: readonly ResourceRow[],
   now: Date,
 ): Promise<ChangedRow[]> {
   if (rows.length === 0) return [];
@@ -68,7 +68,7 @@ export async function upsertRows(
 async function runUpsert(
   db: Db,
   userId: number,
-  rows: ResourceRow[],
+  rows: readonly ResourceRow[],
   now: Date,
   target: 'identifier' | 'id',
 ): Promise<ChangedRow[]> {
@@ -119,7 +119,7 @@ async function runUpsert(
  * bytes, PGlite too). Measured for 1,000 heart-rate windows (~1.6 MB): join + the driver's UTF-8
  * encoding of the joined string 10.4 us per row, encoding each row into one buffer 1.2 us.
  */
-function jsonLines(rows: ResourceRow[]): Buffer {
+function jsonLines(rows: readonly ResourceRow[]): Buffer {
   let size = rows.length - 1;
   for (const r of rows) size += Buffer.byteLength(r.json);
   const out = Buffer.allocUnsafe(size);

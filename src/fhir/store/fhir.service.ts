@@ -3,6 +3,8 @@
  *
  *   upsertResources(principal, resources, { db? }) -> { created, updated, unchanged, changed }
  *     (Observation, Device, Patient, and user-written Condition)
+ *   prepareResources(owner, resources)             -> PreparedResources: the rows, built with no I/O
+ *   upsertResources(principal, prepared, { db? })  -> the same, writing rows built beforehand
  *   readPatient / readObservation / readDevice(principal, id) -> StoredResource (404 AppError otherwise)
  *   searchObservations(principal, query, { total })          -> { rows, next, total? }
  *   readCondition(principal, id), searchConditions(principal, query, { total }) (user-written Conditions)
@@ -29,7 +31,12 @@ import {
   type ObservationQuery,
   queryObservations,
 } from './observation-query.repository.ts';
-import { type StorableResource, type StoredResourceType, toResourceRow } from './resource-row.ts';
+import {
+  type ResourceRow,
+  type StorableResource,
+  type StoredResourceType,
+  toResourceRow,
+} from './resource-row.ts';
 
 export interface FhirStoreDeps {
   db: Db;
@@ -57,6 +64,17 @@ export interface Owner {
   zone: string;
 }
 
+/**
+ * Resources turned into rows ahead of their write (ownership checked, duplicates dropped, JSON,
+ * hash and indexed columns computed): pure CPU work a caller can do before it opens the
+ * transaction, e.g. while the previous batch is being written.
+ */
+export interface PreparedResources {
+  readonly owner: Owner;
+  readonly resources: readonly StorableResource[];
+  readonly rows: readonly ResourceRow[];
+}
+
 export type FhirStore = ReturnType<typeof createFhirStore>;
 
 export function createFhirStore(deps: FhirStoreDeps) {
@@ -73,7 +91,7 @@ export function createFhirStore(deps: FhirStoreDeps) {
     return { userId: user.id, patientId: user.fhir_patient_id, zone, name: user.name, email: user.email };
   }
 
-  async function writeRows(conn: Db, owner: Owner, resources: StorableResource[]): Promise<UpsertResult> {
+  function prepareResources(owner: Owner, resources: readonly StorableResource[]): PreparedResources {
     const unique = new Map<string, StorableResource>();
     for (const r of resources) {
       checkOwnership(r, owner.patientId);
@@ -85,16 +103,30 @@ export function createFhirStore(deps: FhirStoreDeps) {
       unique.set(key, r);
     }
     const all = [...unique.values()];
+    const { userId, patientId, zone } = owner;
+    return {
+      owner: { userId, patientId, zone },
+      resources: all,
+      rows: all.map((r) => toResourceRow(r, owner)),
+    };
+  }
+
+  async function writeRows(conn: Db, owner: Owner, prepared: PreparedResources): Promise<UpsertResult> {
+    // Rows built for another owner, or with a zone the person has changed since: build them again.
+    const p = prepared.owner;
+    const { rows } =
+      p.userId === owner.userId && p.patientId === owner.patientId && p.zone === owner.zone
+        ? prepared
+        : prepareResources(owner, prepared.resources);
     const now = clock.now();
     const changed: repo.ChangedRow[] = [];
-    for (let i = 0; i < all.length; i += batchSize) {
-      const rows = all.slice(i, i + batchSize).map((r) => toResourceRow(r, owner));
-      const done = await repo.upsertRows(conn, owner.userId, rows, now);
+    for (let i = 0; i < rows.length; i += batchSize) {
+      const done = await repo.upsertRows(conn, owner.userId, rows.slice(i, i + batchSize), now);
       if (deps.replicate) await enqueueChanges(conn, owner.userId, done, 'put', now);
       changed.push(...done);
     }
     const created = changed.filter((c) => c.inserted).length;
-    return { created, updated: changed.length - created, unchanged: all.length - changed.length, changed };
+    return { created, updated: changed.length - created, unchanged: rows.length - changed.length, changed };
   }
 
   async function ensurePatientIn(conn: Db, owner: Owner & { name: string; email: string }): Promise<void> {
@@ -104,7 +136,7 @@ export function createFhirStore(deps: FhirStoreDeps) {
       name: owner.name,
       email: owner.email,
     });
-    await writeRows(conn, owner, [patient as StorableResource]);
+    await writeRows(conn, owner, prepareResources(owner, [patient as StorableResource]));
   }
 
   async function read<T extends StorableResource>(
@@ -120,19 +152,25 @@ export function createFhirStore(deps: FhirStoreDeps) {
   return {
     ownerOf,
 
+    /** Checks and turns resources into rows without I/O; `upsertResources` writes them later. */
+    prepareResources: (owner: Owner, resources: readonly (Observation | Device | Patient | Condition)[]) =>
+      prepareResources(owner, resources.map(asStorable)),
+
     /**
      * Upserts Observations and Devices (and the user's Patient, created on first need) in one
-     * transaction, or in the caller's transaction when `options.db` is one.
+     * transaction, or in the caller's transaction when `options.db` is one. Takes the resources,
+     * or rows prepared beforehand for the same owner.
      */
     async upsertResources(
       principal: Principal,
-      resources: (Observation | Device | Patient | Condition)[],
+      resources: readonly (Observation | Device | Patient | Condition)[] | PreparedResources,
       options: { db?: Db } = {},
     ): Promise<UpsertResult> {
       const work = async (conn: Db) => {
         const owner = await ownerOf(principal, conn);
         await ensurePatientIn(conn, owner);
-        return writeRows(conn, owner, resources.map(asStorable));
+        const prepared = 'rows' in resources ? resources : prepareResources(owner, resources.map(asStorable));
+        return writeRows(conn, owner, prepared);
       };
       return options.db ? work(options.db) : db.transaction().execute(work);
     },

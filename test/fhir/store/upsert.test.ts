@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFhirStore } from '../../../src/fhir/store/fhir.service.ts';
 import { queryObservations } from '../../../src/fhir/store/observation-query.repository.ts';
+import { setUserTimeZone } from '../../../src/sync/sync.repository.ts';
 import { createTestApp, registerUser, type TestApp } from '../../helpers/app.ts';
 import { makeObservation, patientIdOf } from './seed.ts';
 
@@ -115,6 +116,37 @@ describe('FHIR store upsert', () => {
     await expect(t.deps.fhir.store.upsertResources(a.principal, [foreign])).rejects.toMatchObject({
       code: 'UNPROCESSABLE',
     });
+  });
+
+  it('writes rows prepared ahead, and builds them again when the owner no longer matches', async () => {
+    const a = await user();
+    const b = await user();
+    const store = t.deps.fhir.store;
+    const ownerA = await store.ownerOf(a.principal);
+    const obs = hourly(a.patientId, 3);
+    const prepared = store.prepareResources(ownerA, [...obs, obs[0]!]);
+    expect(prepared.rows).toHaveLength(3); // the duplicate is dropped, as upsertResources does
+    expect(await store.upsertResources(a.principal, prepared)).toMatchObject({ created: 3 });
+    expect(await store.upsertResources(a.principal, obs)).toMatchObject({ unchanged: 3 });
+
+    // A daily total without an offset is read in the person's zone: one that changed between
+    // prepare and write is the one the stored range uses.
+    const steps = makeObservation(a.patientId, { key: 'd', type: 'steps', effectiveDateTime: '2024-03-10' });
+    const early = store.prepareResources(ownerA, [steps]);
+    await setUserTimeZone(t.deps.db, a.id, 'America/New_York');
+    await store.upsertResources(a.principal, early);
+    const row = await t.deps.db
+      .selectFrom('fhir_resources')
+      .select('effective_start')
+      .where('user_id', '=', a.id)
+      .where('id', '=', steps.id!)
+      .executeTakeFirstOrThrow();
+    expect(new Date(row.effective_start as Date).toISOString()).toBe('2024-03-10T05:00:00.000Z');
+
+    // Rows prepared for A and handed in by B are checked against B: refused, nothing written.
+    await expect(
+      store.upsertResources(b.principal, store.prepareResources(ownerA, hourly(a.patientId, 1))),
+    ).rejects.toMatchObject({ code: 'UNPROCESSABLE' });
   });
 
   it('erases every resource of a user and only theirs', async () => {
