@@ -196,10 +196,24 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       if (!typePlan) continue;
       const spec = TYPE_SPECS[type];
       const from = typePlan.done ? addDays(typePlan.done, 1) : typePlan.start;
-      for (const chunk of chunksOf({ start: from, end: typePlan.end }, spec.chunkDays)) {
+      const chunks = [...chunksOf({ start: from, end: typePlan.end }, spec.chunkDays)];
+      // Chunk i + 1 is fetched (vendor requests, then the pure mappers) while chunk i is committed:
+      // the vendor's latency overlaps the database's work. Chunks still commit in order; a failed
+      // commit aborts the prefetch (its requests are counted, its data dropped).
+      const stop = new AbortController();
+      const signal = session.signal ? AbortSignal.any([session.signal, stop.signal]) : stop.signal;
+      const fetchAt = (i: number) => {
+        const chunk = chunks[i];
+        if (!chunk) return undefined;
+        const fetching = fetchChunk(deps.client, { ...session, signal }, spec, chunk, plan.zone);
+        fetching.catch(() => {}); // awaited in the next turn, or abandoned when a commit fails
+        return fetching;
+      };
+      let next = fetchAt(0);
+      for (const [i, chunk] of chunks.entries()) {
         let fetched: Awaited<ReturnType<typeof fetchChunk>>;
         try {
-          fetched = await fetchChunk(deps.client, session, spec, chunk, plan.zone);
+          fetched = (await next)!;
         } catch (err) {
           const failure = classify(err);
           if (failure.kind !== 'skip-type') throw err;
@@ -210,27 +224,36 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           pending.requests = 0;
           break;
         }
+        next = fetchAt(i + 1);
         typePlan.done = chunk.end;
         if (!plan.zoneStale && !zoneMatches(plan.zone, fetched.measurements)) plan.zoneStale = true;
         // Only complete days move a cursor, and targeted re-reads never do (they may run ahead of a backfill).
         const through = chunk.end < yesterday ? chunk.end : yesterday;
-        await commitChunk(deps, {
-          userId: integration.user_id,
-          runId,
-          integrationId: integration.id,
-          dataType: spec.dataType,
-          type,
-          measurements: fetched.measurements,
-          fetched: fetched.fetched,
-          requests: pending.requests,
-          plan,
-          cursorThrough: plan.targeted || through < chunk.start ? undefined : through,
-          prune:
-            spec.kind === 'samples' || spec.kind === 'sleep'
-              ? { ...chunk, vendor: integration.vendor }
-              : undefined,
-        });
+        // The requests made so far (the prefetch's own keep counting during the commit).
+        const requests = pending.requests;
         pending.requests = 0;
+        try {
+          await commitChunk(deps, {
+            userId: integration.user_id,
+            runId,
+            integrationId: integration.id,
+            dataType: spec.dataType,
+            type,
+            measurements: fetched.measurements,
+            fetched: fetched.fetched,
+            requests,
+            plan,
+            cursorThrough: plan.targeted || through < chunk.start ? undefined : through,
+            prune:
+              spec.kind === 'samples' || spec.kind === 'sleep'
+                ? { ...chunk, vendor: integration.vendor }
+                : undefined,
+          });
+        } catch (err) {
+          pending.requests += requests;
+          stop.abort();
+          throw err;
+        }
       }
     }
   }

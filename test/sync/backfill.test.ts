@@ -112,4 +112,20 @@ describe('re-sync', () => {
     expect(item!.requests).toBeGreaterThan(0);
     expect(item!.window.end).toBe('2026-11-20');
   });
+
+  it("counts every vendor request once, the prefetched chunks' included", async () => {
+    const c = await connectPerson(t, { timeZone: 'America/New_York', seed: 5, days: 90 });
+    await settled(t, c.integrationId);
+    await immediate(t, c.user.auth);
+    const runs = await t.deps.db
+      .selectFrom('sync_run_items')
+      .select((eb) => eb.fn.sum<string>('requests').as('n'))
+      .where('integration_id', '=', c.integrationId)
+      .executeTakeFirstOrThrow();
+    // Everything the sandbox served this person but the connect flow's identity call.
+    const { 'GET /v4/users/me/identity': connect, ...served } =
+      t.sandbox.admin.requestLog().byUser[c.personId] ?? {};
+    expect(connect).toBe(1);
+    expect(Number(runs.n)).toBe(Object.values(served).reduce((a, b) => a + b, 0));
+  });
 }, 120_000);
