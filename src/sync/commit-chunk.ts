@@ -1,8 +1,13 @@
 /**
- * Writes one fetched chunk: Devices and Observations through the FHIR store (hash-guarded
- * upserts: unchanged rows are not rewritten), the run item's counts and progress, and the
- * type's cursor, all in one transaction. A crash before the commit leaves nothing behind; a
- * crash after it resumes at the next chunk.
+ * One fetched chunk on its way to the store, in two steps:
+ *
+ *   prepareChunk(deps, { owner, dataType, measurements }) -> PreparedChunk
+ *     Devices and Observations mapped and turned into rows, no I/O (the runner does this for
+ *     chunk i + 1 while chunk i commits)
+ *   commitChunk(deps, chunk) -> counts
+ *     the rows through the FHIR store (hash-guarded upserts: unchanged rows are not rewritten), the
+ *     run item's counts and progress, and the type's cursor, all in one transaction. A crash
+ *     before the commit leaves nothing behind; a crash after it resumes at the next chunk.
  */
 import type { Device, Observation } from '@medplum/fhirtypes';
 import type { Clock } from '../clock.ts';
@@ -12,19 +17,27 @@ import { observationIdentifier } from '../fhir/ids.ts';
 import type { Measurement } from '../fhir/measurement.ts';
 import { toObservation } from '../fhir/observation.mapper.ts';
 import { toDevice } from '../fhir/resources.mapper.ts';
-import type { FhirStore, PreparedResources } from '../fhir/store/fhir.service.ts';
+import type { FhirStore, Owner, PreparedResources } from '../fhir/store/fhir.service.ts';
 import { addCounts, advanceCursor, type ItemCounts, storedObservationIds } from './sync.repository.ts';
 
 /** NOTE: a fixed meta.source per type, not the configured base URL, so moving the API (or a sandbox port) does not rewrite every resource. */
 const SOURCE_BASE = 'https://health.googleapis.com/v4/users/me/dataTypes';
 
+type ChunkDeps = { db: Db; clock: Clock; store: FhirStore };
+
+export interface PreparedChunk {
+  devices: PreparedResources | undefined;
+  observations: PreparedResources | undefined;
+  /** The Observation ids the chunk holds (what pruning keeps). */
+  ids: Set<string>;
+}
+
 export interface ChunkCommit {
   userId: number;
   runId: string;
   integrationId: string;
-  dataType: string;
   type: string;
-  measurements: Measurement[];
+  prepared: PreparedChunk;
   fetched: number;
   requests: number;
   plan: unknown;
@@ -38,13 +51,41 @@ export interface ChunkCommit {
   prune?: { start: string; end: string; vendor: string } | undefined;
 }
 
+export function prepareChunk(
+  deps: ChunkDeps,
+  chunk: { owner: Owner; dataType: string; measurements: readonly Measurement[] },
+): PreparedChunk {
+  const { owner } = chunk;
+  const ids = new Set<string>();
+  if (chunk.measurements.length === 0) return { devices: undefined, observations: undefined, ids };
+  const now = deps.clock.now();
+  const devices = new Map<string, Device>();
+  const observations: Observation[] = [];
+  for (const m of chunk.measurements) {
+    const device = toDevice(m.source, { patientId: owner.patientId });
+    if (device?.id) devices.set(device.id, device);
+    const obs = toObservation(m, {
+      patientId: owner.patientId,
+      now,
+      sourceUri: `${SOURCE_BASE}/${chunk.dataType}`,
+    });
+    if (obs.id) ids.add(obs.id);
+    observations.push(obs);
+  }
+  return {
+    devices: devices.size > 0 ? deps.store.prepareResources(owner, [...devices.values()]) : undefined,
+    observations: deps.store.prepareResources(owner, observations),
+    ids,
+  };
+}
+
 export async function commitChunk(
-  deps: { db: Db; clock: Clock; store: FhirStore },
+  deps: ChunkDeps,
   chunk: ChunkCommit,
 ): Promise<ItemCounts & { deleted: number }> {
   const { db, store } = deps;
   const principal = { userId: chunk.userId };
-  const written = await writeChunk(deps, chunk);
+  const counts = await writeChunk(deps, chunk);
   let deleted = 0;
   if (chunk.prune) {
     const { patientId } = await store.ownerOf(principal);
@@ -57,56 +98,29 @@ export async function commitChunk(
     // NOTE: after the commit, one by one through the store (outbox included); a crash in between
     // leaves a stale record until the next complete re-read of its date.
     for (const id of stored) {
-      if (!written.ids.has(id) && (await store.deleteResource(principal, 'Observation', id))) deleted += 1;
+      if (!chunk.prepared.ids.has(id) && (await store.deleteResource(principal, 'Observation', id)))
+        deleted += 1;
     }
   }
-  return { ...written.counts, deleted };
+  return { ...counts, deleted };
 }
 
-async function writeChunk(
-  deps: { db: Db; clock: Clock; store: FhirStore },
-  chunk: ChunkCommit,
-): Promise<{ counts: ItemCounts; ids: Set<string> }> {
+async function writeChunk(deps: ChunkDeps, chunk: ChunkCommit): Promise<ItemCounts> {
   const { db, clock, store } = deps;
   const principal = { userId: chunk.userId };
-  const ids = new Set<string>();
-  // Mapped and turned into rows before the transaction opens: it then holds its connection and
-  // locks for the writes alone (src/fhir/store: prepareResources).
-  let prepared: { devices: PreparedResources; observations: PreparedResources } | undefined;
-  if (chunk.measurements.length > 0) {
-    const owner = await store.ownerOf(principal);
-    const now = clock.now();
-    const devices = new Map<string, Device>();
-    const observations: Observation[] = [];
-    for (const m of chunk.measurements) {
-      const device = toDevice(m.source, { patientId: owner.patientId });
-      if (device?.id) devices.set(device.id, device);
-      const obs = toObservation(m, {
-        patientId: owner.patientId,
-        now,
-        sourceUri: `${SOURCE_BASE}/${chunk.dataType}`,
-      });
-      if (obs.id) ids.add(obs.id);
-      observations.push(obs);
-    }
-    prepared = {
-      devices: store.prepareResources(owner, [...devices.values()]),
-      observations: store.prepareResources(owner, observations),
-    };
-  }
+  const { devices, observations } = chunk.prepared;
   return db.transaction().execute(async (trx) => {
     const now = clock.now();
     let counts = { created: 0, updated: 0, unchanged: 0 };
-    if (prepared) {
-      if (prepared.devices.rows.length > 0)
-        await store.upsertResources(principal, prepared.devices, { db: trx });
-      const written = await store.upsertResources(principal, prepared.observations, { db: trx });
+    if (devices) await store.upsertResources(principal, devices, { db: trx });
+    if (observations) {
+      const written = await store.upsertResources(principal, observations, { db: trx });
       counts = { created: written.created, updated: written.updated, unchanged: written.unchanged };
     }
     const total = { ...counts, requests: chunk.requests, fetched: chunk.fetched };
     await addCounts(trx, chunk.runId, chunk.integrationId, total, chunk.plan);
     if (chunk.cursorThrough)
       await advanceCursor(trx, chunk.integrationId, chunk.type, chunk.cursorThrough, now);
-    return { counts: total, ids };
+    return total;
   });
 }

@@ -23,10 +23,10 @@ import type { GoogleHealthClient, GoogleHealthSession } from '../vendors/fitbit/
 import type { RateBudget } from '../vendors/fitbit/rate-budget.ts';
 import { findVendor, type VendorRegistry } from '../vendors/registry.ts';
 import { consentCoverage } from '../vendors/types.ts';
-import { commitChunk } from './commit-chunk.ts';
+import { commitChunk, prepareChunk } from './commit-chunk.ts';
 import { classify } from './failures.ts';
 import { fetchChunk } from './fetch-chunk.ts';
-import { addDays, chunksOf, planType, TYPE_SPECS } from './plan.ts';
+import { addDays, chunksOf, type DateRange, planType, TYPE_SPECS } from './plan.ts';
 import { createOutcomes, type SyncSettings } from './sync.outcome.ts';
 import * as repo from './sync.repository.ts';
 import type { SyncError } from './sync.tables.ts';
@@ -191,29 +191,35 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     pending: { requests: number },
   ): Promise<void> {
     const yesterday = addDays(localDateIn(plan.zone, clock.now().getTime()), -1);
+    // Read once per run: the store builds rows again if the person's zone changes meanwhile.
+    const owner = await deps.store.ownerOf({ userId: integration.user_id });
     for (const type of MEASUREMENT_TYPES) {
       const typePlan = plan.types[type];
       if (!typePlan) continue;
       const spec = TYPE_SPECS[type];
       const from = typePlan.done ? addDays(typePlan.done, 1) : typePlan.start;
       const chunks = [...chunksOf({ start: from, end: typePlan.end }, spec.chunkDays)];
-      // Chunk i + 1 is fetched (vendor requests, then the pure mappers) while chunk i is committed:
-      // the vendor's latency overlaps the database's work. Chunks still commit in order; a failed
-      // commit aborts the prefetch (its requests are counted, its data dropped).
+      // Chunk i + 1 is fetched (vendor requests, the mappers, the store's rows) while chunk i is
+      // committed: the vendor's latency and this process's CPU overlap the database's work. Chunks
+      // still commit in order; a failed commit aborts the prefetch (its requests are counted, its
+      // data dropped).
       const stop = new AbortController();
       const signal = session.signal ? AbortSignal.any([session.signal, stop.signal]) : stop.signal;
-      const fetchAt = (i: number) => {
-        const chunk = chunks[i];
+      const fetchAndPrepare = async (chunk: DateRange) => {
+        const f = await fetchChunk(deps.client, { ...session, signal }, spec, chunk, plan.zone);
+        return { ...f, prepared: prepareChunk(deps, { owner, dataType: spec.dataType, ...f }) };
+      };
+      const prefetch = (chunk: DateRange | undefined) => {
         if (!chunk) return undefined;
-        const fetching = fetchChunk(deps.client, { ...session, signal }, spec, chunk, plan.zone);
+        const fetching = fetchAndPrepare(chunk);
         fetching.catch(() => {}); // awaited in the next turn, or abandoned when a commit fails
         return fetching;
       };
-      let next = fetchAt(0);
+      let next = prefetch(chunks[0]);
       for (const [i, chunk] of chunks.entries()) {
-        let fetched: Awaited<ReturnType<typeof fetchChunk>>;
+        let fetched: Awaited<ReturnType<typeof fetchAndPrepare>>;
         try {
-          fetched = (await next)!;
+          fetched = await (next ?? fetchAndPrepare(chunk));
         } catch (err) {
           const failure = classify(err);
           if (failure.kind !== 'skip-type') throw err;
@@ -224,7 +230,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           pending.requests = 0;
           break;
         }
-        next = fetchAt(i + 1);
+        next = prefetch(chunks[i + 1]);
         typePlan.done = chunk.end;
         if (!plan.zoneStale && !zoneMatches(plan.zone, fetched.measurements)) plan.zoneStale = true;
         // Only complete days move a cursor, and targeted re-reads never do (they may run ahead of a backfill).
@@ -237,9 +243,8 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
             userId: integration.user_id,
             runId,
             integrationId: integration.id,
-            dataType: spec.dataType,
             type,
-            measurements: fetched.measurements,
+            prepared: fetched.prepared,
             fetched: fetched.fetched,
             requests,
             plan,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseUrl } from '../helpers/app.ts';
 import {
   byDate,
   connectPerson,
@@ -129,3 +130,49 @@ describe('re-sync', () => {
     expect(Number(runs.n)).toBe(Object.values(served).reduce((a, b) => a + b, 0));
   });
 }, 120_000);
+
+describe('pipelining', () => {
+  // PostgreSQL only: PGlite has one connection, so the prefetch's token read waits for the
+  // transaction this test holds open.
+  it.skipIf(!testDatabaseUrl)(
+    'fetches and prepares the next chunk while the current one is being written',
+    async () => {
+      const store = t.deps.fhir.store;
+      const { upsertResources, prepareResources } = store;
+      let preparedObservations = 0;
+      let held = false;
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      store.prepareResources = (owner, resources) => {
+        if (resources.some((r) => r.resourceType === 'Observation')) preparedObservations += 1;
+        return prepareResources(owner, resources);
+      };
+      // The first chunk's Observations are held at the store until the next chunk has been prepared.
+      store.upsertResources = async (principal, resources, options) => {
+        if (!held && 'rows' in resources && resources.rows[0]?.resource_type === 'Observation') {
+          held = true;
+          await gate;
+        }
+        return upsertResources(principal, resources, options);
+      };
+      const until = async (what: string, ok: () => boolean) => {
+        for (const deadline = Date.now() + 20_000; !ok(); await new Promise((r) => setTimeout(r, 20)))
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      };
+      try {
+        const c = await connectPerson(t, { timeZone: 'UTC', seed: 3 });
+        await until('the first write', () => held);
+        await until('the next chunk prepared during the first write', () => preparedObservations >= 2);
+        release();
+        await settled(t, c.integrationId);
+        const heartRate = await observations(t, c.user.auth, 'heart_rate');
+        expect(heartRate.length).toBeGreaterThan(0);
+      } finally {
+        release();
+        Object.assign(store, { upsertResources, prepareResources });
+      }
+    },
+  );
+});
