@@ -2,14 +2,14 @@
  * One fetched chunk on its way to the store, in two steps:
  *
  *   prepareChunk(deps, { owner, dataType, measurements }) -> PreparedChunk
- *     Devices and Observations mapped and turned into rows, no I/O (the runner does this for
- *     chunk i + 1 while chunk i commits)
+ *     Devices and Observations mapped and turned into rows, no I/O, in slices (the runner does
+ *     this for chunk i + 1 while chunk i commits)
  *   commitChunk(deps, chunk) -> counts
  *     the rows through the FHIR store (hash-guarded upserts: unchanged rows are not rewritten), the
  *     run item's counts and progress, and the type's cursor, all in one transaction. A crash
  *     before the commit leaves nothing behind; a crash after it resumes at the next chunk.
  */
-import type { Device, Observation } from '@medplum/fhirtypes';
+import type { Device } from '@medplum/fhirtypes';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { OBSERVATION_IDENTIFIER_SYSTEM } from '../fhir/codes.ts';
@@ -18,6 +18,7 @@ import type { Measurement } from '../fhir/measurement.ts';
 import { toObservation } from '../fhir/observation.mapper.ts';
 import { toDevice } from '../fhir/resources.mapper.ts';
 import type { FhirStore, Owner, PreparedResources } from '../fhir/store/fhir.service.ts';
+import { mapInTurns } from '../turns.ts';
 import { addCounts, advanceCursor, type ItemCounts, storedObservationIds } from './sync.repository.ts';
 
 /** NOTE: a fixed meta.source per type, not the configured base URL, so moving the API (or a sandbox port) does not rewrite every resource. */
@@ -51,30 +52,27 @@ export interface ChunkCommit {
   prune?: { start: string; end: string; vendor: string } | undefined;
 }
 
-export function prepareChunk(
+export async function prepareChunk(
   deps: ChunkDeps,
   chunk: { owner: Owner; dataType: string; measurements: readonly Measurement[] },
-): PreparedChunk {
-  const { owner } = chunk;
+): Promise<PreparedChunk> {
+  const { owner, measurements } = chunk;
   const ids = new Set<string>();
-  if (chunk.measurements.length === 0) return { devices: undefined, observations: undefined, ids };
+  if (measurements.length === 0) return { devices: undefined, observations: undefined, ids };
   const now = deps.clock.now();
   const devices = new Map<string, Device>();
-  const observations: Observation[] = [];
-  for (const m of chunk.measurements) {
+  const ctx = { patientId: owner.patientId, now, sourceUri: `${SOURCE_BASE}/${chunk.dataType}` };
+  // In slices, like the rows below: a commit in flight keeps going between them (src/turns.ts).
+  const observations = await mapInTurns(measurements, (m) => {
     const device = toDevice(m.source, { patientId: owner.patientId });
     if (device?.id) devices.set(device.id, device);
-    const obs = toObservation(m, {
-      patientId: owner.patientId,
-      now,
-      sourceUri: `${SOURCE_BASE}/${chunk.dataType}`,
-    });
+    const obs = toObservation(m, ctx);
     if (obs.id) ids.add(obs.id);
-    observations.push(obs);
-  }
+    return obs;
+  });
   return {
-    devices: devices.size > 0 ? deps.store.prepareResources(owner, [...devices.values()]) : undefined,
-    observations: deps.store.prepareResources(owner, observations),
+    devices: devices.size > 0 ? await deps.store.prepareResources(owner, [...devices.values()]) : undefined,
+    observations: await deps.store.prepareResources(owner, observations),
     ids,
   };
 }

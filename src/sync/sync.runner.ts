@@ -207,7 +207,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       const signal = session.signal ? AbortSignal.any([session.signal, stop.signal]) : stop.signal;
       const fetchAndPrepare = async (chunk: DateRange) => {
         const f = await fetchChunk(deps.client, { ...session, signal }, spec, chunk, plan.zone);
-        return { ...f, prepared: prepareChunk(deps, { owner, dataType: spec.dataType, ...f }) };
+        return { ...f, prepared: await prepareChunk(deps, { owner, dataType: spec.dataType, ...f }) };
       };
       const prefetch = (chunk: DateRange | undefined) => {
         if (!chunk) return undefined;

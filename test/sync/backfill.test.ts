@@ -145,7 +145,7 @@ describe('pipelining', () => {
       const gate = new Promise<void>((resolve) => {
         release = resolve;
       });
-      store.prepareResources = (owner, resources) => {
+      store.prepareResources = async (owner, resources) => {
         if (resources.some((r) => r.resourceType === 'Observation')) preparedObservations += 1;
         return prepareResources(owner, resources);
       };

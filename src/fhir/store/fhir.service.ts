@@ -4,6 +4,7 @@
  *   upsertResources(principal, resources, { db? }) -> { created, updated, unchanged, changed }
  *     (Observation, Device, Patient, and user-written Condition)
  *   prepareResources(owner, resources)             -> PreparedResources: the rows, built with no I/O
+ *                                                     in slices (the event loop runs between them)
  *   upsertResources(principal, prepared, { db? })  -> the same, writing rows built beforehand
  *   readPatient / readObservation / readDevice(principal, id) -> StoredResource (404 AppError otherwise)
  *   searchObservations(principal, query, { total })          -> { rows, next, total? }
@@ -20,6 +21,7 @@ import type { Principal } from '../../auth/auth.service.ts';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../errors.ts';
+import { mapInTurns } from '../../turns.ts';
 import { enqueueChanges } from '../replication/outbox.repository.ts';
 import { toPatient } from '../resources.mapper.ts';
 import { isValidZone } from '../zones.ts';
@@ -91,24 +93,9 @@ export function createFhirStore(deps: FhirStoreDeps) {
     return { userId: user.id, patientId: user.fhir_patient_id, zone, name: user.name, email: user.email };
   }
 
-  function prepareResources(owner: Owner, resources: readonly StorableResource[]): PreparedResources {
-    const unique = new Map<string, StorableResource>();
-    for (const r of resources) {
-      checkOwnership(r, owner.patientId);
-      const row = r.identifier?.[0];
-      const key =
-        row?.system && row.value
-          ? `${r.resourceType}|${row.system}|${row.value}`
-          : `${r.resourceType}/${r.id}`;
-      unique.set(key, r);
-    }
-    const all = [...unique.values()];
-    const { userId, patientId, zone } = owner;
-    return {
-      owner: { userId, patientId, zone },
-      resources: all,
-      rows: all.map((r) => toResourceRow(r, owner)),
-    };
+  function buildRows(owner: Owner, resources: readonly StorableResource[]): PreparedResources {
+    const all = unique(resources, owner.patientId);
+    return { owner: ownerKey(owner), resources: all, rows: all.map((r) => toResourceRow(r, owner)) };
   }
 
   async function writeRows(conn: Db, owner: Owner, prepared: PreparedResources): Promise<UpsertResult> {
@@ -117,7 +104,7 @@ export function createFhirStore(deps: FhirStoreDeps) {
     const { rows } =
       p.userId === owner.userId && p.patientId === owner.patientId && p.zone === owner.zone
         ? prepared
-        : prepareResources(owner, prepared.resources);
+        : buildRows(owner, prepared.resources);
     const now = clock.now();
     const changed: repo.ChangedRow[] = [];
     for (let i = 0; i < rows.length; i += batchSize) {
@@ -136,7 +123,7 @@ export function createFhirStore(deps: FhirStoreDeps) {
       name: owner.name,
       email: owner.email,
     });
-    await writeRows(conn, owner, prepareResources(owner, [patient as StorableResource]));
+    await writeRows(conn, owner, buildRows(owner, [patient as StorableResource]));
   }
 
   async function read<T extends StorableResource>(
@@ -152,9 +139,18 @@ export function createFhirStore(deps: FhirStoreDeps) {
   return {
     ownerOf,
 
-    /** Checks and turns resources into rows without I/O; `upsertResources` writes them later. */
-    prepareResources: (owner: Owner, resources: readonly (Observation | Device | Patient | Condition)[]) =>
-      prepareResources(owner, resources.map(asStorable)),
+    /**
+     * Checks and turns resources into rows without I/O, in slices that leave the event loop free
+     * between them (a write in flight keeps going); `upsertResources` writes them later.
+     */
+    async prepareResources(
+      owner: Owner,
+      resources: readonly (Observation | Device | Patient | Condition)[],
+    ): Promise<PreparedResources> {
+      const all = unique(resources.map(asStorable), owner.patientId);
+      const rows = await mapInTurns(all, (r) => toResourceRow(r, owner));
+      return { owner: ownerKey(owner), resources: all, rows };
+    },
 
     /**
      * Upserts Observations and Devices (and the user's Patient, created on first need) in one
@@ -169,7 +165,7 @@ export function createFhirStore(deps: FhirStoreDeps) {
       const work = async (conn: Db) => {
         const owner = await ownerOf(principal, conn);
         await ensurePatientIn(conn, owner);
-        const prepared = 'rows' in resources ? resources : prepareResources(owner, resources.map(asStorable));
+        const prepared = 'rows' in resources ? resources : buildRows(owner, resources.map(asStorable));
         return writeRows(conn, owner, prepared);
       };
       return options.db ? work(options.db) : db.transaction().execute(work);
@@ -233,6 +229,23 @@ export function createFhirStore(deps: FhirStoreDeps) {
     },
   };
 }
+
+/** The resources that belong to the owner, the last of each identifier (else id) kept. */
+function unique(resources: readonly StorableResource[], patientId: string): StorableResource[] {
+  const byKey = new Map<string, StorableResource>();
+  for (const r of resources) {
+    checkOwnership(r, patientId);
+    const ident = r.identifier?.[0];
+    const key =
+      ident?.system && ident.value
+        ? `${r.resourceType}|${ident.system}|${ident.value}`
+        : `${r.resourceType}/${r.id}`;
+    byKey.set(key, r);
+  }
+  return [...byKey.values()];
+}
+
+const ownerKey = ({ userId, patientId, zone }: Owner): Owner => ({ userId, patientId, zone });
 
 function asStorable(r: Observation | Device | Patient | Condition): StorableResource {
   if (!r.id) throw new AppError('UNPROCESSABLE', `${r.resourceType} has no id`);

@@ -124,7 +124,7 @@ describe('FHIR store upsert', () => {
     const store = t.deps.fhir.store;
     const ownerA = await store.ownerOf(a.principal);
     const obs = hourly(a.patientId, 3);
-    const prepared = store.prepareResources(ownerA, [...obs, obs[0]!]);
+    const prepared = await store.prepareResources(ownerA, [...obs, obs[0]!]);
     expect(prepared.rows).toHaveLength(3); // the duplicate is dropped, as upsertResources does
     expect(await store.upsertResources(a.principal, prepared)).toMatchObject({ created: 3 });
     expect(await store.upsertResources(a.principal, obs)).toMatchObject({ unchanged: 3 });
@@ -132,7 +132,7 @@ describe('FHIR store upsert', () => {
     // A daily total without an offset is read in the person's zone: one that changed between
     // prepare and write is the one the stored range uses.
     const steps = makeObservation(a.patientId, { key: 'd', type: 'steps', effectiveDateTime: '2024-03-10' });
-    const early = store.prepareResources(ownerA, [steps]);
+    const early = await store.prepareResources(ownerA, [steps]);
     await setUserTimeZone(t.deps.db, a.id, 'America/New_York');
     await store.upsertResources(a.principal, early);
     const row = await t.deps.db
@@ -145,7 +145,7 @@ describe('FHIR store upsert', () => {
 
     // Rows prepared for A and handed in by B are checked against B: refused, nothing written.
     await expect(
-      store.upsertResources(b.principal, store.prepareResources(ownerA, hourly(a.patientId, 1))),
+      store.upsertResources(b.principal, await store.prepareResources(ownerA, hourly(a.patientId, 1))),
     ).rejects.toMatchObject({ code: 'UNPROCESSABLE' });
   });
 
