@@ -4,7 +4,8 @@
  *   executePrepared(db, query)        -> rows; on a server the statement is parsed and planned once
  *                                        per connection, then its plan is reused (PGlite: as usual)
  *   compileByShape(build)             -> (shape, values) -> CompiledQuery: Kysely builds and compiles
- *                                        `build(slots)` once per shape; each call fills in its values
+ *                                        `build(slots)` once per shape, marked for executePrepared;
+ *                                        each call fills in its values (a Date as its ISO text)
  *   preparingQuery(client.query)      -> the pg client's query function, naming marked statements
  *
  * NOTE: measured (bench/api, `perf`): parsing and planning were ~25% of PostgreSQL's CPU per health
@@ -24,7 +25,8 @@ const MAX_PER_CONNECTION = 200;
 
 export async function executePrepared<R>(db: Db, query: Compilable<R> | CompiledQuery<R>): Promise<R[]> {
   const c = 'compile' in query ? query.compile() : query;
-  const result = await db.executeQuery<R>(CompiledQuery.raw(MARK + c.sql, [...c.parameters]));
+  const text = c.sql.startsWith(MARK) ? c.sql : MARK + c.sql;
+  const result = await db.executeQuery<R>(CompiledQuery.raw(text, [...c.parameters]));
   return result.rows;
 }
 
@@ -57,18 +59,31 @@ export function compileByShape<I, R>(
   return (input) => {
     const values: unknown[] = [];
     const shaped = shapeOf(input, (value) => {
-      values.push(value);
+      values.push(asParameter(value)); // once per value, however often the statement uses it
       return new Slot(values.length - 1) as never;
     });
     const key = JSON.stringify(shaped);
     let query = compiled.get(key);
     if (query === undefined) {
-      query = build(shaped).compile();
+      // Marked here, once: every call then hands the connection the same string, whose hash V8
+      // keeps, so its statement-name lookup does not hash ~3 kB of text per call (measured: 2-4%
+      // of the server's CPU per health page).
+      const built = build(shaped).compile();
+      query = CompiledQuery.raw(MARK + built.sql, [...built.parameters]) as CompiledQuery<R>;
       if (compiled.size < maxShapes) compiled.set(key, query);
     }
     const parameters = query.parameters.map((p) => (p instanceof Slot ? values[p.index] : p));
     return CompiledQuery.raw(query.sql, parameters) as CompiledQuery<R>;
   };
+}
+
+/**
+ * A Date travels as its ISO text (UTC, what a timestamptz reads the same), formatted once. NOTE:
+ * measured (bench/api, --cpu-prof): pg formats a Date parameter each time the statement uses it,
+ * and a health page of three types uses each of its two bounds six times: ~2% of the server's CPU.
+ */
+function asParameter(value: unknown): unknown {
+  return value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : value;
 }
 
 type QueryFn = (...args: unknown[]) => unknown;
