@@ -217,7 +217,29 @@ export async function summarize(
 ): Promise<BucketRow[]> {
   // count is cast to int in SQL: both drivers return it as a number, no per-row copy needed.
   // Prepared: equality on the rollup's key prefix (user, type), or on the (user, type, date) index.
-  return executePrepared(db, summaryQuery(db, userId, type, range, bucket));
+  // The buckets come back as one JSON text (an array of [bucket, count, min, max, avg, sum]), parsed
+  // natively. NOTE: measured (bench/api, a year of daily buckets): decoding 365 rows of six fields
+  // through the driver was ~30% of the server's CPU per summary (--cpu-prof). As one text: server
+  // 2.4 -> 1.7 ms, PostgreSQL 1.0 -> 1.5 ms per request (json_build_array: 1.9 ms), p99 47-50 ->
+  // 40-41 ms at 10 connections. The event loop is the scarcer resource: PostgreSQL spreads over
+  // its backends, the server has one thread. Every number is finite (toResourceRow keeps no other).
+  const inner = summaryQuery(db, userId, type, range, bucket);
+  const [row] = await executePrepared(
+    db,
+    sql<{ buckets: string }>`select '[' || coalesce(string_agg('["' || bucket || '",' || count || ','
+      || coalesce(min::text, 'null') || ',' || coalesce(max::text, 'null') || ','
+      || coalesce(avg::text, 'null') || ',' || coalesce(sum::text, 'null') || ']', ',' order by bucket), '')
+      || ']' as buckets from (${inner}) b`.compile(db),
+  );
+  const buckets = JSON.parse(row?.buckets ?? '[]') as [
+    string,
+    number,
+    number | null,
+    number | null,
+    number | null,
+    number | null,
+  ][];
+  return buckets.map(([b, count, min, max, avg, sum]) => ({ bucket: b, count, min, max, avg, sum }));
 }
 
 /**

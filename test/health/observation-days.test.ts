@@ -177,6 +177,26 @@ describe('observation_days, the per-day rollup', () => {
     expect(bucket).toEqual({ bucket: '2026-08-01', count: 0, min: null, max: null, avg: null, sum: null });
   });
 
+  it('summary numbers come back as the exact doubles stored (they travel as one JSON text)', async () => {
+    const u = await registerUser(t.app);
+    const values = [1234.5678901234567, 0.1, 1e-7, 98765432.10000001];
+    await storeMeasurements(
+      t,
+      u.id,
+      values.map((v, i) => steps(`2026-08-${String(10 + i)}`, v)),
+    );
+    const buckets = await summarize(
+      t.deps.db,
+      u.id,
+      'steps',
+      parseRange({ start: '2026-08-01' }, 'UTC'),
+      'day',
+    );
+    expect(buckets.map((b) => [b.bucket, b.count, b.min, b.max, b.avg, b.sum])).toEqual(
+      values.map((v, i) => [`2026-08-${String(10 + i)}`, 1, v, v, v, v]),
+    );
+  });
+
   it('migration 0007 down and up again: the rollup is backfilled from the rows written meanwhile', async () => {
     const u = await registerUser(t.app);
     await storeMeasurements(t, u.id, [steps('2026-08-29', 100)]);
