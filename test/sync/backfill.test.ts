@@ -176,3 +176,40 @@ describe('pipelining', () => {
     },
   );
 });
+
+describe('a commit that fails', () => {
+  it('aborts the prefetch; the retry resumes the run, loses nothing and counts each request once', async () => {
+    const store = t.deps.fhir.store;
+    const { upsertResources } = store;
+    let failed = false;
+    store.upsertResources = async (principal, resources, options) => {
+      if (!failed && 'rows' in resources && resources.rows[0]?.resource_type === 'Observation') {
+        failed = true;
+        throw new Error('the database went away');
+      }
+      return upsertResources(principal, resources, options);
+    };
+    try {
+      const c = await connectPerson(t, { timeZone: 'UTC', seed: 9 });
+      await settled(t, c.integrationId, 90_000);
+      expect(failed).toBe(true);
+      const truth = t.sandbox.groundTruth(c.personId);
+      const heartRate = await observations(t, c.user.auth, 'heart_rate');
+      const steps = byDate(await observations(t, c.user.auth, 'steps'));
+      for (const date of truth.dates) expect(steps.get(date)?.value, date).toBe(truth.days[date]?.steps);
+      const hourDates = new Set(heartRate.map((o) => o.date));
+      for (const date of truth.dates) expect(hourDates.has(date), date).toBe(true);
+      const runs = await t.deps.db
+        .selectFrom('sync_run_items')
+        .select((eb) => [eb.fn.sum<string>('requests').as('n'), eb.fn.countAll<string>().as('runs')])
+        .where('integration_id', '=', c.integrationId)
+        .executeTakeFirstOrThrow();
+      expect(Number(runs.runs)).toBe(1); // the same run, resumed
+      const { 'GET /v4/users/me/identity': _connect, ...served } =
+        t.sandbox.admin.requestLog().byUser[c.personId] ?? {};
+      expect(Number(runs.n)).toBe(Object.values(served).reduce((a, b) => a + b, 0));
+    } finally {
+      Object.assign(store, { upsertResources });
+    }
+  }, 120_000);
+});

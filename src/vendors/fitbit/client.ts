@@ -91,6 +91,8 @@ export function createGoogleHealthClient(deps: { http: OutboundHttp; apiUrl: str
   ): Promise<T> {
     await deps.budget.take(session.budgetKey, session.signal);
     return session.withToken(async (accessToken) => {
+      // Aborted meanwhile (the sync dropped a prefetch): not sent, so not counted either.
+      session.signal?.throwIfAborted();
       session.onRequest?.();
       return deps.http.json<T>({
         vendor: VENDOR,
