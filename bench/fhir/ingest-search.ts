@@ -28,8 +28,8 @@ import { mapInTurns } from '../../src/turns.ts';
 
 const DAYS = Number(process.env.BENCH_DAYS ?? 365);
 const SEARCHES = Number(process.env.BENCH_SEARCHES ?? 300);
-// On by default, as the sync runner prepares chunk i + 1 while chunk i commits: measured 7.2-7.9k
-// against 6.4-6.9k Observations/s serial on a quiet 2-core machine (bench/fhir/README.md).
+// On by default, as the sync runner prepares chunk i + 1 while chunk i commits: measured 7.3-8.2k
+// against 5.6-5.8k Observations/s serial, alternating, on a quiet 2-core machine (bench/fhir/README.md).
 const PIPELINE = process.env.BENCH_PIPELINE !== '0';
 const WARMUP = 20;
 // Persons ingested before the measured one (each a year, kept in the table).
