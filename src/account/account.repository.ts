@@ -1,7 +1,8 @@
 /**
  * What erasure deletes beyond the FHIR store and the audit trail. Every statement filters on the
- * owner. Tables with a foreign key to users cascade anyway; naming them here makes the order (and
- * what an erasure covers) explicit.
+ * owner. Most tables with a user_id cascade from users anyway; naming them here makes the order
+ * (and what an erasure covers) explicit. fhir_resources does not (migration 0010): the FHIR store
+ * deletes it, after `lockUserRow`.
  */
 import type { Db } from '../db/database.ts';
 
@@ -26,9 +27,10 @@ export async function deleteUserRow(db: Db, userId: number): Promise<boolean> {
 }
 
 /**
- * Taken first in the erasure transaction. A sync committing a chunk holds a KEY SHARE lock on the
- * user row (the foreign keys of what it inserts); taking the row FOR UPDATE first makes erasure wait
- * for that commit instead of deadlocking with it halfway through its deletes.
+ * Taken first in the erasure transaction. A FHIR store write (a sync committing a chunk) holds a KEY
+ * SHARE lock on the user row until it commits (src/fhir/store: in place of a foreign key on
+ * fhir_resources); taking the row FOR UPDATE first makes erasure wait for that commit, then delete
+ * its rows too, instead of deadlocking with it halfway through its deletes or missing them.
  */
 export async function lockUserRow(db: Db, userId: number): Promise<boolean> {
   const row = await db

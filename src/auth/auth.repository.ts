@@ -7,8 +7,17 @@ export async function findUserByEmail(db: Db, email: string): Promise<UserRow | 
   return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 }
 
-export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+/**
+ * `keyShare`: also lock the row FOR KEY SHARE until the transaction ends (what a foreign key's check
+ * takes): the row can then neither be deleted nor have its id changed meanwhile.
+ */
+export async function findUserById(
+  db: Db,
+  id: number,
+  options: { keyShare?: boolean } = {},
+): Promise<UserRow | undefined> {
+  const q = db.selectFrom('users').selectAll().where('id', '=', id);
+  return (options.keyShare ? q.forKeyShare() : q).executeTakeFirst();
 }
 
 export async function findUserByExternalSubject(db: Db, subject: string): Promise<UserRow | undefined> {

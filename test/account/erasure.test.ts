@@ -1,11 +1,14 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteUserRow, lockUserRow } from '../../src/account/account.repository.ts';
 import type { Db } from '../../src/db/database.ts';
+import { toDevice } from '../../src/fhir/resources.mapper.ts';
 import {
   createTestApp,
   registerUser,
   type SandboxTestApp,
   type TestApp,
+  testDatabaseUrl,
   withSandbox,
 } from '../helpers/app.ts';
 import { heartRateHour, patientIdOf, stepsDays, storeMeasurements } from '../helpers/observations.ts';
@@ -116,6 +119,104 @@ describe('DELETE /auth/me (erasure)', () => {
       payload: { email: a.email, password: 'correct horse battery' },
     });
     expect(login.statusCode).toBe(401);
+  });
+});
+
+// The store's writes hold the owner's row FOR KEY SHARE (fhir_resources has no foreign key to users:
+// migration 0010). PostgreSQL only: PGlite has one connection, so nothing runs concurrently there.
+describe.skipIf(!testDatabaseUrl)('erasure and a FHIR write in flight', () => {
+  const resourcesOf = async (userId: number) =>
+    t.deps.db.selectFrom('fhir_resources').select('id').where('user_id', '=', userId).execute();
+  // A Device: an Observation's write also locks the user row through observation_days' own foreign
+  // key (the rollup trigger), which would hide a missing lock here.
+  const devicesFor = async (userId: number) => {
+    const device = toDevice(
+      { vendor: 'fitbit', deviceName: 'Charge 6' },
+      { patientId: await patientIdOf(t, userId) },
+    );
+    if (!device) throw new Error('no device');
+    return [device];
+  };
+  /** Until a backend of this database waits for a row lock taken by a statement like `pattern`. */
+  const waitingOnLock = async (pattern: string) => {
+    for (const deadline = Date.now() + 20_000; ; await new Promise((r) => setTimeout(r, 10))) {
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock' and query ilike ${pattern}`.execute(
+        t.deps.db,
+      );
+      if ((rows[0]?.n ?? 0) > 0) return;
+      if (Date.now() > deadline) throw new Error(`no backend waits on ${pattern}`);
+    }
+  };
+
+  it('erasure waits for a write that is committing, then deletes what it wrote', async () => {
+    const a = await registerUser(t.app);
+    const devices = await devicesFor(a.id);
+    let written = () => {};
+    let release = () => {};
+    const isWritten = new Promise<void>((r) => {
+      written = r;
+    });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const write = t.deps.db.transaction().execute(async (trx) => {
+      await t.deps.fhir.store.upsertResources({ userId: a.id }, devices, { db: trx });
+      written();
+      await gate;
+    });
+    try {
+      await isWritten;
+      let erased = false;
+      const erase = t.deps.account.erase({ userId: a.id }, { requestId: 'erase-during-write' }).then(() => {
+        erased = true;
+      });
+      await waitingOnLock('%"users"%for update%');
+      expect(erased).toBe(false);
+      release();
+      await write;
+      await erase;
+      expect(await resourcesOf(a.id)).toEqual([]);
+    } finally {
+      release();
+    }
+  });
+
+  it('a write that waited for an erasure finds no owner and writes nothing', async () => {
+    const a = await registerUser(t.app);
+    const devices = await devicesFor(a.id);
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked = () => {};
+    const isLocked = new Promise<void>((r) => {
+      locked = r;
+    });
+    // The erasure's order: the user row FOR UPDATE first, then the person's rows, then the account.
+    const erasure = t.deps.db.transaction().execute(async (trx) => {
+      expect(await lockUserRow(trx, a.id)).toBe(true);
+      locked();
+      await gate;
+      await trx.deleteFrom('fhir_resources').where('user_id', '=', a.id).execute();
+      expect(await deleteUserRow(trx, a.id)).toBe(true);
+    });
+    try {
+      await isLocked;
+      const write = t.deps.fhir.store.upsertResources({ userId: a.id }, devices);
+      const outcome = write.then(
+        () => 'written',
+        (err: { code?: string }) => err.code,
+      );
+      await waitingOnLock('%"users"%for key share%');
+      release();
+      await erasure;
+      expect(await outcome).toBe('UNAUTHENTICATED');
+      expect(await resourcesOf(a.id)).toEqual([]);
+    } finally {
+      release();
+    }
   });
 });
 

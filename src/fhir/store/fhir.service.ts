@@ -83,11 +83,18 @@ export function createFhirStore(deps: FhirStoreDeps) {
   const { db, clock } = deps;
   const batchSize = deps.batchSize ?? 2_000;
 
+  /**
+   * `forWrite` (inside the write's transaction): the user row stays locked FOR KEY SHARE until the
+   * transaction ends, in place of a foreign key checked per row (migration 0010). Erasure locks the
+   * row FOR UPDATE first, so it waits for this write and then deletes its rows; a write that comes
+   * after it finds no owner.
+   */
   async function ownerOf(
     principal: Principal,
     conn: Db = db,
+    options: { forWrite?: boolean } = {},
   ): Promise<Owner & { name: string; email: string }> {
-    const user = await findUserById(conn, principal.userId);
+    const user = await findUserById(conn, principal.userId, { keyShare: options.forWrite });
     if (!user) throw new AppError('UNAUTHENTICATED', 'Account no longer exists');
     const zone = user.time_zone && isValidZone(user.time_zone) ? user.time_zone : deps.defaultTimeZone;
     return { userId: user.id, patientId: user.fhir_patient_id, zone, name: user.name, email: user.email };
@@ -163,7 +170,7 @@ export function createFhirStore(deps: FhirStoreDeps) {
       options: { db?: Db } = {},
     ): Promise<UpsertResult> {
       const work = async (conn: Db) => {
-        const owner = await ownerOf(principal, conn);
+        const owner = await ownerOf(principal, conn, { forWrite: true });
         await ensurePatientIn(conn, owner);
         const prepared = 'rows' in resources ? resources : buildRows(owner, resources.map(asStorable));
         return writeRows(conn, owner, prepared);
@@ -176,7 +183,9 @@ export function createFhirStore(deps: FhirStoreDeps) {
       if (id !== owner.patientId) throw notFound('Patient');
       const found = await repo.findResource<Patient>(db, owner.userId, 'Patient', id);
       if (found) return found;
-      await db.transaction().execute((trx) => ensurePatientIn(trx, owner));
+      await db
+        .transaction()
+        .execute(async (trx) => ensurePatientIn(trx, await ownerOf(principal, trx, { forWrite: true })));
       return read<Patient & StorableResource>(principal, 'Patient', id);
     },
 
