@@ -7,7 +7,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEASUREMENT_TYPES, type MeasurementType } from '../../src/fhir/measurement.ts';
 import type { HealthFilter, HealthKeyset, HealthSort } from '../../src/health/health.query.ts';
-import { compiledPageQuery, type PageRequest, pageQuery } from '../../src/health/health.repository.ts';
+import {
+  compiledKeysQuery,
+  compiledPageQuery,
+  keysQuery,
+  type PageRequest,
+  pageQuery,
+} from '../../src/health/health.repository.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 let t: TestApp;
@@ -59,6 +65,12 @@ describe('page query compiled per shape', () => {
           // Dates are filled in as their ISO text (src/db/prepared.ts).
           const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
           expect(memo.parameters).toEqual(direct.parameters.map(iso));
+          // The pages' key list (`pageKeys`: the same query, aggregated into one text).
+          const keysPage = { ...p, full: undefined };
+          const keys = compiledKeysQuery(t.deps.db, { userId: uid, filter: f, page: keysPage });
+          const keysDirect = keysQuery(t.deps.db, uid, f, keysPage).compile();
+          expect(keys.sql).toBe(`/* prepared */ ${keysDirect.sql}`);
+          expect(keys.parameters).toEqual(keysDirect.parameters.map(iso));
         }
       }),
       { numRuns: 300 },
