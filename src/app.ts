@@ -69,7 +69,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     credentials: false,
   });
-  await app.register(rateLimit, { global: false });
+  // Per-IP limits (auth routes): counted in Redis when REDIS_URL is set, so that several API
+  // processes share them; if Redis fails they are skipped, not turned into errors (the connection's
+  // errors are logged; src/http/shared-limits.ts).
+  const { redis: limitsRedis, ipNameSpace } = deps.limits;
+  await app.register(rateLimit, {
+    global: false,
+    ...(limitsRedis ? { redis: limitsRedis, nameSpace: ipNameSpace, skipOnError: true } : {}),
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

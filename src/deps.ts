@@ -14,6 +14,7 @@ import { createFhirStore, type FhirStore } from './fhir/store/fhir.service.ts';
 import { createHealthService, type HealthService } from './health/health.service.ts';
 import { type Authenticator, createAuthenticator } from './http/auth-hook.ts';
 import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
+import { createSharedLimits, type SharedLimits } from './http/shared-limits.ts';
 import { type AccessTokens, createAccessTokens } from './integrations/access-tokens.ts';
 import { createIntegrationsService, type IntegrationsService } from './integrations/integrations.service.ts';
 import { createOAuthFlowService, type OAuthFlowService } from './integrations/oauth-flow.service.ts';
@@ -62,6 +63,8 @@ export interface AppDeps {
   /** PHR-App-only aliases over sync and integrations (src/mobile). */
   mobile: MobileService;
   readiness: ReadinessCheck[];
+  /** Where rate limits count: Redis when REDIS_URL is set (shared by processes), else memory. */
+  limits: SharedLimits;
   /** Closes what buildDeps opened, in order: jobs, then the database. */
   close(): Promise<void>;
 }
@@ -92,6 +95,13 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
   const db = database.db;
 
   const tokens = createTokenService(config);
+  const limits = await createSharedLimits({
+    redisUrl: config.redisUrl,
+    prefix: config.jobs.queuePrefix,
+    loginAttemptsPerMinute: config.authRateLimitPerMinute,
+    clock,
+    log,
+  });
   const auth = createAuthService({
     db,
     clock,
@@ -99,6 +109,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     passwordCost: overrides.passwordCost ?? DEFAULT_SCRYPT_LOG_N,
     refreshTtlSeconds: config.jwt.refreshTtlSeconds,
     loginAttemptsPerMinute: config.authRateLimitPerMinute,
+    loginLimiter: limits.loginLimiter,
   });
   const metrics = createMetrics({ defaultMetrics: config.env !== 'test' });
   const fhirStore = createFhirStore({
@@ -208,9 +219,11 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     sync,
     mobile: createMobileService({ db, vendors, sync: sync.service }),
     readiness,
+    limits,
     async close() {
       await jobs.close();
       await audit.close();
+      await limits.close();
       await database.close();
     },
   };

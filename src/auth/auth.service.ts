@@ -34,6 +34,8 @@ export interface AuthServiceDeps {
   passwordCost: number;
   refreshTtlSeconds: number;
   loginAttemptsPerMinute: number;
+  /** Counts login attempts per account (default: in this process's memory). */
+  loginLimiter?: WindowLimiter;
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
@@ -41,7 +43,8 @@ export type AuthService = ReturnType<typeof createAuthService>;
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, clock, tokens } = deps;
   const dummyHash = createDummyHash(deps.passwordCost);
-  const loginLimiter: WindowLimiter = createWindowLimiter(deps.loginAttemptsPerMinute, 60_000, clock);
+  const loginLimiter: WindowLimiter =
+    deps.loginLimiter ?? createWindowLimiter(deps.loginAttemptsPerMinute, 60_000, clock);
 
   async function issuePair(user: repo.UserRow, familyId: string = randomUUID()): Promise<TokenPair> {
     const access = await tokens.issueAccessToken(user.id);
@@ -83,7 +86,7 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     async login(input: { email: string; password: string }): Promise<TokenPair> {
       const email = normalizeEmail(input.email);
-      const retryAfter = loginLimiter.hit(email);
+      const retryAfter = await loginLimiter.hit(email);
       if (retryAfter > 0) throw new AppError('RATE_LIMITED', 'Too many login attempts', { retryAfter });
       const user = await repo.findUserByEmail(db, email);
       // Unknown email and wrong password answer the same, after the same amount of work.

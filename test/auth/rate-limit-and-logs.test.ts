@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, registerUser, type TestApp, uniqueEmail } from '../helpers/app.ts';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../jobs/support.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -89,5 +90,57 @@ describe('logs', () => {
     for (const secret of [password, u.accessToken, u.refreshToken, t.deps.config.jwt.secret!]) {
       expect(text).not.toContain(secret);
     }
+  });
+});
+
+// With REDIS_URL, the counts live in Redis: two API processes (two apps on the same data and Redis
+// prefix) share them. Redis is only set in the PostgreSQL run (npm run test:postgres).
+describe.skipIf(!testRedisUrl)('auth rate limits with REDIS_URL: shared by API processes', () => {
+  let a: TestApp;
+  let b: TestApp;
+  const prefix = uniquePrefix();
+  beforeAll(async () => {
+    const env = { AUTH_RATE_LIMIT_PER_MINUTE: '5', REDIS_URL: testRedisUrl ?? '', JOBS_QUEUE_PREFIX: prefix };
+    a = await createTestApp({ env });
+    b = await createTestApp({ env, ...(a.schema ? { sharedSchema: a.schema } : {}) });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    if (testRedisUrl) await deleteKeys(testRedisUrl, prefix);
+  });
+  const login = (app: TestApp, email: string, remoteAddress: string) =>
+    app.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      remoteAddress,
+      payload: { email, password: 'wrong pw 1' },
+    });
+
+  it('per IP: attempts on either process count together', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 7; i++)
+      codes.push((await login(i % 2 ? b : a, uniqueEmail(), '203.0.113.70')).statusCode);
+    expect(codes).toEqual([401, 401, 401, 401, 401, 429, 429]);
+  });
+
+  it('per account, across addresses and processes; Redis keeps no email', async () => {
+    const u = await registerUser(a.app, {});
+    const codes: number[] = [];
+    for (let i = 0; i < 7; i++)
+      codes.push((await login(i % 2 ? b : a, u.email, `198.51.100.${70 + i}`)).statusCode);
+    expect(codes).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    const keys = await a.deps.limits.redis?.keys(`${prefix}:limits:*`);
+    expect(keys?.length).toBeGreaterThan(0);
+    for (const key of keys ?? []) expect(key).not.toContain(u.email);
+  });
+
+  it('with Redis gone, logins still work and the account limit holds per process', async () => {
+    const u = await registerUser(b.app, {});
+    b.deps.limits.redis?.disconnect();
+    const codes: number[] = [];
+    for (let i = 0; i < 7; i++) codes.push((await login(b, u.email, `192.0.2.${70 + i}`)).statusCode);
+    expect(codes).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    expect(b.logs.join('')).toContain('shared rate limit unavailable');
   });
 });
