@@ -53,6 +53,9 @@ const EnvSchema = Type.Object({
   GOOGLE_OAUTH_REVOKE_URL: Type.String({ default: 'https://oauth2.googleapis.com/revoke' }),
   GOOGLE_HEALTH_API_URL: Type.String({ default: 'https://health.googleapis.com' }),
   GOOGLE_HEALTH_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  GOOGLE_HEALTH_WEBHOOK_KEYSET_URL: Type.String({
+    default: 'https://www.gstatic.com/googlehealthapi/webhooks/webhooks_public_keyset.json',
+  }),
   FHIR_SERVER_URL: Type.Optional(Url),
   SYNC_BACKFILL_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
   SYNC_INTERVAL_MINUTES: Type.Integer({ minimum: 1, default: 60 }),
@@ -102,6 +105,8 @@ export interface Config {
     revokeUrl: string;
     apiUrl: string;
     webhookSecret: string | undefined;
+    /** Google's public Tink keyset for the notifications' signature header. */
+    webhookKeysetUrl: string;
   };
   fhirServerUrl: string | undefined;
   sync: { backfillDays: number; intervalMinutes: number };
@@ -210,6 +215,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       revokeUrl: env.GOOGLE_OAUTH_REVOKE_URL,
       apiUrl: env.GOOGLE_HEALTH_API_URL.replace(/\/$/, ''),
       webhookSecret: env.GOOGLE_HEALTH_WEBHOOK_SECRET,
+      webhookKeysetUrl: env.GOOGLE_HEALTH_WEBHOOK_KEYSET_URL,
     },
     fhirServerUrl: env.FHIR_SERVER_URL?.replace(/\/$/, ''),
     sync: { backfillDays: env.SYNC_BACKFILL_DAYS, intervalMinutes: env.SYNC_INTERVAL_MINUTES },

@@ -48,6 +48,7 @@ export async function startDemoSandbox(config: Readonly<Config>, log: Log): Prom
       tokenUrl: env.GOOGLE_OAUTH_TOKEN_URL ?? `${sandbox.url}/token`,
       revokeUrl: env.GOOGLE_OAUTH_REVOKE_URL ?? `${sandbox.url}/revoke`,
       apiUrl: sandbox.url,
+      webhookKeysetUrl: env.GOOGLE_HEALTH_WEBHOOK_KEYSET_URL ?? config.fitbit.webhookKeysetUrl,
       // NOTE: Google sends this whole value as the Authorization header of webhook calls.
       webhookSecret: config.fitbit.webhookSecret ?? `Bearer demo-${randomBytes(24).toString('base64url')}`,
     },

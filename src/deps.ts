@@ -144,6 +144,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     clock,
     log,
     http,
+    fetch: overrides.fetch ?? globalThis.fetch,
     vendors,
     accessTokens,
     store: fhirStore,

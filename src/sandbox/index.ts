@@ -19,6 +19,9 @@ import { type CreatePersonInput, PeopleStore } from './people/people.ts';
 import { WebhookService } from './webhooks/webhook.service.ts';
 import type { WebhookOptions } from './webhooks/webhook.types.ts';
 
+/** Where the sandbox serves its webhook signing keyset (Google's path on www.gstatic.com). */
+export const WEBHOOK_KEYSET_PATH = '/googlehealthapi/webhooks/webhooks_public_keyset.json';
+
 export type { SandboxAdmin } from './admin/admin.ts';
 export type { FaultSpec } from './admin/faults.ts';
 export type { RequestLogSnapshot } from './admin/request-log.ts';
@@ -104,6 +107,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   registerHealthRoutes(app, ctx);
   registerAdminRoutes(app, ctx, admin);
   registerLegacyRoutes(app, ctx);
+  // Google publishes the webhook signing keys as a Tink JSON keyset on www.gstatic.com (notes §8.5).
+  app.get(WEBHOOK_KEYSET_PATH, async () => ctx.webhooks.signer.publicKeys().tinkKeyset);
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
@@ -119,6 +124,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       GOOGLE_OAUTH_TOKEN_URL: `${url}/token`,
       GOOGLE_OAUTH_REVOKE_URL: `${url}/revoke`,
       GOOGLE_HEALTH_API_URL: url,
+      GOOGLE_HEALTH_WEBHOOK_KEYSET_URL: `${url}${WEBHOOK_KEYSET_PATH}`,
       FITBIT_CLIENT_ID: first.clientId,
       FITBIT_CLIENT_SECRET: first.clientSecret,
       FITBIT_REDIRECT_URI: first.redirectUris[0] ?? '',

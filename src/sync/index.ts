@@ -18,6 +18,7 @@ import type { Enqueue } from '../jobs/registry.ts';
 import type { Log } from '../log.ts';
 import { createGoogleHealthClient } from '../vendors/fitbit/client.ts';
 import { createRateBudget, type RateBudgetOptions } from '../vendors/fitbit/rate-budget.ts';
+import { createWebhookKeys } from '../vendors/fitbit/webhook-keys.ts';
 import type { VendorRegistry } from '../vendors/registry.ts';
 import { type SyncJobs, syncJobs } from './sync.jobs.ts';
 import type { SyncSettings } from './sync.outcome.ts';
@@ -41,6 +42,8 @@ export interface SyncEngineDeps {
   clock: Clock;
   log: Log;
   http: OutboundHttp;
+  /** For the webhook signing keyset (a public file, not a vendor API call). */
+  fetch?: typeof fetch;
   vendors: VendorRegistry;
   accessTokens: AccessTokens;
   store: FhirStore;
@@ -76,6 +79,11 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     log: deps.log,
     enqueue: deps.enqueue,
     secret: config.fitbit.webhookSecret,
+    keys: createWebhookKeys({
+      url: config.fitbit.webhookKeysetUrl,
+      fetch: deps.fetch ?? globalThis.fetch,
+      log: deps.log,
+    }),
   });
   return {
     service,

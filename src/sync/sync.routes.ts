@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import Type from 'typebox';
+import { invalidField } from '../errors.ts';
 import { principalOf } from '../http/auth-hook.ts';
 import { ProblemSchema } from '../http/problem.ts';
 import type { SyncService } from './sync.service.ts';
@@ -91,22 +92,50 @@ export function syncRoutes(app: FastifyInstance, sync: SyncService): void {
   );
 }
 
-/** Public: the Google Health API's push endpoint (handshake and notifications). */
+const SIGNATURE_HEADERS = ['google-health-api-signature', 'x-healthapi-signature'];
+
+/**
+ * Public: the Google Health API's push endpoint (handshake and notifications). In a scope of its
+ * own, whose JSON parser keeps the raw body: the signature is over the bytes as sent.
+ */
 export function syncWebhookRoutes(app: FastifyInstance, webhooks: WebhookService): void {
-  app.post(
-    '/integrations/fitbit/webhook',
-    {
-      schema: {
-        tags: ['Vendor integrations'],
-        summary: 'Google Health API webhook: verification handshake (201/401/403) and notifications (204)',
-        body: Type.Unknown(),
-        response: { 201: Type.Null(), 204: Type.Null(), 401: Type.Null(), 403: Type.Null() },
+  app.register(async (scope) => {
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+      rawBodies.set(req, body as string);
+      try {
+        done(null, body === '' ? undefined : JSON.parse(body as string));
+      } catch {
+        done(invalidField('body', 'is not valid JSON'), undefined);
+      }
+    });
+    scope.post(
+      '/integrations/fitbit/webhook',
+      {
+        schema: {
+          tags: ['Vendor integrations'],
+          summary:
+            'Google Health API webhook: verification handshake (201/401/403) and signed notifications (204; 401, or 503 while the signing keys cannot be fetched)',
+          body: Type.Unknown(),
+          response: {
+            201: Type.Null(),
+            204: Type.Null(),
+            401: Type.Null(),
+            403: Type.Null(),
+            503: Type.Null(),
+          },
+        },
       },
-    },
-    async (req, reply) => {
-      const header = req.headers.authorization;
-      const status = await webhooks.receive(typeof header === 'string' ? header : undefined, req.body);
-      return reply.code(status).send();
-    },
-  );
+      async (req, reply) => {
+        const header = req.headers.authorization;
+        const signature = SIGNATURE_HEADERS.map((h) => req.headers[h]).find((v) => typeof v === 'string');
+        const status = await webhooks.receive(typeof header === 'string' ? header : undefined, req.body, {
+          rawBody: rawBodies.get(req) ?? '',
+          signature: signature as string | undefined,
+        });
+        return reply.code(status).send();
+      },
+    );
+  });
 }
+
+const rawBodies = new WeakMap<object, string>();

@@ -2,19 +2,24 @@
  * The Google Health webhook receiver (notes §8): the verification handshake, and notifications
  * turned into targeted sync jobs. The notification carries no data; the job reads it.
  *
- *   receive(authorizationHeader, body) -> 201 (verified) | 204 (accepted) | 401 | 403
+ *   receive(authorizationHeader, body, { rawBody, signature }) -> 201 (verified) | 204 (accepted) | 401 | 403 | 503
  *
  * - Handshake: Google POSTs {"type":"verification"} twice, with the registered secret in
  *   `Authorization` (answer 201) and without it (answer 401 or 403); both must hold (§8.2).
  * - Notifications: one object or a JSON array of them (§8.4, §14.5); `healthUserId` routes to the
  *   integrations holding that vendor_user_id; unknown users and types are ignored (204).
  * - Duplicates coalesce: the job id is (integration, type, dates), deduped while queued.
+ * - A notification must also carry Google's ECDSA signature over its raw body (§8.5 b; header
+ *   GOOGLE-HEALTH-API-SIGNATURE or the older X-HEALTHAPI-SIGNATURE): missing or wrong is 401, and
+ *   503 when Google's keyset cannot be had (Google retries; src/vendors/fitbit/webhook-keys.ts).
+ *   The Authorization secret alone would let anyone who learned it trigger syncs.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import * as integrations from '../integrations/integrations.repository.ts';
 import type { Enqueue } from '../jobs/registry.ts';
 import type { Log } from '../log.ts';
+import type { WebhookKeys } from '../vendors/fitbit/webhook-keys.ts';
 import { addDays, typeForDataType } from './plan.ts';
 import type { SyncJobs } from './sync.jobs.ts';
 
@@ -24,6 +29,8 @@ export interface WebhookDeps {
   enqueue: Enqueue<SyncJobs>;
   /** GOOGLE_HEALTH_WEBHOOK_SECRET; unset: every request is refused. */
   secret: string | undefined;
+  /** Google's signing keys (GOOGLE_HEALTH_WEBHOOK_KEYSET_URL). */
+  keys: WebhookKeys;
 }
 
 interface Notification {
@@ -74,10 +81,19 @@ export function createWebhookService(deps: WebhookDeps) {
   }
 
   return {
-    async receive(header: string | undefined, body: unknown): Promise<201 | 204 | 401 | 403> {
+    async receive(
+      header: string | undefined,
+      body: unknown,
+      signed: { rawBody: string; signature: string | undefined },
+    ): Promise<201 | 204 | 401 | 403 | 503> {
       const ok = authorized(header);
       if (!ok) return header ? 403 : 401;
       if (isVerification(body)) return 201;
+      const check = await deps.keys.verify(signed.rawBody, signed.signature);
+      if (check !== 'valid') {
+        deps.log.warn({ signature: check }, 'webhook: notification refused (signature)');
+        return check === 'unavailable' ? 503 : 401;
+      }
       const list = Array.isArray(body) ? body : [body];
       let enqueued = 0;
       for (const item of list) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWebhookSigner } from '../../src/sandbox/webhooks/signature.ts';
 import { byDate, connectPerson, observations, type SyncWorld, settled, syncWorld } from './helpers.ts';
 
 // The Google Health webhook: the two-request handshake, and notifications that lead to the new
@@ -15,6 +16,21 @@ afterAll(async () => t?.close());
 
 const post = (headers: Record<string, string>, payload: unknown) =>
   t.app.inject({ method: 'POST', url: '/integrations/fitbit/webhook', headers, payload: payload as object });
+/** As Google sends a notification: the secret, and the body signed with the sandbox's key. */
+const notify = (payload: unknown, options: { signature?: string; header?: string } = {}) => {
+  const body = JSON.stringify(payload);
+  return t.app.inject({
+    method: 'POST',
+    url: '/integrations/fitbit/webhook',
+    headers: {
+      authorization: SECRET,
+      'content-type': 'application/json',
+      [options.header ?? 'google-health-api-signature']:
+        options.signature ?? t.sandbox.admin.signWebhookBody(body),
+    },
+    payload: body,
+  });
+};
 
 describe('verification handshake', () => {
   it('201 with the secret, 401 without it, 403 with a wrong one', async () => {
@@ -88,11 +104,30 @@ describe('notifications', () => {
         ],
       },
     });
-    const res = await post({ authorization: SECRET }, [note(c.personId), note(c.personId), note('999')]);
+    const res = await notify([note(c.personId), note(c.personId), note('999')]);
     expect(res.statusCode).toBe(204);
     await settled(t, c.integrationId);
     expect(await runs()).toBe(before + 1);
-    expect((await post({ authorization: SECRET }, note('12345'))).statusCode).toBe(204);
+    expect((await notify(note('12345'))).statusCode).toBe(204);
     expect((await post({}, note(c.personId))).statusCode).toBe(401);
+  });
+
+  it('a notification needs Google’s signature over the body as sent', async () => {
+    const c = await connectPerson(t, { timeZone: 'UTC', seed: 43 });
+    await settled(t, c.integrationId);
+    const body = {
+      data: { healthUserId: c.personId, dataType: 'steps', operation: 'UPSERT', intervals: [] },
+    };
+    // The older header name (notes §8.5) is accepted too.
+    expect((await notify(body, { header: 'x-healthapi-signature' })).statusCode).toBe(204);
+    // The secret alone, a signature of another body, garbage, another key: 401.
+    expect((await post({ authorization: SECRET }, body)).statusCode).toBe(401);
+    const other = t.sandbox.admin.signWebhookBody(JSON.stringify({ ...body, extra: 1 }));
+    expect((await notify(body, { signature: other })).statusCode).toBe(401);
+    expect((await notify(body, { signature: 'AQAAAAE=' })).statusCode).toBe(401);
+    const foreign = createWebhookSigner().sign(JSON.stringify(body));
+    expect((await notify(body, { signature: foreign })).statusCode).toBe(401);
+    // The handshake itself is not signed.
+    expect((await post({ authorization: SECRET }, { type: 'verification' })).statusCode).toBe(201);
   });
 }, 120_000);

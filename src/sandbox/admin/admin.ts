@@ -27,6 +27,8 @@ export interface SandboxAdmin {
   /** Retries every pending delivery now, without waiting for its backoff. */
   deliverPendingWebhooks(): Promise<Delivery[]>;
   webhookDeliveries(): Delivery[];
+  /** The signature header value the sandbox's deliveries carry, for a body sent by hand. */
+  signWebhookBody(body: string): string;
   /** Requests per person per minute before 429 (default 300). */
   setRateLimit(perMinute: number): void;
 }
@@ -86,6 +88,7 @@ export function createAdmin(ctx: SandboxContext): SandboxAdmin {
     },
     deliverPendingWebhooks: () => ctx.webhooks.deliverPending(),
     webhookDeliveries: () => ctx.webhooks.deliveries(),
+    signWebhookBody: (body) => ctx.webhooks.signer.sign(body),
     setRateLimit(perMinute) {
       ctx.rateLimiter.limit = perMinute;
     },
