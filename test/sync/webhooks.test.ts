@@ -130,4 +130,21 @@ describe('notifications', () => {
     // The handshake itself is not signed.
     expect((await post({ authorization: SECRET }, { type: 'verification' })).statusCode).toBe(201);
   });
+
+  it('bad bodies get a 4xx, never a 500', async () => {
+    const send = (contentType: string, payload: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/integrations/fitbit/webhook',
+        headers: { authorization: SECRET, 'content-type': contentType },
+        payload,
+      });
+    const broken = await send('application/json', '{"data":');
+    expect(broken.statusCode).toBe(400);
+    expect(broken.headers['content-type']).toContain('application/problem+json');
+    expect(broken.json()).toMatchObject({ errors: [{ field: 'body' }] });
+    // Unsigned (no signature header can match an empty or non-JSON body): refused.
+    expect((await send('application/json', '')).statusCode).toBe(401);
+    expect((await send('text/plain', 'hello')).statusCode).toBe(401);
+  });
 }, 120_000);
