@@ -108,7 +108,6 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     tokens,
     passwordCost: overrides.passwordCost ?? DEFAULT_SCRYPT_LOG_N,
     refreshTtlSeconds: config.jwt.refreshTtlSeconds,
-    loginAttemptsPerMinute: config.authRateLimitPerMinute,
     loginLimiter: limits.loginLimiter,
   });
   const metrics = createMetrics({ defaultMetrics: config.env !== 'test' });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
-import { createWindowLimiter, type WindowLimiter } from '../http/window-limiter.ts';
+import type { WindowLimiter } from '../http/window-limiter.ts';
 import * as repo from './auth.repository.ts';
 import { createDummyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { type AccessClaims, createRefreshToken, hashRefreshToken, type TokenService } from './tokens.ts';
@@ -33,9 +33,8 @@ export interface AuthServiceDeps {
   tokens: TokenService;
   passwordCost: number;
   refreshTtlSeconds: number;
-  loginAttemptsPerMinute: number;
-  /** Counts login attempts per account (default: in this process's memory). */
-  loginLimiter?: WindowLimiter;
+  /** Counts login attempts per account (src/http/shared-limits.ts: Redis or this process's memory). */
+  loginLimiter: WindowLimiter;
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
@@ -43,8 +42,7 @@ export type AuthService = ReturnType<typeof createAuthService>;
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, clock, tokens } = deps;
   const dummyHash = createDummyHash(deps.passwordCost);
-  const loginLimiter: WindowLimiter =
-    deps.loginLimiter ?? createWindowLimiter(deps.loginAttemptsPerMinute, 60_000, clock);
+  const { loginLimiter } = deps;
 
   async function issuePair(user: repo.UserRow, familyId: string = randomUUID()): Promise<TokenPair> {
     const access = await tokens.issueAccessToken(user.id);

@@ -49,10 +49,17 @@ export async function pageKeys(
   page: Omit<PageRequest, 'full'>,
 ): Promise<{ rows: ItemKey[]; next: HealthKeyset | undefined }> {
   const [row] = await executePrepared(db, compiledKeysQuery(db, { userId, filter, page }));
-  const rows = row?.keys ? parseKeys(row.keys) : [];
-  const list = rows.length > page.limit ? rows.slice(0, page.limit) : rows;
+  return splitPage(row?.keys ? parseKeys(row.keys) : [], page.limit);
+}
+
+/** The limit + 1 rows a page query reads -> the page, and the keyset after it when there is more. */
+function splitPage<R extends { id: string; k: string }>(
+  rows: R[],
+  limit: number,
+): { rows: R[]; next: HealthKeyset | undefined } {
+  const list = rows.length > limit ? rows.slice(0, limit) : rows;
   const last = list[list.length - 1];
-  const next = rows.length > page.limit && last ? { startMicros: last.k, id: last.id } : undefined;
+  const next = rows.length > limit && last ? { startMicros: last.k, id: last.id } : undefined;
   return { rows: list, next };
 }
 
@@ -167,11 +174,7 @@ export function keysQuery(db: Db, userId: number, filter: HealthFilter, page: Pa
 async function runPage(db: Db, userId: number, filter: HealthFilter, page: PageRequest) {
   // Prepared: every branch is an equality on the index's leading columns (user, type) or the
   // (user, date) index, so the generic plan is the best plan whatever the values.
-  const rows = await executePrepared(db, compiledPageQuery(db, { userId, filter, page }));
-  const list = rows.length > page.limit ? rows.slice(0, page.limit) : rows;
-  const last = list[list.length - 1];
-  const next = rows.length > page.limit && last ? { startMicros: last.k, id: last.id } : undefined;
-  return { rows: list, next };
+  return splitPage(await executePrepared(db, compiledPageQuery(db, { userId, filter, page })), page.limit);
 }
 
 /**
