@@ -138,9 +138,9 @@ function postgresCpuMs(): number {
 
 // BENCH_PROFILE=<dir>: a CPU profile and a sampled allocation profile of the server during each load
 // run (open in Chrome DevTools).
-async function load(url: string, connections: string): Promise<Result> {
+async function load(url: string, connections: string, headers: string[]): Promise<Result> {
   const dir = process.env.BENCH_PROFILE;
-  if (!dir) return runLoad(url, connections);
+  if (!dir) return runLoad(url, connections, headers);
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
@@ -150,7 +150,7 @@ async function load(url: string, connections: string): Promise<Result> {
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   });
-  const result = await runLoad(url, connections);
+  const result = await runLoad(url, connections, headers);
   const { profile } = await session.post('Profiler.stop');
   const { profile: heap } = await session.post('HeapProfiler.stopSampling');
   const name = new URL(url).pathname.concat(new URL(url).search).replace(/\W+/g, '_').slice(0, 80);
@@ -160,7 +160,12 @@ async function load(url: string, connections: string): Promise<Result> {
   return result;
 }
 
-async function runLoad(url: string, connections: string, seconds = values.seconds): Promise<Result> {
+async function runLoad(
+  url: string,
+  connections: string,
+  headers: string[],
+  seconds = values.seconds,
+): Promise<Result> {
   // The load generator runs in its own process so it does not share the server's event loop.
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -173,6 +178,7 @@ async function runLoad(url: string, connections: string, seconds = values.second
       String(seconds),
       '-H',
       `authorization=Bearer ${token}`,
+      ...headers.flatMap((h) => ['-H', h.replace(': ', '=')]),
       url,
     ],
     { maxBuffer: 64 * 1024 * 1024 },
@@ -196,7 +202,18 @@ const bare = createServer((_req, res) => {
 await once(bare, 'listening');
 const bareAddress = `http://127.0.0.1:${(bare.address() as { port: number }).port}`;
 
-const scenarios: { name: string; path: string; base?: string; rps: number | undefined; p99: number }[] = [
+// What browsers and Dart's HttpClient (the Flutter app's) send with every request.
+const GZIP = ['accept-encoding: gzip'];
+
+const scenarios: {
+  name: string;
+  path: string;
+  base?: string;
+  /** Sent besides the bearer token. */
+  headers?: string[];
+  rps: number | undefined;
+  p99: number;
+}[] = [
   {
     name: 'calibration: bare node:http, the same 177 bytes (no framework, no database)',
     path: '/',
@@ -217,6 +234,13 @@ const scenarios: { name: string; path: string; base?: string; rps: number | unde
     p99: 25,
   },
   {
+    name: 'observations, steps, 50/page, 3-month range, gzip',
+    path: '/health/observations?type=steps,calories,distance&start=2025-04-01&end=2025-07-01&limit=50',
+    headers: GZIP,
+    rps: 2000,
+    p99: 25,
+  },
+  {
     name: 'observations, steps, 50/page, a year (three types merged: one ordered scan per type)',
     path: '/health/observations?type=steps,calories,distance&start=2025-01-01&end=2026-01-01&limit=50',
     rps: 2000,
@@ -225,6 +249,13 @@ const scenarios: { name: string; path: string; base?: string; rps: number | unde
   {
     name: 'observations, heart_rate windows (60 samples each), 50/page, one week',
     path: '/health/observations?type=heart_rate&start=2025-06-01&end=2025-06-08&limit=50',
+    rps: 2000,
+    p99: 25,
+  },
+  {
+    name: 'observations, heart_rate windows (60 samples each), 50/page, one week, gzip',
+    path: '/health/observations?type=heart_rate&start=2025-06-01&end=2025-06-08&limit=50',
+    headers: GZIP,
     rps: 2000,
     p99: 25,
   },
@@ -253,24 +284,32 @@ console.log(
   `${values.seconds} s each; load average ${load1} on ${(await import('node:os')).availableParallelism()} cores`,
 );
 for (const s of scenarios.filter((x) => x.name.includes(values.only))) {
+  const headers = s.headers ?? [];
   const probe = s.base
-    ? { statusCode: 200, body: bareBody.toString() }
-    : await app.inject({ url: s.path, headers: { authorization: `Bearer ${token}` } });
+    ? { statusCode: 200, body: bareBody.toString(), rawPayload: bareBody }
+    : await app.inject({
+        url: s.path,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...Object.fromEntries(headers.map((h) => h.split(': '))),
+        },
+      });
   if (probe.statusCode !== 200) throw new Error(`${s.path}: ${probe.statusCode} ${probe.body}`);
   const connections = s.path.startsWith('/health/summary')
     ? values['summary-connections']
     : values.connections;
   // Warm-up, not counted: the first seconds of a run (new connections, pool and JIT warm-up) put
   // stalls of up to ~2 s into p99 of a 10-second run.
-  if (Number(values.warmup) > 0) await runLoad(`${s.base ?? address}${s.path}`, connections, values.warmup);
+  if (Number(values.warmup) > 0)
+    await runLoad(`${s.base ?? address}${s.path}`, connections, headers, values.warmup);
   const cpu0 = { server: serverCpuMs(), pg: postgresCpuMs() };
-  const r = await load(`${s.base ?? address}${s.path}`, connections);
+  const r = await load(`${s.base ?? address}${s.path}`, connections, headers);
   const requests = r.requests.average * Number(values.seconds);
   const perRequest = (ms: number) => (ms / requests).toFixed(3);
   const rpsOk = s.rps === undefined || r.requests.average >= s.rps;
   const p99Ok = r.latency.p99 <= s.p99;
   console.log(
-    `\n${s.name}, ${connections} connections\n  GET ${s.path}  (${probe.body.length.toLocaleString('en')} bytes/response)`,
+    `\n${s.name}, ${connections} connections\n  GET ${s.path}${headers.map((h) => `  [${h}]`).join('')}  (${probe.rawPayload.length.toLocaleString('en')} bytes/response)`,
   );
   console.log(
     `  requests/s  ${Math.round(r.requests.average)}${s.rps ? `  (target >= ${s.rps})` : ''}  ${rpsOk ? 'ok' : 'BELOW TARGET'}`,
@@ -282,7 +321,7 @@ for (const s of scenarios.filter((x) => x.name.includes(values.only))) {
     `  CPU per request: this process (server) ${perRequest(serverCpuMs() - cpu0.server)} ms, PostgreSQL (all its processes on this host) ${perRequest(Math.max(0, postgresCpuMs() - cpu0.pg))} ms`,
   );
   console.log(`  non-2xx ${r.non2xx}, errors ${r.errors}`);
-  if (s.rps !== undefined && !s.base) await atTargetRate(s.path, s.rps, s.p99, connections);
+  if (s.rps !== undefined && !s.base) await atTargetRate(s.path, s.rps, s.p99, connections, headers);
 }
 
 /**
@@ -290,7 +329,13 @@ for (const s of scenarios.filter((x) => x.name.includes(values.only))) {
  * connections (open loop, bench/lib/open-loop.ts), latency counted from when each was due. The
  * closed loop above gives the ceiling; its p99 is N connections / throughput by construction.
  */
-async function atTargetRate(path: string, rate: number, p99Target: number, connections: string) {
+async function atTargetRate(
+  path: string,
+  rate: number,
+  p99Target: number,
+  connections: string,
+  headers: string[],
+) {
   const run = (seconds: string, warmup: string) =>
     promisify(execFile)(
       process.execPath,
@@ -308,6 +353,7 @@ async function atTargetRate(path: string, rate: number, p99Target: number, conne
         warmup,
         '--header',
         `authorization: Bearer ${token}`,
+        ...headers.flatMap((h) => ['--header', h]),
       ],
       { maxBuffer: 16 * 1024 * 1024 },
     );

@@ -1,7 +1,8 @@
 /**
  * The vendor-agnostic health API (API.md "Health data"): principal first, repository below.
  *
- *   listObservations(principal, query) -> { body (the JSON answer, HealthObservationsResponse), ids }
+ *   listObservations(principal, query, encoding?) -> { body (the JSON answer, HealthObservationsResponse,
+ *                                        gzip-encoded when asked), ids }
  *   summary(principal, query)          -> { type, unit, bucket, time_zone, buckets }
  *   exportObservations(principal, query) -> { contentType, filename, body: AsyncIterable<string> }
  */
@@ -32,7 +33,7 @@ import {
   pageObservations,
   summarize,
 } from './health.repository.ts';
-import { createItemRenderer, type ItemRenderer } from './rendered-items.ts';
+import { createItemRenderer, type Encoding, type ItemRenderer } from './rendered-items.ts';
 
 export interface HealthServiceDeps {
   db: Db;
@@ -106,10 +107,11 @@ export function createHealthService(deps: HealthServiceDeps) {
   }
 
   return {
-    /** The answer as JSON bytes (the route sends them as they are) and the ids it holds (audit). */
+    /** The answer as JSON bytes, gzip-encoded if asked (the route sends them as they are), and the ids it holds (audit). */
     async listObservations(
       principal: Principal,
       query: ObservationsQuery,
+      encoding: Encoding = 'identity',
     ): Promise<{ body: Buffer; ids: string[] }> {
       const sort = query.sort ?? '-date';
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort);
@@ -117,7 +119,7 @@ export function createHealthService(deps: HealthServiceDeps) {
       const page = await pageKeys(db, principal.userId, filter, { sort, after, limit: query.limit });
       const next = page.next ? encodeCursor(sort, page.next) : null;
       const fetch = (ids: string[]) => findStoredJson(db, principal.userId, ids);
-      return renderer.page(page.rows, fetch, next, query.limit);
+      return renderer.page(page.rows, fetch, next, query.limit, encoding);
     },
 
     async summary(principal: Principal, query: SummaryQuery) {

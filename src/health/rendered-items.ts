@@ -2,8 +2,10 @@
  * The health API's page answer as bytes, from stored rows, each item rendered once.
  *
  *   createItemRenderer({ maxBytes })               -> renderer (maxBytes 0: render every time, keep nothing)
- *   await renderer.page(keys, fetch, nextCursor, limit) -> { body: Buffer (the JSON answer), ids: string[] }
- *     keys: the page's [{ id, content_hash }] in order; fetch(ids): the stored rows of the ones not held
+ *   await renderer.page(keys, fetch, nextCursor, limit, encoding?) -> { body: Buffer (the JSON answer), ids: string[] }
+ *     keys: the page's [{ id, content_hash }] in order; fetch(ids): the stored rows of the ones not held;
+ *     encoding 'gzip': the same JSON gzip-encoded, from each item's deflated part (src/http/gzip-parts.ts),
+ *     made the first time a gzip answer holds the item and kept beside it
  *
  * An item is `JSON.stringify(toHealthObservation(resource))`: a pure function of the row's id and
  * stored JSON, so it is kept by id with the content_hash (the hash of exactly that JSON) it was
@@ -21,6 +23,7 @@
  */
 import type { Observation } from '@medplum/fhirtypes';
 import { toHealthObservation } from '../fhir/health-observation.ts';
+import { type DeflatedPart, deflatedPart, gzipOf, storedPart } from '../http/gzip-parts.ts';
 
 export interface ItemKey {
   id: string;
@@ -32,70 +35,95 @@ export interface RenderableRow extends ItemKey {
   resource: string;
 }
 
+export type Encoding = 'identity' | 'gzip';
+
 export type ItemRenderer = ReturnType<typeof createItemRenderer>;
 
-/** Map entry overhead beyond the strings and bytes, roughly (entry, Buffer object). */
+interface Entry {
+  hash: string;
+  /** null: a row this API does not serve (e.g. a blood-pressure panel the app posted). */
+  item: Buffer | null;
+  /** The item deflated, made the first time a gzip answer needs it. */
+  part?: DeflatedPart;
+}
+
+type Served = Entry & { item: Buffer };
+
+/** Map entry overhead beyond the strings and bytes, roughly (entry, Buffer objects). */
 const ENTRY_OVERHEAD = 200;
 /** A content hash: sha256 in base64url (src/fhir/store/resource-row.ts). */
 const HASH_LENGTH = 43;
 const COMMA = Buffer.from(',');
 const OPEN = Buffer.from('{"items":[');
+const COMMA_PART = storedPart(COMMA);
+const OPEN_PART = storedPart(OPEN);
 
 export function createItemRenderer(options: { maxBytes: number }) {
   const { maxBytes } = options;
   // By id, holding the hash it was rendered from (no id + hash key string to build per lookup).
-  // item null: a row this API does not serve (e.g. a blood-pressure panel the app posted).
-  const cache = new Map<string, { hash: string; item: Buffer | null }>();
+  const cache = new Map<string, Entry>();
   let bytes = 0;
   let hits = 0;
   let misses = 0;
 
-  function render(row: RenderableRow): Buffer | null {
+  function render(row: RenderableRow): Entry {
     const resource = JSON.parse(row.resource) as Observation;
     resource.id = row.id;
     const item = toHealthObservation(resource);
-    return item ? Buffer.from(JSON.stringify(item)) : null;
+    return { hash: row.content_hash, item: item ? Buffer.from(JSON.stringify(item)) : null };
   }
 
-  /** Bytes an entry accounts for (the item, its two strings, the entry itself, roughly). */
-  const sizeOf = (id: string, item: Buffer | null) =>
-    (item?.length ?? 0) + 2 * (id.length + HASH_LENGTH) + ENTRY_OVERHEAD;
+  /** Bytes an entry accounts for (the item, its deflated part, its two strings, the entry, roughly). */
+  const sizeOf = (id: string, entry: Entry) =>
+    (entry.item?.length ?? 0) +
+    (entry.part?.deflated.length ?? 0) +
+    2 * (id.length + HASH_LENGTH) +
+    ENTRY_OVERHEAD;
 
-  function keep(row: ItemKey, item: Buffer | null): void {
-    const size = sizeOf(row.id, item);
-    if (size > maxBytes) return;
-    const old = cache.get(row.id);
+  function keep(id: string, entry: Entry): void {
+    if (maxBytes === 0 || sizeOf(id, entry) > maxBytes) return;
+    const old = cache.get(id);
     // A newer version replaces the one held (its old rendering can never be asked for again).
-    if (old) bytes -= sizeOf(row.id, old.item);
-    cache.delete(row.id);
-    cache.set(row.id, { hash: row.content_hash, item });
-    bytes += size;
+    if (old) bytes -= sizeOf(id, old);
+    cache.delete(id);
+    cache.set(id, entry);
+    bytes += sizeOf(id, entry);
+    evict();
+  }
+
+  /** Evicts the oldest down to 90% once over budget, so a full cache does not evict on every miss. */
+  function evict(): void {
     if (bytes <= maxBytes) return;
-    // Evict the oldest down to 90%, so a full cache does not evict on every miss.
     for (const [id, entry] of cache) {
       if (bytes <= maxBytes * 0.9) break;
       cache.delete(id);
-      bytes -= sizeOf(id, entry.item);
+      bytes -= sizeOf(id, entry);
     }
   }
 
-  function held(row: ItemKey): Buffer | null | undefined {
+  function held(row: ItemKey): Entry | undefined {
     const entry = cache.get(row.id);
-    return entry !== undefined && entry.hash === row.content_hash ? entry.item : undefined;
+    return entry !== undefined && entry.hash === row.content_hash ? entry : undefined;
   }
 
-  function renderAndKeep(row: RenderableRow): Buffer | null {
-    const rendered = render(row);
-    if (maxBytes > 0) keep(row, rendered);
-    return rendered;
+  function partOf(id: string, entry: Served): DeflatedPart {
+    if (entry.part) return entry.part;
+    entry.part = deflatedPart(entry.item);
+    if (cache.get(id) === entry) {
+      bytes += entry.part.deflated.length;
+      evict();
+    }
+    return entry.part;
   }
 
   return {
+    /** The page's JSON answer, as is or gzip-encoded, and the ids of the items in it (in order). */
     async page(
       keys: ItemKey[],
       fetch: (ids: string[]) => Promise<RenderableRow[]>,
       nextCursor: string | null,
       limit: number,
+      encoding: Encoding = 'identity',
     ): Promise<{ body: Buffer; ids: string[] }> {
       const found = keys.map(held);
       const missing = keys.filter((_, i) => found[i] === undefined);
@@ -105,25 +133,46 @@ export function createItemRenderer(options: { maxBytes: number }) {
       const fetched = new Map(
         (missing.length > 0 ? await fetch(missing.map((k) => k.id)) : []).map((r) => [r.id, r]),
       );
-      const parts: Buffer[] = [OPEN];
       const ids: string[] = [];
+      const served: Served[] = [];
       for (const [i, key] of keys.entries()) {
-        let rendered = found[i];
-        if (rendered === undefined) {
+        let entry = found[i];
+        if (entry === undefined) {
           const row = fetched.get(key.id);
-          rendered = row ? renderAndKeep(row) : null;
+          if (!row) continue;
+          entry = render(row);
+          keep(row.id, entry);
         }
-        if (!rendered) continue;
-        if (ids.length > 0) parts.push(COMMA);
-        parts.push(rendered);
+        if (!entry.item) continue;
         ids.push(key.id);
+        served.push(entry as Served);
       }
-      parts.push(Buffer.from(`],"next_cursor":${JSON.stringify(nextCursor)},"limit":${limit}}`));
-      return { body: Buffer.concat(parts), ids };
+      const close = Buffer.from(`],"next_cursor":${JSON.stringify(nextCursor)},"limit":${limit}}`);
+      if (encoding === 'identity') {
+        const parts = listOf(
+          served.map((e) => e.item),
+          OPEN,
+          COMMA,
+        );
+        parts.push(close);
+        return { body: Buffer.concat(parts), ids };
+      }
+      const parts = served.map((entry, i) => partOf(ids[i] as string, entry));
+      return { body: gzipOf(listOf(parts, OPEN_PART, COMMA_PART), close), ids };
     },
     /** Entries and bytes held, and lookups so far (for tests and metrics). */
     stats(): { entries: number; bytes: number; hits: number; misses: number } {
       return { entries: cache.size, bytes, hits, misses };
     },
   };
+}
+
+/** `open`, then the items with `comma` between them. */
+function listOf<T>(items: T[], open: T, comma: T): T[] {
+  const parts: T[] = [open];
+  for (const [i, item] of items.entries()) {
+    if (i > 0) parts.push(comma);
+    parts.push(item);
+  }
+  return parts;
 }

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import type { Observation } from '@medplum/fhirtypes';
 import Value from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +133,53 @@ describe('createItemRenderer', () => {
   });
 });
 
+describe('createItemRenderer, gzip', () => {
+  const json = (body: Buffer) => gunzipSync(body).toString();
+
+  it('answers the identity JSON gzip-encoded, rendered or held, cached or not', async () => {
+    const identity = (await createItemRenderer({ maxBytes: 0 }).page(rows, store().fetch, 'c', 50)).body;
+    for (const maxBytes of [0, 1_000_000]) {
+      const renderer = createItemRenderer({ maxBytes });
+      const fresh = await renderer.page(rows, store().fetch, 'c', 50, 'gzip');
+      const held = await renderer.page(rows, store().fetch, 'c', 50, 'gzip');
+      expect(json(fresh.body)).toBe(identity.toString());
+      expect(json(held.body)).toBe(identity.toString());
+      expect(held.ids).toEqual(rows.map((r) => r.id));
+    }
+    const empty = await createItemRenderer({ maxBytes: 0 }).page([], store().fetch, null, 10, 'gzip');
+    expect(json(empty.body)).toBe('{"items":[],"next_cursor":null,"limit":10}');
+  });
+
+  it('deflates an item once, keeps the part beside it within the budget, and drops it with the item', async () => {
+    const renderer = createItemRenderer({ maxBytes: 1_000_000 });
+    await renderer.page(rows, store().fetch, null, 50);
+    const plain = renderer.stats().bytes;
+    await renderer.page(rows, store().fetch, null, 50, 'gzip');
+    const withParts = renderer.stats().bytes;
+    expect(withParts).toBeGreaterThan(plain);
+    await renderer.page(rows, store().fetch, null, 50, 'gzip');
+    expect(renderer.stats().bytes).toBe(withParts);
+
+    // A new version replaces item and part: the gzip answer has the new value.
+    const changed = rowOf({
+      ...(observations[0] as Observation),
+      valueQuantity: { value: 9000, unit: '/d', system: 'http://unitsofmeasure.org', code: '/d' },
+    });
+    const page = await renderer.page(
+      [changed],
+      store(new Map([[changed.id, changed]])).fetch,
+      null,
+      50,
+      'gzip',
+    );
+    expect(JSON.parse(json(page.body)).items[0].value).toBe(9000);
+
+    const small = createItemRenderer({ maxBytes: 3_000 });
+    for (let i = 0; i < 3; i += 1) await small.page(rows, store().fetch, null, 50, 'gzip');
+    expect(small.stats().bytes).toBeLessThanOrEqual(3_000);
+  });
+});
+
 describe('GET /health/observations through the item cache', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -157,5 +205,36 @@ describe('GET /health/observations through the item cache', () => {
     expect(metrics).toMatch(/^health_item_cache_lookups_total\{result="hit"\} 1$/m);
     expect(metrics).toMatch(/^health_item_cache_lookups_total\{result="miss"\} 2$/m);
     expect(metrics).toMatch(/^health_item_cache_bytes [1-9]\d*$/m);
+  });
+
+  it('gzips the answer for clients that accept it, and says it varies with Accept-Encoding', async () => {
+    const u = await registerUser(t.app);
+    await storeMeasurements(t, u.id, [
+      steps('2026-03-01', 100),
+      heartRateHour('2026-03-01T10:00:00+01:00', 70),
+    ]);
+    const read = (acceptEncoding?: string) =>
+      t.app.inject({
+        url: '/health/observations?limit=1',
+        headers: { ...u.auth, ...(acceptEncoding ? { 'accept-encoding': acceptEncoding } : {}) },
+      });
+    const plain = await read();
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toBe('accept-encoding');
+    const gzip = await read('gzip, deflate, br');
+    expect(gzip.statusCode).toBe(200);
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gzip.headers.vary).toBe('accept-encoding');
+    expect(gzip.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Number(gzip.headers['content-length'])).toBe(gzip.rawPayload.length);
+    expect(gunzipSync(gzip.rawPayload).toString()).toBe(plain.body);
+    expect((await read('gzip;q=0')).headers['content-encoding']).toBeUndefined();
+    // Errors stay plain problem+json.
+    const bad = await t.app.inject({
+      url: '/health/observations?start=2026-02-30',
+      headers: { ...u.auth, 'accept-encoding': 'gzip' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-encoding']).toBeUndefined();
   });
 });

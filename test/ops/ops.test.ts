@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -53,6 +53,16 @@ describe('operations', () => {
       expect(ok.headers['access-control-allow-origin']).toBe('https://app.example');
       const bad = await c.app.inject({ url: '/healthz', headers: { origin: 'https://evil.example' } });
       expect(bad.headers['access-control-allow-origin']).toBeUndefined();
+      // A route that varies with Accept-Encoding too keeps CORS's Vary: Origin.
+      const u = await registerUser(c.app);
+      const page = await c.app.inject({
+        url: '/health/observations',
+        headers: { ...u.auth, origin: 'https://app.example' },
+      });
+      expect(String(page.headers.vary).toLowerCase().split(/,\s*/).sort()).toEqual([
+        'accept-encoding',
+        'origin',
+      ]);
     } finally {
       await c.close();
     }
