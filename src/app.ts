@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import compress from '@fastify/compress';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -69,6 +70,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     credentials: false,
   });
+  // gzip for answers over 1 kB when the client accepts it (browsers and Dart's HttpClient, so the
+  // Flutter app, do): its GET /fhir/Observation?_count=1000 is megabytes of JSON. Small answers are
+  // compressed inline, larger ones and streams (exports) on libuv's thread pool. Answers already
+  // encoded are left alone (/health/observations gzips from cached parts: src/health/rendered-items.ts).
+  // Request bodies are not decompressed: the contract has no compressed uploads.
+  await app.register(compress, { encodings: ['gzip'], threshold: 1024, globalDecompression: false });
   // Per-IP limits (auth routes): counted in Redis when REDIS_URL is set, so that several API
   // processes share them; if Redis fails they are skipped, not turned into errors (the connection's
   // errors are logged; src/http/shared-limits.ts).

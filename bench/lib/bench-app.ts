@@ -27,7 +27,7 @@ export async function startBenchApp(): Promise<BenchApp> {
     SANDBOX: '0',
   });
   const schema = config.databaseUrl ? `bench_${Date.now()}` : undefined;
-  const database = await openDatabase({ url: config.databaseUrl, schema, poolSize: 10 });
+  const database = await openDatabase({ url: config.databaseUrl, schema, poolSize: config.databasePoolSize });
   const deps = await buildDeps(config, {
     log: createLogger(process.env.BENCH_LOG_LEVEL ?? 'info', pino.destination('/dev/null')),
     database,

@@ -1,0 +1,69 @@
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
+import { heartRateHour, patientIdOf, stepsDays, storeMeasurements } from '../helpers/observations.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => t?.close());
+
+const GZIP = { 'accept-encoding': 'gzip' };
+
+describe('answers gzip-encoded for clients that accept it', () => {
+  it('the FHIR search the Flutter app makes (and any JSON answer over 1 kB)', async () => {
+    const u = await registerUser(t.app);
+    await storeMeasurements(t, u.id, [
+      ...stepsDays('2026-03-01', 30),
+      ...Array.from({ length: 24 }, (_, h) =>
+        heartRateHour(`2026-03-01T${String(h).padStart(2, '0')}:00:00+01:00`, 70),
+      ),
+    ]);
+    const url = `/fhir/Observation?patient=${await patientIdOf(t, u.id)}&_count=1000&_sort=-date`;
+    const plain = await t.app.inject({ url, headers: u.auth });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const gzip = await t.app.inject({ url, headers: { ...u.auth, ...GZIP } });
+    expect(gzip.statusCode).toBe(200);
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gzip.headers.vary).toMatch(/accept-encoding/i);
+    expect(gzip.rawPayload.length).toBeLessThan(plain.rawPayload.length / 5);
+    expect(JSON.parse(gunzipSync(gzip.rawPayload).toString()).entry).toHaveLength(54);
+  });
+
+  it('streams exports through gzip', async () => {
+    const u = await registerUser(t.app);
+    await storeMeasurements(t, u.id, stepsDays('2026-03-01', 60));
+    const url = '/health/export?format=csv&type=steps';
+    const plain = await t.app.inject({ url, headers: u.auth });
+    const gzip = await t.app.inject({ url, headers: { ...u.auth, ...GZIP } });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzip.rawPayload).toString()).toBe(plain.body);
+  });
+
+  it('leaves small answers, errors and refusing clients alone', async () => {
+    const u = await registerUser(t.app);
+    const me = await t.app.inject({ url: '/auth/me', headers: { ...u.auth, ...GZIP } });
+    expect(me.headers['content-encoding']).toBeUndefined();
+    const bad = await t.app.inject({ url: '/health/observations?limit=0', headers: { ...u.auth, ...GZIP } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-encoding']).toBeUndefined();
+    const docs = await t.app.inject({ url: '/openapi.json', headers: { 'accept-encoding': 'gzip;q=0' } });
+    expect(docs.headers['content-encoding']).toBeUndefined();
+    expect((await t.app.inject({ url: '/openapi.json', headers: GZIP })).headers['content-encoding']).toBe(
+      'gzip',
+    );
+  });
+
+  it('does not take compressed request bodies', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: gzipSync(JSON.stringify({ email: 'a@example.test', password: 'x' })),
+    });
+    expect(res.statusCode).toBeGreaterThanOrEqual(400);
+    expect(res.statusCode).toBeLessThan(500);
+  });
+});
