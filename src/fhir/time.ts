@@ -1,7 +1,8 @@
 /**
  * Offset-aware time helpers for the FHIR layer. Pure: no clock, no time-zone database.
  *
- *   parseOffset('+05:30') -> 330                 formatOffset(-240) -> '-04:00'
+ *   parseOffset('+05:30') -> 330 (throws if invalid)   offsetMinutes('+05:30') -> 330 (undefined if invalid)
+ *   formatOffset(-240) -> '-04:00'
  *   toLocalIso(ms, '+05:30') -> '2026-08-29T10:59:57+05:30'   (ms only when non-zero)
  *   localDateOf('2026-08-28T20:00:00Z', '+05:30') -> '2026-08-29'
  *   localDayStartMs('2026-08-29', '+05:30') -> epoch ms of 2026-08-29T00:00:00+05:30
@@ -14,21 +15,27 @@
 const MINUTE_MS = 60_000;
 export const DAY_MS = 86_400_000;
 
-const OFFSET_RE = /^([+-])(\d{2}):(\d{2})$/;
-
 // A person has a handful of offsets; this runs per heart-rate sample, so parse each once.
 const parsedOffsets = new Map<string, number>();
 
-/** '+05:30' | '-04:00' | 'Z' -> minutes east of UTC. Throws on anything else. */
+const OFFSET_RE = /^([+-])(\d{2}):(\d{2})$/;
+
+/** '+05:30' | 'Z' -> minutes east of UTC; undefined for anything else (an IANA name included). */
+export function offsetMinutes(offset: string): number | undefined {
+  if (offset === 'Z') return 0;
+  const m = OFFSET_RE.exec(offset);
+  if (!m || Number(m[3]) > 59) return undefined;
+  const minutes = Number(m[2]) * 60 + Number(m[3]);
+  if (minutes > 14 * 60) return undefined;
+  return m[1] === '-' ? -minutes : minutes;
+}
+
+/** '+05:30' | '-04:00' | 'Z' -> minutes east of UTC (`offsetMinutes`). Throws on anything else. */
 export function parseOffset(offset: string): number {
   const known = parsedOffsets.get(offset);
   if (known !== undefined) return known;
-  let minutes = 0;
-  if (offset !== 'Z') {
-    const m = OFFSET_RE.exec(offset);
-    if (!m) throw new RangeError(`invalid UTC offset: ${offset}`);
-    minutes = (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
-  }
+  const minutes = offsetMinutes(offset);
+  if (minutes === undefined) throw new RangeError(`invalid UTC offset: ${offset}`);
   if (parsedOffsets.size < 1_000) parsedOffsets.set(offset, minutes);
   return minutes;
 }

@@ -1,25 +1,13 @@
 /**
  * Time zones: fixed offsets ('+05:30', 'Z') and IANA names ('Europe/Berlin', 'UTC'), through Intl.
- * The one place that asks the time-zone database; every other module takes offsets from here.
+ * The one place that asks the time-zone database; fixed offsets are parsed by time.ts.
  *
- *   offsetMinutes('+05:30')                -> 330 (undefined unless a fixed offset)
  *   offsetAt('Europe/Berlin', ms)          -> 60 or 120: minutes east of UTC in force at that instant
  *   zoneOffsetAt(zone, wallMs)             -> the offset of a local wall-clock time given as if UTC
  *   localDateIn('Asia/Tokyo', ms)          -> '2026-08-30'
  *   isValidZone(zone)                      -> fixed offset or a zone Intl knows
  */
-
-const OFFSET_RE = /^([+-])(\d{2}):(\d{2})$/;
-
-/** '+05:30' | 'Z' -> minutes east of UTC; undefined for anything else (an IANA name included). */
-export function offsetMinutes(offset: string): number | undefined {
-  if (offset === 'Z') return 0;
-  const m = OFFSET_RE.exec(offset);
-  if (!m) return undefined;
-  const minutes = Number(m[2]) * 60 + Number(m[3]);
-  if (minutes > 14 * 60) return undefined;
-  return m[1] === '-' ? -minutes : minutes;
-}
+import { offsetMinutes } from './time.ts';
 
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();
 

@@ -8,8 +8,8 @@
  * Bounds are facts of the time-zone rules, the same for every person in a zone: they are remembered
  * across requests (bounded), so a year of daily buckets costs 366 map lookups, not 366 Intl calls.
  */
-import { formatOffset, toLocalIso } from '../fhir/time.ts';
-import { offsetAt, offsetMinutes } from '../fhir/zones.ts';
+import { formatOffset, offsetMinutes, toLocalIso } from '../fhir/time.ts';
+import { offsetAt } from '../fhir/zones.ts';
 import type { Bucket } from './health.repository.ts';
 
 export type BucketBounds = Readonly<{ date: string; start: string; end: string }>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isValidZone, localDateIn, offsetAt, offsetMinutes, zoneOffsetAt } from '../../src/fhir/zones.ts';
+import { offsetMinutes, parseOffset } from '../../src/fhir/time.ts';
+import { isValidZone, localDateIn, offsetAt, zoneOffsetAt } from '../../src/fhir/zones.ts';
 
 describe('zones', () => {
   it('fixed offsets and UTC need no zone database', () => {
@@ -7,6 +8,11 @@ describe('zones', () => {
     expect(offsetMinutes('Z')).toBe(0);
     expect(offsetMinutes('+15:00')).toBeUndefined();
     expect(offsetMinutes('Europe/Berlin')).toBeUndefined();
+    expect(offsetMinutes('+05:75')).toBeUndefined();
+    // One parser: the vendor-record check (parseOffset) refuses what offsetMinutes does.
+    expect(parseOffset('-04:00')).toBe(-240);
+    for (const bad of ['+15:00', '+05:75', '0530', 'Europe/Berlin'])
+      expect(() => parseOffset(bad)).toThrow(RangeError);
     expect(offsetAt('UTC', 0)).toBe(0);
     expect(offsetAt('-04:00', 0)).toBe(-240);
     expect(localDateIn('+05:30', Date.parse('2026-08-29T20:00:00Z'))).toBe('2026-08-30');

@@ -9,7 +9,8 @@
  * A value without an offset is read in `zone` (a fixed '+hh:mm' or an IANA name; default UTC):
  * the PHR app sends local date-times without one (clients/phr-app-contract.md §5).
  */
-import { offsetMinutes, zoneOffsetAt } from '../zones.ts';
+import { offsetMinutes } from '../time.ts';
+import { zoneOffsetAt } from '../zones.ts';
 
 const DATE_TIME_RE =
   /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;

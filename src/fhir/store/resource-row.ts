@@ -8,7 +8,7 @@ import { hash } from 'node:crypto';
 import type { Condition, Observation, Resource } from '@medplum/fhirtypes';
 import { typeForCode, UTC_OFFSET_EXTENSION, VENDOR_TAG_SYSTEM } from '../codes.ts';
 import { effectiveRange } from '../health-observation.ts';
-import { offsetMinutes } from '../zones.ts';
+import { offsetMinutes } from '../time.ts';
 import { type MsRange, toRange } from './fhir-dates.ts';
 
 export type StoredResourceType = 'Observation' | 'Patient' | 'Device' | 'Condition';
