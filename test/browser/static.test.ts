@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEASUREMENT_TYPES } from '../../src/fhir/index.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 // The dashboard's files as served (no browser needed): public, under the app's CSP, with no
@@ -79,5 +80,11 @@ describe('dashboard static files', () => {
         /localStorage|document\.cookie|innerHTML|outerHTML|insertAdjacentHTML|eval\(/,
       );
     }
+  });
+
+  it("offers every type the health API serves in the table's filter", async () => {
+    const module = '../../web/views/table.js'; // plain JS for the browser: no types to check against
+    const { TYPES } = (await import(module)) as { TYPES: string[] };
+    expect(TYPES).toEqual([...MEASUREMENT_TYPES]);
   });
 });

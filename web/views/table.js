@@ -6,6 +6,7 @@ import { fetchPage } from '../lib/observations.js';
 import { localClock, localSeconds } from '../lib/time.js';
 
 const PAGE_SIZE = 25;
+/** Every type the health API serves (test/browser/static.test.ts keeps it equal to MEASUREMENT_TYPES). */
 export const TYPES = [
   'heart_rate',
   'resting_heart_rate',
@@ -17,6 +18,9 @@ export const TYPES = [
   'hrv_rmssd',
   'respiratory_rate',
   'sleep',
+  'body_fat',
+  'skin_temperature_deviation',
+  'vo2_max',
 ];
 
 /** @param {() => { start: string, end: string }} getRange */
