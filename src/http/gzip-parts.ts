@@ -100,7 +100,7 @@ const X2N: number[] = [0x40000000];
 for (let k = 1; k < 32; k += 1) X2N.push(multModP(X2N[k - 1] as number, X2N[k - 1] as number));
 
 /** x^(8 n) mod P: the operator that moves a CRC past n bytes. */
-export function shiftOf(bytes: number): number {
+function shiftOf(bytes: number): number {
   let p = 0x80000000;
   let n = bytes;
   for (let k = 3; n > 0; k += 1, n = Math.floor(n / 2)) {
