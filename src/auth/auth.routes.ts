@@ -16,10 +16,14 @@ const tags = ['Accounts'];
 
 export function authPublicRoutes(app: FastifyInstance, auth: AuthService, perIpPerMinute: number): void {
   const rateLimit = { max: perIpPerMinute, timeWindow: 60_000 };
+  // Answers that carry tokens are never compressed, whatever their size: a compressed length can
+  // leak secrets next to attacker-chosen text (BREACH). They are a few hundred bytes anyway.
+  const compress = false;
   app.post<{ Body: Static<typeof RegisterBody> }>(
     '/auth/register',
     {
       config: { rateLimit },
+      compress,
       schema: { tags, body: RegisterBody, response: { 201: TokenPairSchema, 409: ProblemSchema } },
     },
     async (req, reply) => reply.code(201).send(await auth.register(req.body)),
@@ -28,6 +32,7 @@ export function authPublicRoutes(app: FastifyInstance, auth: AuthService, perIpP
     '/auth/login',
     {
       config: { rateLimit },
+      compress,
       schema: { tags, body: LoginBody, response: { 200: TokenPairSchema, 401: ProblemSchema } },
     },
     async (req) => auth.login(req.body),
@@ -36,6 +41,7 @@ export function authPublicRoutes(app: FastifyInstance, auth: AuthService, perIpP
     '/auth/refresh',
     {
       config: { rateLimit },
+      compress,
       schema: { tags, body: RefreshBody, response: { 200: TokenPairSchema, 401: ProblemSchema } },
     },
     async (req) => auth.refresh(req.body.refresh_token),

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
+import { createTestApp, registerUser, type TestApp, uniqueEmail } from '../helpers/app.ts';
 import { heartRateHour, patientIdOf, stepsDays, storeMeasurements } from '../helpers/observations.ts';
 
 let t: TestApp;
@@ -65,5 +65,32 @@ describe('answers gzip-encoded for clients that accept it', () => {
     });
     expect(res.statusCode).toBeGreaterThanOrEqual(400);
     expect(res.statusCode).toBeLessThan(500);
+  });
+});
+
+describe('answers that carry tokens', () => {
+  it('are never compressed: their routes have no compression hook at all', async () => {
+    // They stay under the 1 kB threshold (bounded fields), so this is checked on the routes
+    // themselves: with compression they would carry its onSend hook, as /auth/logout does.
+    const routes = t.app.printRoutes({ includeHooks: true, commonPrefix: false, method: 'POST' });
+    const hooksOf = (url: string) => {
+      const start = routes.indexOf(`${url} (POST)`);
+      const end = routes.indexOf('(POST)', start + url.length + 7);
+      return routes.slice(start, end === -1 ? undefined : end);
+    };
+    for (const url of ['/auth/register', '/auth/login', '/auth/refresh']) {
+      expect(hooksOf(url)).toContain('(onRequest)');
+      expect(hooksOf(url)).not.toContain('(onSend)');
+    }
+    expect(hooksOf('/auth/logout')).toContain('(onSend)');
+    const email = uniqueEmail();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/auth/register',
+      headers: GZIP,
+      payload: { email, password: 'correct horse battery' },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['content-encoding']).toBeUndefined();
   });
 });
