@@ -46,6 +46,28 @@ describe('operations', () => {
     }
   });
 
+  it('lets no cache keep API answers (health data, tokens), but lets the dashboard files be revalidated', async () => {
+    const u = await registerUser(t.app);
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: u.email, password: 'correct horse battery' },
+    });
+    expect(login.statusCode).toBe(200);
+    for (const res of [
+      login,
+      await t.app.inject({ url: '/health/observations', headers: u.auth }),
+      await t.app.inject({ url: '/health/observations', headers: { ...u.auth, 'accept-encoding': 'gzip' } }),
+      await t.app.inject({ url: '/auth/me', headers: u.auth }),
+      await t.app.inject('/health/observations'), // 401
+    ]) {
+      expect(res.headers['cache-control']).toBe('no-store');
+    }
+    expect((await t.app.inject('/app')).headers['cache-control']).toBe('no-cache');
+    expect((await t.app.inject('/app/app.js')).headers['cache-control']).toBe('no-cache');
+    expect((await t.app.inject('/app/vendor/uPlot.iife.min.js')).headers['cache-control']).toBe('no-cache');
+  });
+
   it('CORS allows only configured origins', async () => {
     const c = await createTestApp({ env: { CORS_ORIGINS: 'https://app.example' } });
     try {
