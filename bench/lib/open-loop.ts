@@ -6,7 +6,7 @@
  * connections always busy, the mean latency is N / throughput by construction.
  *
  *   node bench/lib/open-loop.ts --url <url> --rate 2000 --connections 100 --seconds 10 [--warmup 3]
- *     [--header 'name: value'] -> one JSON line: { due, completed, rate, errors, non2xx, latency }
+ *     [--header 'name: value'] -> one JSON line: { due, completed, rate, errors, non2xx, latency, cpuMs }
  *
  * autocannon's own rate option is no substitute: each connection sends its quota back to back at the
  * start of every second, so the server sees bursts at full concurrency, not a rate.
@@ -137,6 +137,7 @@ while (inFlight > 0 && performance.now() < stopAt) await new Promise((r) => setT
 const sorted = Float64Array.from(latencies).sort();
 const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 const round = (ms: number) => Math.round(ms * 10) / 10;
+const cpu = process.cpuUsage();
 console.log(
   JSON.stringify({
     due,
@@ -147,6 +148,8 @@ console.log(
     non2xx,
     unfinished: inFlight,
     latency: { p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(at(1)) },
+    // This process's own CPU over the whole run (warm-up included): the load generator shares the cores.
+    cpuMs: (cpu.user + cpu.system) / 1000,
   }),
 );
 // Open connections (and any still waiting for an answer) would keep the process alive.
