@@ -11,15 +11,8 @@
  * device.display, sleep stage components and the heart-rate SampledData component.
  */
 import type { Observation } from '@medplum/fhirtypes';
-import {
-  CODES,
-  HEART_RATE_SAMPLES_CODE,
-  sleepStageForCode,
-  typeForCode,
-  UTC_OFFSET_EXTENSION,
-  VENDOR_TAG_SYSTEM,
-} from './codes.ts';
-import { decodeSamples } from './heart-rate-window.ts';
+import { CODES, sleepStageForCode, typeForCode, UTC_OFFSET_EXTENSION, VENDOR_TAG_SYSTEM } from './codes.ts';
+import { decodeSamples, samplesComponentOf } from './heart-rate-window.ts';
 import type { MeasurementType, Sample, SleepStage } from './measurement.ts';
 import { DAY_MS, localDayStartMs, toLocalIso } from './time.ts';
 
@@ -65,12 +58,10 @@ export function toHealthObservation(obs: Observation): HealthObservation | undef
     source: { vendor: vendorOf(obs), device: obs.device?.display ?? null },
     samples: null,
   };
+  const window = samplesComponentOf(obs)?.valueSampledData;
+  if (window?.data !== undefined) result.samples = decodeSamples(range.start, window.period, window.data);
   for (const c of obs.component ?? []) {
     const coding = c.code.coding?.[0];
-    if (c.valueSampledData?.data !== undefined && coding?.code === HEART_RATE_SAMPLES_CODE.code) {
-      result.samples = decodeSamples(range.start, c.valueSampledData.period, c.valueSampledData.data);
-      continue;
-    }
     const stage = sleepStageForCode(coding?.system, coding?.code);
     if (stage && c.valueQuantity?.value !== undefined) {
       result.components ??= {};

@@ -5,12 +5,16 @@
  *   groupHeartRateSamples(samples)       -> Measurement[]   (type heart_rate, value = mean, samples kept)
  *   encodeSamples(samples)               -> { period, data } for valueSampledData, origin = first sample
  *   decodeSamples(start, period, data)   -> Sample[]        (the inverse, as local times for the API)
+ *   samplesComponentOf(obs)              -> the Observation's samples component, if any
+ *   sampleStats(data)                    -> { count, min, max, sum } of the values decodeSamples lists
  *
  * The grid period is the GCD of the sample spacing, so a 1/min series costs one token per sample
  * and irregular spacing still round-trips exactly; empty grid slots are 'E' (R4 SampledData.data).
  * Times are whole seconds (see NOTE below), which bounds an hour to 3,600 grid slots.
  */
 
+import type { Observation, ObservationComponent } from '@medplum/fhirtypes';
+import { HEART_RATE_SAMPLES_CODE } from './codes.ts';
 import { deviceKey } from './ids.ts';
 import type { Measurement, MeasurementSource, Sample, WindowSample } from './measurement.ts';
 import { parseOffset, toEpochMs, toLocalIso } from './time.ts';
@@ -118,6 +122,48 @@ export function decodeSamples(start: string, period: number, data: string): Samp
     out.push({ time: toLocalIso(t0 + i * period, offset), value: Number(token) });
   }
   return out;
+}
+
+/** The component holding a window's samples (what the health API lists and the summary counts). */
+export function samplesComponentOf(obs: Observation): ObservationComponent | undefined {
+  return obs.component?.find(
+    (c) =>
+      c.valueSampledData?.data !== undefined && c.code.coding?.[0]?.code === HEART_RATE_SAMPLES_CODE.code,
+  );
+}
+
+export interface SampleStats {
+  count: number;
+  /** null when there is no value (count 0). */
+  min: number | null;
+  max: number | null;
+  sum: number | null;
+}
+
+/**
+ * Count, min, max and sum of the values decodeSamples lists (finite numbers only): a window's
+ * samples as the summary aggregates them (its max is the highest reading, not the highest mean).
+ */
+export function sampleStats(data: string): SampleStats {
+  let count = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sum = 0;
+  let from = 0;
+  while (from <= data.length) {
+    let to = data.indexOf(' ', from);
+    if (to < 0) to = data.length;
+    const token = data.slice(from, to);
+    from = to + 1;
+    if (token === 'E' || token === 'L' || token === 'U' || token === '') continue;
+    const value = Number(token);
+    if (!Number.isFinite(value)) continue;
+    count += 1;
+    if (value < min) min = value;
+    if (value > max) max = value;
+    sum += value;
+  }
+  return count === 0 ? { count, min: null, max: null, sum: null } : { count, min, max, sum };
 }
 
 /** The offset written at the end of a local RFC 3339 time ('Z' reads as '+00:00'). */

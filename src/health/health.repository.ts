@@ -237,6 +237,13 @@ function pageBranch(db: Db, userId: number, filter: HealthFilter, page: PageRequ
   return q.orderBy('effective_start', dir).orderBy('id', dir).limit(sql<number>`${page.limit}::int + 1`);
 }
 
+// What one row contributes to a summary, as the rollup's triggers count it (migration 0011): a
+// window of samples its readings, any other Observation its value.
+const rowValues = sql`coalesce(sample_count, (value is not null)::int)`;
+const rowMin = sql`case when sample_count is null then value else sample_min end`;
+const rowMax = sql`case when sample_count is null then value else sample_max end`;
+const rowSum = sql`case when sample_count is null then value else sample_sum end`;
+
 export interface BucketRow {
   bucket: string;
   count: number;
@@ -248,8 +255,9 @@ export interface BucketRow {
 
 /**
  * One row per local bucket with data. Buckets group on the measurement's `local_date`
- * (date_trunc to ISO week or month). Values are `valueQuantity.value`: for heart-rate windows
- * that is the window's mean, so count = windows and min/max are of hourly means.
+ * (date_trunc to ISO week or month). Values are each Observation's `valueQuantity.value`, and for a
+ * window of samples (intraday heart rate) its samples: count = readings, min/max the lowest and
+ * highest reading, avg weighs every reading once (migration 0011).
  */
 export async function summarize(
   db: Db,
@@ -318,11 +326,11 @@ export function summaryQuery(db: Db, userId: number, type: string, range: Health
     .selectFrom('fhir_resources')
     .select([
       sql<string>`(${key})::text`.as('bucket'),
-      sql<number>`count(value)::int`.as('count'),
-      sql<number | null>`min(value)`.as('min'),
-      sql<number | null>`max(value)`.as('max'),
-      sql<number | null>`avg(value)`.as('avg'),
-      sql<number | null>`sum(value)`.as('sum'),
+      sql<number>`sum(${rowValues})::int`.as('count'),
+      sql<number | null>`min(${rowMin})`.as('min'),
+      sql<number | null>`max(${rowMax})`.as('max'),
+      sql<number | null>`sum(${rowSum}) / nullif(sum(${rowValues}), 0)`.as('avg'),
+      sql<number | null>`sum(${rowSum})`.as('sum'),
     ])
     .where((eb) =>
       eb.and(conditions(eb, userId, { types: [type] as HealthFilter['types'], ...range }, 'local')),

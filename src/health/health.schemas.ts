@@ -90,7 +90,9 @@ export const SummaryResponseSchema = Type.Object({
       date: Type.String({ description: 'the bucket’s first local date' }),
       start: Type.String(),
       end: Type.String(),
-      count: Type.Integer(),
+      count: Type.Integer({
+        description: 'values in the bucket: one per observation, one per sample of a heart-rate window',
+      }),
       min: Nullable(Type.Number()),
       max: Nullable(Type.Number()),
       avg: Nullable(Type.Number()),

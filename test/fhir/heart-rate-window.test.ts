@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { decodeSamples, encodeSamples, groupHeartRateSamples } from '../../src/fhir/heart-rate-window.ts';
+import {
+  decodeSamples,
+  encodeSamples,
+  groupHeartRateSamples,
+  sampleStats,
+} from '../../src/fhir/heart-rate-window.ts';
 
 const src = { vendor: 'fitbit', deviceName: 'Inspire 3' };
 const at = (iso: string, value: number, utcOffset = '+05:30', source = src) => ({
@@ -113,5 +118,39 @@ describe('SampledData encoding', () => {
         window('2026-08-29T10:59:00+05:30', 62),
       ]),
     ).toThrow(RangeError);
+  });
+});
+
+describe('sampleStats', () => {
+  test('count, min, max and sum of exactly the values decodeSamples lists, for any window', () => {
+    const t0 = Date.parse('2026-08-29T10:00:00+05:30');
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 3_599 }), { minLength: 1, maxLength: 200 }),
+        fc.array(fc.double({ min: 20, max: 250, noNaN: true }), { minLength: 200, maxLength: 200 }),
+        (seconds, values) => {
+          const samples = seconds
+            .sort((x, y) => x - y)
+            .map((sec, i) => ({ at: t0 + sec * 1000, value: values[i]! }));
+          const { period, data } = encodeSamples(samples);
+          const listed = decodeSamples('2026-08-29T10:00:00+05:30', period, data).map((s) => s.value);
+          const stats = sampleStats(data);
+          expect(stats.count).toBe(listed.length);
+          expect(stats.min).toBe(Math.min(...listed));
+          expect(stats.max).toBe(Math.max(...listed));
+          expect(stats.sum).toBeCloseTo(
+            listed.reduce((a, b) => a + b, 0),
+            6,
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('empty slots and text that is no number are not values; none at all is count 0', () => {
+    expect(sampleStats('60 E E 62 L U 58')).toEqual({ count: 3, min: 58, max: 62, sum: 180 });
+    expect(sampleStats('E E')).toEqual({ count: 0, min: null, max: null, sum: null });
+    expect(sampleStats('70 abc Infinity')).toEqual({ count: 1, min: 70, max: 70, sum: 70 });
   });
 });

@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as migration0007 from '../../src/db/migrations/0007_observation_days.ts';
+import * as migration0011 from '../../src/db/migrations/0011_sample_stats.ts';
 import type { ObservationDaysTable } from '../../src/fhir/store/fhir.tables.ts';
 import { parseRange } from '../../src/health/health.query.ts';
 import { summarize } from '../../src/health/health.repository.ts';
@@ -30,8 +31,11 @@ async function rollup(userId: number): Promise<Day[]> {
 /** What the rollup must hold: the same aggregate computed from fhir_resources now. */
 async function fromRows(userId: number): Promise<Day[]> {
   const { rows } = await sql<Day>`
-    select type, local_date::text as local_date, count(*)::int as n_rows, count(value)::int as n_values,
-      min(value) as min, max(value) as max, sum(value) as sum
+    select type, local_date::text as local_date, count(*)::int as n_rows,
+      sum(coalesce(sample_count, (value is not null)::int))::int as n_values,
+      min(case when sample_count is null then value else sample_min end) as min,
+      max(case when sample_count is null then value else sample_max end) as max,
+      sum(case when sample_count is null then value else sample_sum end) as sum
     from fhir_resources
     where user_id = ${userId} and resource_type = 'Observation' and type is not null and local_date is not null
       and effective_start > '-infinity' and effective_start < 'infinity'
@@ -101,8 +105,11 @@ describe('observation_days, the per-day rollup', () => {
     days = await expectConsistent(a.id);
     const day30 = days.find((d) => d.type === 'heart_rate' && d.local_date === '2026-08-30');
     expect(day30?.n_rows).toBe(13);
-    expect(day30?.min).toBeCloseTo(42.9, 9); // a window's value is its mean: base + 2.9
-    expect(day30?.max).toBeCloseTo(157.9, 9);
+    // Readings, not windows: 13 hours of 60; the lowest and highest sample (the hourly means are
+    // 42.9 and 157.9: base + 2.9).
+    expect(day30?.n_values).toBe(13 * 60);
+    expect(day30?.min).toBe(40);
+    expect(day30?.max).toBe(161);
 
     // A re-sync with a corrected total: an update, not an insert.
     await storeMeasurements(t, a.id, [steps('2026-08-29', 8500)]);
@@ -206,11 +213,55 @@ describe('observation_days, the per-day rollup', () => {
       heartRateHour('2026-08-30T10:00:00+00:00', 70),
     ]);
     await migration0007.up(t.deps.db as never);
+    // 0011 redefines 0007's functions: replayed over the schema 0007 rebuilt.
+    await migration0011.down(t.deps.db as never);
+    await migration0011.up(t.deps.db as never);
     const days = await expectConsistent(u.id);
     expect(days.map((d) => [d.type, d.local_date])).toEqual([
       ['heart_rate', '2026-08-30'],
       ['steps', '2026-08-29'],
       ['steps', '2026-08-30'],
     ]);
+  });
+
+  it('migration 0011 down and up: windows get their samples back from the JSON, their days are re-aggregated', async () => {
+    const u = await registerUser(t.app);
+    await storeMeasurements(t, u.id, [
+      steps('2026-08-29', 100),
+      heartRateHour('2026-08-29T10:00:00+00:00', 70),
+      heartRateHour('2026-08-29T11:00:00+00:00', 90, { minutes: 10 }),
+    ]);
+    const stats = async () =>
+      (
+        await sql<{
+          type: string;
+          sample_count: number | null;
+          sample_min: number | null;
+          sample_max: number | null;
+        }>`
+          select type, sample_count, sample_min, sample_max from fhir_resources
+          where user_id = ${u.id} and resource_type = 'Observation' order by type, effective_start`.execute(
+          t.deps.db,
+        )
+      ).rows;
+    const written = await stats();
+    expect(written).toEqual([
+      { type: 'heart_rate', sample_count: 60, sample_min: 70, sample_max: 76 },
+      { type: 'heart_rate', sample_count: 10, sample_min: 90, sample_max: 96 },
+      { type: 'steps', sample_count: null, sample_min: null, sample_max: null },
+    ]);
+    const heartRateDay = async () => (await rollup(u.id)).find((d) => d.type === 'heart_rate');
+
+    await migration0011.down(t.deps.db as never);
+    // As before 0011: two windows, their means.
+    expect(await heartRateDay()).toMatchObject({ n_rows: 2, n_values: 2, min: 72.9, max: 92.4 });
+
+    await migration0011.up(t.deps.db as never);
+    expect(await stats()).toEqual(written);
+    // 70 readings; the average weighs the 10-minute hour by its 10 readings, not as a whole hour.
+    const day = await heartRateDay();
+    expect(day).toMatchObject({ n_rows: 2, n_values: 70, min: 70, max: 96 });
+    expect(day!.sum! / day!.n_values).toBeCloseTo((72.9 * 60 + 92.4 * 10) / 70, 9);
+    await expectConsistent(u.id);
   });
 });

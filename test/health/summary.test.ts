@@ -108,7 +108,7 @@ describe('GET /health/summary', () => {
     ]);
   });
 
-  it('summarizes heart-rate windows by their hourly means', async () => {
+  it('summarizes heart rate by its readings: the lowest and highest sample, every reading weighed once', async () => {
     const u = await berliner();
     // Samples base..base+6 cycling over 60 minutes: the mean is base + 2.9.
     await storeMeasurements(t, u.id, [
@@ -125,9 +125,10 @@ describe('GET /health/summary', () => {
     expect(body.unit).toBe('/min');
     expect(body.buckets).toHaveLength(1);
     const [b] = body.buckets;
-    expect(b!.count).toBe(2);
-    expect(b!.min).toBeCloseTo(62.9, 1);
-    expect(b!.max).toBeCloseTo(82.9, 1);
+    // 120 readings, not 2 hourly means (62.9 and 82.9).
+    expect(b!.count).toBe(120);
+    expect(b!.min).toBe(60);
+    expect(b!.max).toBe(86);
     expect(b!.avg).toBeCloseTo(72.9, 1);
   });
 

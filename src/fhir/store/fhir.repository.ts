@@ -61,7 +61,7 @@ export async function upsertRows(
 
 /**
  * The batch travels as one array per column and the resource JSON as one text of lines, so the
- * statement has 17 parameters whatever the batch size. NOTE: measured (bench/fhir/README.md) 3x
+ * statement has 21 parameters whatever the batch size. NOTE: measured (bench/fhir/README.md) 3x
  * less PostgreSQL CPU than one `jsonb_to_recordset` document; the resources are stored as the text
  * they are (no jsonb parse), and an unchanged row costs one index probe.
  */
@@ -86,25 +86,29 @@ async function runUpsert(
   const owner = target === 'id' ? sql`and fhir_resources.user_id = excluded.user_id` : sql``;
   const result = await sql<ChangedRow>`
     insert into fhir_resources (resource_type, id, user_id, identifier, type, code, code_system, category,
-      effective_start, effective_end, local_date, status, source_vendor, value, daily, version_id,
-      last_updated, content_hash, resource)
+      effective_start, effective_end, local_date, status, source_vendor, value, sample_count, sample_min,
+      sample_max, sample_sum, daily, version_id, last_updated, content_hash, resource)
     select t.resource_type, t.id, ${userId}, t.identifier, t.type, t.code, t.code_system, t.category,
-      t.effective_start, t.effective_end, t.local_date, t.status, t.source_vendor, t.value, t.daily, 1,
-      ${now}, t.content_hash, t.json
+      t.effective_start, t.effective_end, t.local_date, t.status, t.source_vendor, t.value, t.sample_count,
+      t.sample_min, t.sample_max, t.sample_sum, t.daily, 1, ${now}, t.content_hash, t.json
     from unnest(${col('resource_type')}::text[], ${col('id')}::text[], ${col('identifier')}::text[],
       ${col('type')}::text[], ${col('code')}::text[], ${col('code_system')}::text[], ${col('category')}::text[],
       ${col('effective_start')}::timestamptz[], ${col('effective_end')}::timestamptz[],
       ${col('local_date')}::date[], ${col('status')}::text[], ${col('source_vendor')}::text[],
-      ${col('value')}::float8[], ${col('daily')}::bool[],
+      ${col('value')}::float8[], ${col('sample_count')}::integer[], ${col('sample_min')}::float8[],
+      ${col('sample_max')}::float8[], ${col('sample_sum')}::float8[], ${col('daily')}::bool[],
       ${col('content_hash')}::text[], string_to_array(${lines}::text, E'\\n'))
       as t(resource_type, id, identifier, type, code, code_system, category, effective_start, effective_end,
-        local_date, status, source_vendor, value, daily, content_hash, json)
+        local_date, status, source_vendor, value, sample_count, sample_min, sample_max, sample_sum, daily,
+        content_hash, json)
     where (select f.content_hash from fhir_resources f where ${same}) is distinct from t.content_hash
     on conflict ${conflict} do update set
       type = excluded.type, code = excluded.code, code_system = excluded.code_system,
       category = excluded.category, effective_start = excluded.effective_start,
       effective_end = excluded.effective_end, local_date = excluded.local_date, status = excluded.status,
-      source_vendor = excluded.source_vendor, value = excluded.value, daily = excluded.daily, version_id = fhir_resources.version_id + 1,
+      source_vendor = excluded.source_vendor, value = excluded.value, sample_count = excluded.sample_count,
+      sample_min = excluded.sample_min, sample_max = excluded.sample_max, sample_sum = excluded.sample_sum,
+      daily = excluded.daily, version_id = fhir_resources.version_id + 1,
       last_updated = excluded.last_updated, content_hash = excluded.content_hash, resource = excluded.resource
     where fhir_resources.content_hash is distinct from excluded.content_hash ${owner}
     returning resource_type, id, identifier, version_id, (xmax = 0) as inserted

@@ -26,8 +26,13 @@ export interface FhirResourcesTable {
   local_date: string | null;
   status: string | null;
   source_vendor: string | null;
-  /** valueQuantity.value, what summaries aggregate. */
+  /** valueQuantity.value, what summaries aggregate unless the row holds samples. */
   value: number | null;
+  /** A window of samples (intraday heart rate): their count, min, max and sum; else null (migration 0011). */
+  sample_count: number | null;
+  sample_min: number | null;
+  sample_max: number | null;
+  sample_sum: number | null;
   /** A date-only effectiveDateTime (a daily total). */
   daily: Generated<boolean>;
   version_id: number;
@@ -64,7 +69,7 @@ export interface ObservationDaysTable {
   local_date: string;
   /** Observations that day (with or without a value). */
   n_rows: number;
-  /** Of those, with a valueQuantity.value. */
+  /** Values: one per Observation with a valueQuantity.value, one per sample of a window (0011). */
   n_values: number;
   min: number | null;
   max: number | null;

@@ -8,6 +8,7 @@ import { hash } from 'node:crypto';
 import type { Condition, Observation, Resource } from '@medplum/fhirtypes';
 import { typeForCode, UTC_OFFSET_EXTENSION, VENDOR_TAG_SYSTEM } from '../codes.ts';
 import { effectiveRange } from '../health-observation.ts';
+import { sampleStats, samplesComponentOf } from '../heart-rate-window.ts';
 import { offsetMinutes } from '../time.ts';
 import { type MsRange, toRange } from './fhir-dates.ts';
 
@@ -31,8 +32,16 @@ export interface ResourceRow {
   local_date: string | null;
   status: string | null;
   source_vendor: string | null;
-  /** valueQuantity.value: what summaries aggregate. */
+  /** valueQuantity.value: what summaries aggregate, unless the row holds samples (below). */
   value: number | null;
+  /**
+   * A window of samples (intraday heart rate): how many, and their min, max and sum, which the
+   * summary aggregates instead of `value` (the window's mean). null for every other row.
+   */
+  sample_count: number | null;
+  sample_min: number | null;
+  sample_max: number | null;
+  sample_sum: number | null;
   /** A date-only effectiveDateTime (a daily total): matched by local date, not by instant. */
   daily: boolean;
   content_hash: string;
@@ -65,6 +74,10 @@ export function toResourceRow(
     status: 'status' in resource && typeof resource.status === 'string' ? resource.status : null,
     source_vendor: resource.meta?.tag?.find((t) => t.system === VENDOR_TAG_SYSTEM)?.code ?? null,
     value: null,
+    sample_count: null,
+    sample_min: null,
+    sample_max: null,
+    sample_sum: null,
     daily: false,
     // One-shot hash(): 3x cheaper than createHash() for a 1.5 kB resource; the same digest.
     content_hash: hash('sha256', json, 'base64url'),
@@ -102,6 +115,14 @@ function fillObservation(row: ResourceRow, obs: Observation, zone: string): void
   row.category = obs.category?.[0]?.coding?.[0]?.code ?? null;
   const value = obs.valueQuantity?.value;
   row.value = typeof value === 'number' && Number.isFinite(value) ? value : null;
+  const samples = samplesComponentOf(obs)?.valueSampledData?.data;
+  if (samples !== undefined) {
+    const stats = sampleStats(samples);
+    row.sample_count = stats.count;
+    row.sample_min = stats.min;
+    row.sample_max = stats.max;
+    row.sample_sum = stats.sum;
+  }
   row.daily = typeof obs.effectiveDateTime === 'string' && obs.effectiveDateTime.length === 10;
   const range = effectiveBounds(obs, zone);
   if (range) {
