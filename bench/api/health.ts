@@ -213,7 +213,7 @@ const scenarios: {
   headers?: string[];
   rps: number | undefined;
   p99: number;
-  /** Calibration: also run the open loop at this rate, to show the machine's floor (no target). */
+  /** Calibration: also run the open loop at this rate, as a floor (no target). */
   floorRate?: number;
 }[] = [
   {
@@ -342,7 +342,7 @@ async function atTargetRate(
   base: string,
   path: string,
   rate: number,
-  /** undefined: a calibration row, printed as the machine's floor. */
+  /** undefined: a calibration row, printed as a floor. */
   p99Target: number | undefined,
   connections: string,
   headers: string[],
@@ -394,7 +394,7 @@ async function atTargetRate(
   if (p99Target === undefined) {
     console.log(
       `  at ${rate} req/s due (open loop, ${connections} connections): ${latency}  ` +
-        `(the machine's floor at the target rate: ${kept ? 'all answered' : 'NOT ALL ANSWERED'})`,
+        `(a floor at the target rate, no target: ${kept ? 'all answered' : 'NOT ALL ANSWERED'})`,
     );
   } else {
     const ok = kept && o.errors === 0 && o.non2xx === 0 && o.latency.p99 <= p99Target;
