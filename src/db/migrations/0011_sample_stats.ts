@@ -3,74 +3,35 @@ import { type Kysely, sql } from 'kysely';
 // The health summary of heart rate counts readings, not hourly windows: a window row (one hour of
 // samples in a SampledData component, docs/fhir.md) now carries its samples' count, min, max and sum,
 // and the per-day rollup (0007, 0009) aggregates those instead of the window's mean. So a day's max
-// is the highest reading (the mean of its highest hour was ~30 bpm lower for a run), and its average
-// weighs every reading once (an hour the watch was worn for ten minutes no longer counts as much as
-// a full one), which is what the Google Health API's own daily heart-rate rollup reports.
+// is the highest reading (the mean of its highest hour can be tens of bpm lower, as for a run), and
+// its average weighs every reading once (an hour the watch was worn for ten minutes no longer counts
+// as much as a full one), which is what the Google Health API's own daily heart-rate rollup reports.
 // Every other row counts as one value: its valueQuantity.value.
 //
-// A row's contribution, in both functions below and in the summary's query over the rows
+// A row's contribution, in both rollup functions and in the summary's query over the rows
 // (src/health/health.repository.ts):
 //   values  coalesce(sample_count, (value is not null)::int)
 //   min     case when sample_count is null then value else sample_min end   (max, sum alike)
+// The functions are 0007's refresh and 0009's insert trigger with only those aggregates changed;
+// `down` puts the previous aggregates back.
+const SAMPLES = {
+  values: 'sum(coalesce(f.sample_count, (f.value is not null)::int))::int',
+  min: 'min(case when f.sample_count is null then f.value else f.sample_min end)',
+  max: 'max(case when f.sample_count is null then f.value else f.sample_max end)',
+  sum: 'sum(case when f.sample_count is null then f.value else f.sample_sum end)',
+};
+const VALUES = {
+  values: 'count(f.value)::int',
+  min: 'min(f.value)',
+  max: 'max(f.value)',
+  sum: 'sum(f.value)',
+};
+type Aggregates = typeof SAMPLES;
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table fhir_resources add column sample_count integer, add column sample_min double precision,
     add column sample_max double precision, add column sample_sum double precision`.execute(db);
-
-  await sql`create or replace function observation_days_refresh(touched_user integer[], touched_type text[], touched_date date[])
-    returns void language sql as $fn$
-    with touched as (
-      select distinct u as user_id, t as type, d as local_date
-      from unnest(touched_user, touched_type, touched_date) as x(u, t, d)
-    ),
-    spans as (
-      select user_id, type, min(local_date) - 2 as lo, max(local_date) + 2 as hi from touched group by user_id, type
-    ),
-    fresh as (
-      select f.user_id, f.type, f.local_date, count(*)::int as n_rows,
-        sum(coalesce(f.sample_count, (f.value is not null)::int))::int as n_values,
-        min(case when f.sample_count is null then f.value else f.sample_min end) as min,
-        max(case when f.sample_count is null then f.value else f.sample_max end) as max,
-        sum(case when f.sample_count is null then f.value else f.sample_sum end) as sum
-      from spans s join fhir_resources f on f.user_id = s.user_id and f.type = s.type
-        and f.effective_start >= s.lo::timestamp at time zone 'UTC'
-        and f.effective_start < s.hi::timestamp at time zone 'UTC'
-      where f.resource_type = 'Observation' and f.effective_start > '-infinity' and f.effective_start < 'infinity'
-        and (f.user_id, f.type, f.local_date) in (select user_id, type, local_date from touched)
-      group by f.user_id, f.type, f.local_date
-    ),
-    gone as (
-      delete from observation_days o using touched t
-      where o.user_id = t.user_id and o.type = t.type and o.local_date = t.local_date
-        and not exists (select 1 from fresh f where f.user_id = t.user_id and f.type = t.type and f.local_date = t.local_date)
-    )
-    insert into observation_days (user_id, type, local_date, n_rows, n_values, min, max, sum)
-    select user_id, type, local_date, n_rows, n_values, min, max, sum from fresh
-    on conflict (user_id, type, local_date) do update set n_rows = excluded.n_rows, n_values = excluded.n_values,
-      min = excluded.min, max = excluded.max, sum = excluded.sum
-  $fn$`.execute(db);
-
-  await sql`create or replace function observation_days_after_insert() returns trigger language plpgsql as $fn$
-    begin
-      insert into observation_days as o (user_id, type, local_date, n_rows, n_values, min, max, sum)
-      select user_id, type, local_date, count(*),
-        sum(coalesce(sample_count, (value is not null)::int)),
-        min(case when sample_count is null then value else sample_min end),
-        max(case when sample_count is null then value else sample_max end),
-        sum(case when sample_count is null then value else sample_sum end)
-      from new_rows
-      where resource_type = 'Observation' and type is not null and local_date is not null
-        and effective_start > '-infinity' and effective_start < 'infinity'
-      group by user_id, type, local_date
-      on conflict (user_id, type, local_date) do update set
-        n_rows = o.n_rows + excluded.n_rows,
-        n_values = o.n_values + excluded.n_values,
-        min = least(o.min, excluded.min),
-        max = greatest(o.max, excluded.max),
-        sum = case when o.sum is null then excluded.sum when excluded.sum is null then o.sum
-          else o.sum + excluded.sum end;
-      return null;
-    end
-  $fn$`.execute(db);
+  await defineRollup(db, SAMPLES);
 
   // Existing windows: the samples component's numeric tokens ('E' marks an empty grid slot), read
   // as the health API reads them. Only rows whose text names the component are parsed. The functions
@@ -94,7 +55,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  // 0007's refresh and 0009's insert trigger, as they were.
+  await defineRollup(db, VALUES);
+  // Through the update trigger, the days that hold windows are re-aggregated from their means.
+  await sql`update fhir_resources set sample_count = null where sample_count is not null`.execute(db);
+  await sql`alter table fhir_resources drop column sample_count, drop column sample_min, drop column sample_max,
+    drop column sample_sum`.execute(db);
+}
+
+/** observation_days_refresh (0007) and observation_days_after_insert (0009) with these aggregates. */
+async function defineRollup(db: Kysely<unknown>, agg: Aggregates): Promise<void> {
+  const [values, min, max, sum] = [agg.values, agg.min, agg.max, agg.sum].map((a) => sql.raw(a));
   await sql`create or replace function observation_days_refresh(touched_user integer[], touched_type text[], touched_date date[])
     returns void language sql as $fn$
     with touched as (
@@ -105,8 +75,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
       select user_id, type, min(local_date) - 2 as lo, max(local_date) + 2 as hi from touched group by user_id, type
     ),
     fresh as (
-      select f.user_id, f.type, f.local_date, count(*)::int as n_rows, count(f.value)::int as n_values,
-        min(f.value) as min, max(f.value) as max, sum(f.value) as sum
+      select f.user_id, f.type, f.local_date, count(*)::int as n_rows, ${values} as n_values,
+        ${min} as min, ${max} as max, ${sum} as sum
       from spans s join fhir_resources f on f.user_id = s.user_id and f.type = s.type
         and f.effective_start >= s.lo::timestamp at time zone 'UTC'
         and f.effective_start < s.hi::timestamp at time zone 'UTC'
@@ -127,11 +97,11 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`create or replace function observation_days_after_insert() returns trigger language plpgsql as $fn$
     begin
       insert into observation_days as o (user_id, type, local_date, n_rows, n_values, min, max, sum)
-      select user_id, type, local_date, count(*), count(value), min(value), max(value), sum(value)
-      from new_rows
-      where resource_type = 'Observation' and type is not null and local_date is not null
-        and effective_start > '-infinity' and effective_start < 'infinity'
-      group by user_id, type, local_date
+      select f.user_id, f.type, f.local_date, count(*), ${values}, ${min}, ${max}, ${sum}
+      from new_rows f
+      where f.resource_type = 'Observation' and f.type is not null and f.local_date is not null
+        and f.effective_start > '-infinity' and f.effective_start < 'infinity'
+      group by f.user_id, f.type, f.local_date
       on conflict (user_id, type, local_date) do update set
         n_rows = o.n_rows + excluded.n_rows,
         n_values = o.n_values + excluded.n_values,
@@ -142,8 +112,4 @@ export async function down(db: Kysely<unknown>): Promise<void> {
       return null;
     end
   $fn$`.execute(db);
-  // Through the update trigger, the days that hold windows are re-aggregated from their means.
-  await sql`update fhir_resources set sample_count = null where sample_count is not null`.execute(db);
-  await sql`alter table fhir_resources drop column sample_count, drop column sample_min, drop column sample_max,
-    drop column sample_sum`.execute(db);
 }
