@@ -42,11 +42,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     from (
       select r.resource_type, r.id, count(v.x)::int as n, min(v.x) as lo, max(v.x) as hi, sum(v.x) as total
       from fhir_resources r
-      cross join lateral jsonb_array_elements(r.resource::jsonb -> 'component') c
+      cross join lateral (select r.resource::jsonb -> 'component' as list) l
+      cross join lateral jsonb_array_elements(case when jsonb_typeof(l.list) = 'array' then l.list else '[]' end) c
       cross join lateral unnest(string_to_array(c -> 'valueSampledData' ->> 'data', ' ')) tok
       cross join lateral (select case when tok ~ '^[-+]?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$' then tok::float8 end as x) v
       where r.resource_type = 'Observation' and r.resource like '%"heart-rate-samples"%'
-        and jsonb_typeof(r.resource::jsonb -> 'component') = 'array'
         and c -> 'code' -> 'coding' -> 0 ->> 'code' = 'heart-rate-samples'
         and c -> 'valueSampledData' ? 'data'
       group by r.resource_type, r.id
