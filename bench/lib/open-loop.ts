@@ -100,10 +100,16 @@ for (let i = 0; i < Number(values.connections); i += 1) {
     buffered: Buffer.alloc(0),
   };
   conn.socket.on('data', (chunk) => onData(conn, chunk));
-  conn.socket.on('error', () => {
+  // A connection that errors or closes (the server's keep-alive timeout) leaves the pool; a request
+  // in flight on it counts as an error, not as unfinished.
+  conn.socket.on('error', () => {});
+  conn.socket.on('close', () => {
+    const at = idle.indexOf(conn);
+    if (at >= 0) idle.splice(at, 1);
     if (conn.dueAt !== undefined) {
       inFlight -= 1;
       if (conn.dueAt >= measuredFrom) errors += 1;
+      conn.dueAt = undefined;
     }
   });
   idle.push(conn);
