@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { acceptsGzip } from '../http/accept-encoding.ts';
 import { principalOf } from '../http/auth-hook.ts';
+import { bodyOf } from '../http/chunks-body.ts';
 import { ProblemSchema } from '../http/problem.ts';
 import {
   ExportQuery,
@@ -35,9 +36,11 @@ export function healthRoutes(app: FastifyInstance, health: HealthService): void 
     async (req, reply) => {
       // Rendered JSON (src/health/rendered-items.ts): sent as is, so the audit gets the ids here.
       // gzip when the client accepts it (browsers and Dart's HttpClient do): a week of heart-rate
-      // windows is 164 kB of JSON, 28 kB gzipped from parts deflated once per item.
+      // windows is 164 kB of JSON, 28 kB gzipped from parts deflated once per item. The chunks are
+      // the cached items themselves; a large answer is written without joining them
+      // (src/http/chunks-body.ts).
       const gzip = acceptsGzip(req.headers['accept-encoding']);
-      const { body, ids } = await health.listObservations(
+      const { chunks, ids } = await health.listObservations(
         principalOf(req),
         req.query,
         gzip ? 'gzip' : 'identity',
@@ -47,7 +50,8 @@ export function healthRoutes(app: FastifyInstance, health: HealthService): void 
       // Appended: CORS may have set Vary: Origin already.
       const vary = reply.getHeader('vary');
       reply.header('vary', vary ? `${String(vary)}, accept-encoding` : 'accept-encoding');
-      return reply.type('application/json; charset=utf-8').send(body);
+      const body = bodyOf(chunks);
+      return reply.type('application/json; charset=utf-8').header('content-length', body.length).send(body);
     },
   );
 

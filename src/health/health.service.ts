@@ -1,8 +1,8 @@
 /**
  * The vendor-agnostic health API (API.md "Health data"): principal first, repository below.
  *
- *   listObservations(principal, query, encoding?) -> { body (the JSON answer, HealthObservationsResponse,
- *                                        gzip-encoded when asked), ids }
+ *   listObservations(principal, query, encoding?) -> { chunks (the JSON answer, HealthObservationsResponse,
+ *                                        gzip-encoded when asked, in order), ids }
  *   summary(principal, query)          -> { type, unit, bucket, time_zone, buckets }
  *   exportObservations(principal, query) -> { contentType, filename, body: AsyncIterable<string> }
  */
@@ -107,12 +107,12 @@ export function createHealthService(deps: HealthServiceDeps) {
   }
 
   return {
-    /** The answer as JSON bytes, gzip-encoded if asked (the route sends them as they are), and the ids it holds (audit). */
+    /** The answer as chunks of JSON bytes, gzip-encoded if asked (the route sends them as they are), and the ids it holds (audit). */
     async listObservations(
       principal: Principal,
       query: ObservationsQuery,
       encoding: Encoding = 'identity',
-    ): Promise<{ body: Buffer; ids: string[] }> {
+    ): Promise<{ chunks: Buffer[]; ids: string[] }> {
       const sort = query.sort ?? '-date';
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort);
       const filter = await filterOf(principal, query);

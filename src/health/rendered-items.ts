@@ -2,7 +2,7 @@
  * The health API's page answer as bytes, from stored rows, each item rendered once.
  *
  *   createItemRenderer({ maxBytes })               -> renderer (maxBytes 0: render every time, keep nothing)
- *   await renderer.page(keys, fetch, nextCursor, limit, encoding?) -> { body: Buffer (the JSON answer), ids: string[] }
+ *   await renderer.page(keys, fetch, nextCursor, limit, encoding?) -> { chunks: Buffer[] (the JSON answer, in order), ids: string[] }
  *     keys: the page's [{ id, content_hash }] in order; fetch(ids): the stored rows of the ones not held;
  *     encoding 'gzip': the same JSON gzip-encoded, from each item's deflated part (src/http/gzip-parts.ts),
  *     made the first time a gzip answer holds the item and kept beside it
@@ -14,7 +14,7 @@
  * whoever the query returned its row to.
  *
  * NOTE: measured (bench/api/README.md): JSON.parse, the transform and the schema serializer were a
- * third of the server's CPU per page; the page is now the cached items' bytes joined, and the page
+ * third of the server's CPU per page; the page is now the cached items' bytes in order, and the page
  * query reads only ids and hashes, so PostgreSQL sends the stored JSON of missing items only. The output
  * is the same JSON the route schema describes (test/health/rendered-items.test.ts checks it
  * against the schema and against the transform).
@@ -117,14 +117,17 @@ export function createItemRenderer(options: { maxBytes: number }) {
   }
 
   return {
-    /** The page's JSON answer, as is or gzip-encoded, and the ids of the items in it (in order). */
+    /**
+     * The page's JSON answer, as is or gzip-encoded, as chunks to send in order (the cached items
+     * themselves: joining them cost a new buffer per answer), and the ids of its items (in order).
+     */
     async page(
       keys: ItemKey[],
       fetch: (ids: string[]) => Promise<RenderableRow[]>,
       nextCursor: string | null,
       limit: number,
       encoding: Encoding = 'identity',
-    ): Promise<{ body: Buffer; ids: string[] }> {
+    ): Promise<{ chunks: Buffer[]; ids: string[] }> {
       const found = keys.map(held);
       const missing = keys.filter((_, i) => found[i] === undefined);
       misses += missing.length;
@@ -155,10 +158,10 @@ export function createItemRenderer(options: { maxBytes: number }) {
           COMMA,
         );
         parts.push(close);
-        return { body: Buffer.concat(parts), ids };
+        return { chunks: parts, ids };
       }
       const parts = served.map((entry, i) => partOf(ids[i] as string, entry));
-      return { body: gzipOf(listOf(parts, OPEN_PART, COMMA_PART), close), ids };
+      return { chunks: gzipOf(listOf(parts, OPEN_PART, COMMA_PART), close), ids };
     },
     /** Entries and bytes held, and lookups so far (for tests and metrics). */
     stats(): { entries: number; bytes: number; hits: number; misses: number } {

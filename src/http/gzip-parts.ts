@@ -4,8 +4,9 @@
  *
  *   deflatedPart(raw)            -> part: raw deflate of `raw` ending byte-aligned (a sync flush), its CRC-32
  *   storedPart(raw)              -> part: `raw` as an uncompressed deflate block (for a few bytes)
- *   gzipOf(parts, last)          -> Buffer: gzip header, the parts in order, `last` stored as the final block,
- *                                   trailer (CRC-32 and length of everything the parts stand for)
+ *   gzipOf(parts, last)          -> Buffer[]: gzip header, the parts in order, `last` stored as the final block,
+ *                                   trailer (CRC-32 and length of everything the parts stand for); the
+ *                                   chunks of one gzip stream, sent as they are (src/http/chunks-body.ts)
  *
  * Each part is compressed on its own (no back-references into the one before), and a sync flush
  * leaves it non-final and byte-aligned, so parts concatenate into one valid deflate stream. The
@@ -45,7 +46,7 @@ export function storedPart(raw: Buffer): DeflatedPart {
 // ID1 ID2, CM deflate, no flags, no mtime, no extra flags, OS unknown.
 const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
 
-export function gzipOf(parts: readonly DeflatedPart[], last: Buffer): Buffer {
+export function gzipOf(parts: readonly DeflatedPart[], last: Buffer): Buffer[] {
   let crc = 0;
   let length = 0;
   const chunks: Buffer[] = [HEADER];
@@ -61,7 +62,7 @@ export function gzipOf(parts: readonly DeflatedPart[], last: Buffer): Buffer {
   trailer.writeUInt32LE(crc, 0);
   trailer.writeUInt32LE(length % 2 ** 32, 4);
   chunks.push(final, trailer);
-  return Buffer.concat(chunks);
+  return chunks;
 }
 
 /** One stored block (BTYPE 00): header bits, padding to the byte, LEN, NLEN, the bytes. */

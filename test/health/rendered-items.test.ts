@@ -41,6 +41,9 @@ const observations = measurements.map((m) => toObservation(m, ctx));
 const rows = observations.map(rowOf);
 const byId = new Map(rows.map((r) => [r.id, r]));
 
+/** A page's answer: its chunks, in order. */
+const bodyOf = (page: { chunks: Buffer[] }) => Buffer.concat(page.chunks);
+
 /** A fetch that serves `rows` and records what it was asked for. */
 function store(served: Map<string, RenderableRow> = byId) {
   const asked: string[][] = [];
@@ -57,13 +60,14 @@ describe('createItemRenderer', () => {
   it('renders exactly the JSON of the transform, valid against the route schema', async () => {
     const renderer = createItemRenderer({ maxBytes: 1_000_000 });
     const { fetch } = store();
-    const { body, ids } = await renderer.page(rows, fetch, 'abc"d', 50);
+    const { chunks, ids } = await renderer.page(rows, fetch, 'abc"d', 50);
+    const body = bodyOf({ chunks });
     const items = observations.map((o) => toHealthObservation(o));
     expect(body.toString()).toBe(JSON.stringify({ items, next_cursor: 'abc"d', limit: 50 }));
     expect(Value.Check(HealthObservationsResponseSchema, JSON.parse(body.toString()))).toBe(true);
     expect(ids).toEqual(rows.map((r) => r.id));
     const empty = await renderer.page([], fetch, null, 10);
-    expect(empty.body.toString()).toBe('{"items":[],"next_cursor":null,"limit":10}');
+    expect(bodyOf(empty).toString()).toBe('{"items":[],"next_cursor":null,"limit":10}');
   });
 
   it('reads the stored JSON only of items it does not hold', async () => {
@@ -73,7 +77,7 @@ describe('createItemRenderer', () => {
     const second = await renderer.page(rows, s.fetch, null, 50);
     expect(s.asked).toEqual([rows.slice(0, 2).map((r) => r.id), rows.slice(2).map((r) => r.id)]);
     const items = (b: Buffer) => JSON.parse(b.toString()).items as unknown[];
-    expect(items(second.body).slice(0, 2)).toEqual(items(first.body));
+    expect(items(bodyOf(second)).slice(0, 2)).toEqual(items(bodyOf(first)));
     await renderer.page(rows, s.fetch, null, 50);
     expect(s.asked).toHaveLength(2);
     expect(renderer.stats()).toMatchObject({ entries: rows.length, hits: 2 + 4, misses: 4 });
@@ -89,7 +93,7 @@ describe('createItemRenderer', () => {
     const s = store(new Map([[changed.id, changed]]));
     const page = await renderer.page([changed], s.fetch, null, 50);
     expect(s.asked).toEqual([[changed.id]]);
-    expect(JSON.parse(page.body.toString()).items[0].value).toBe(9000);
+    expect(JSON.parse(bodyOf(page).toString()).items[0].value).toBe(9000);
   });
 
   it('renders what the fetch returns; leaves out rows deleted since the page query', async () => {
@@ -98,7 +102,7 @@ describe('createItemRenderer', () => {
     gone.delete(rows[1]!.id);
     const page = await renderer.page(rows, store(gone).fetch, null, 50);
     expect(page.ids).toEqual([rows[0]!.id, rows[2]!.id, rows[3]!.id]);
-    expect(JSON.parse(page.body.toString()).items).toHaveLength(3);
+    expect(JSON.parse(bodyOf(page).toString()).items).toHaveLength(3);
   });
 
   it('leaves out rows this API does not serve, and remembers that too', async () => {
@@ -137,17 +141,17 @@ describe('createItemRenderer, gzip', () => {
   const json = (body: Buffer) => gunzipSync(body).toString();
 
   it('answers the identity JSON gzip-encoded, rendered or held, cached or not', async () => {
-    const identity = (await createItemRenderer({ maxBytes: 0 }).page(rows, store().fetch, 'c', 50)).body;
+    const identity = bodyOf(await createItemRenderer({ maxBytes: 0 }).page(rows, store().fetch, 'c', 50));
     for (const maxBytes of [0, 1_000_000]) {
       const renderer = createItemRenderer({ maxBytes });
       const fresh = await renderer.page(rows, store().fetch, 'c', 50, 'gzip');
       const held = await renderer.page(rows, store().fetch, 'c', 50, 'gzip');
-      expect(json(fresh.body)).toBe(identity.toString());
-      expect(json(held.body)).toBe(identity.toString());
+      expect(json(bodyOf(fresh))).toBe(identity.toString());
+      expect(json(bodyOf(held))).toBe(identity.toString());
       expect(held.ids).toEqual(rows.map((r) => r.id));
     }
     const empty = await createItemRenderer({ maxBytes: 0 }).page([], store().fetch, null, 10, 'gzip');
-    expect(json(empty.body)).toBe('{"items":[],"next_cursor":null,"limit":10}');
+    expect(json(bodyOf(empty))).toBe('{"items":[],"next_cursor":null,"limit":10}');
   });
 
   it('deflates an item once, keeps the part beside it within the budget, and drops it with the item', async () => {
@@ -172,7 +176,7 @@ describe('createItemRenderer, gzip', () => {
       50,
       'gzip',
     );
-    expect(JSON.parse(json(page.body)).items[0].value).toBe(9000);
+    expect(JSON.parse(json(bodyOf(page))).items[0].value).toBe(9000);
 
     const small = createItemRenderer({ maxBytes: 3_000 });
     for (let i = 0; i < 3; i += 1) await small.page(rows, store().fetch, null, 50, 'gzip');

@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHUNKS_FROM } from '../../src/http/chunks-body.ts';
 import { createTestApp, registerUser, type TestApp, uniqueEmail } from '../helpers/app.ts';
 import { heartRateHour, patientIdOf, stepsDays, storeMeasurements } from '../helpers/observations.ts';
 
@@ -65,6 +66,49 @@ describe('answers gzip-encoded for clients that accept it', () => {
     });
     expect(res.statusCode).toBeGreaterThanOrEqual(400);
     expect(res.statusCode).toBeLessThan(500);
+  });
+});
+
+describe('the observations page over a real socket (sent as chunks: src/http/chunks-body.ts)', () => {
+  it('plain and gzip bytes are the JSON the API renders, with their length; HEAD has the length only', async () => {
+    const u = await registerUser(t.app);
+    await storeMeasurements(
+      t,
+      u.id,
+      Array.from({ length: 24 }, (_, h) =>
+        heartRateHour(`2026-03-01T${String(h).padStart(2, '0')}:00:00+01:00`, 70),
+      ),
+    );
+    const path = '/health/observations?type=heart_rate&limit=24';
+    const expected = (await t.app.inject({ url: path, headers: u.auth })).json() as { items: unknown[] };
+    expect(expected.items).toHaveLength(24);
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const plain = await fetch(`${address}${path}`, { headers: { ...u.auth, 'accept-encoding': 'identity' } });
+    const plainBytes = Buffer.from(await plain.arrayBuffer());
+    expect(plain.headers.get('content-length')).toBe(String(plainBytes.length));
+    // Large enough to go as chunks; its gzip form (below) is joined.
+    expect(plainBytes.length).toBeGreaterThanOrEqual(CHUNKS_FROM);
+    expect(JSON.parse(plainBytes.toString())).toEqual(expected);
+    // fetch would decompress; node:http hands over the bytes as sent.
+    const { request } = await import('node:http');
+    const gzip = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+      request(`${address}${path}`, { headers: { ...u.auth, ...GZIP } }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) }));
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gzip.headers['content-length']).toBe(String(gzip.body.length));
+    expect(JSON.parse(gunzipSync(gzip.body).toString())).toEqual(expected);
+    const head = await fetch(`${address}${path}`, {
+      method: 'HEAD',
+      headers: { ...u.auth, 'accept-encoding': 'identity' },
+    });
+    expect(head.headers.get('content-length')).toBe(String(plainBytes.length));
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
   });
 });
 
