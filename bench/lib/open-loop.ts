@@ -53,7 +53,11 @@ interface Conn {
   socket: Socket;
   /** When the request on it was due; undefined: idle. */
   dueAt: number | undefined;
+  /** Bytes of an answer's head not yet complete. */
   buffered: Buffer;
+  /** Body bytes of the answer in progress still to come (its head is read), and its status. */
+  remaining: number;
+  status: number;
 }
 const idle: Conn[] = [];
 const waiting: number[] = []; // due times of requests waiting for a free connection
@@ -78,18 +82,35 @@ function finish(conn: Conn, status: number): void {
   else send(conn, next);
 }
 
+// Only an answer's head is buffered; its body is counted off as it arrives, never copied (joining
+// every chunk of a 164 kB answer cost this process ~0.06 ms per answer, on the server's cores).
 function onData(conn: Conn, chunk: Buffer): void {
-  conn.buffered = conn.buffered.length === 0 ? chunk : Buffer.concat([conn.buffered, chunk]);
+  let data = chunk;
   for (;;) {
+    if (conn.remaining > 0) {
+      if (data.length < conn.remaining) {
+        conn.remaining -= data.length;
+        return;
+      }
+      data = data.subarray(conn.remaining);
+      conn.remaining = 0;
+      finish(conn, conn.status);
+    }
+    if (data.length === 0) return;
+    conn.buffered = conn.buffered.length === 0 ? data : Buffer.concat([conn.buffered, data]);
     const headEnd = conn.buffered.indexOf('\r\n\r\n');
     if (headEnd < 0) return;
     const head = conn.buffered.subarray(0, headEnd).toString('latin1');
     const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
     if (length === undefined) throw new Error(`an answer without content-length: ${head.slice(0, 200)}`);
-    const total = headEnd + 4 + Number(length);
-    if (conn.buffered.length < total) return;
-    conn.buffered = conn.buffered.subarray(total);
-    finish(conn, Number(head.slice(9, 12)));
+    conn.status = Number(head.slice(9, 12));
+    data = conn.buffered.subarray(headEnd + 4);
+    conn.buffered = Buffer.alloc(0);
+    if (Number(length) === 0) {
+      finish(conn, conn.status);
+      continue;
+    }
+    conn.remaining = Number(length);
   }
 }
 
@@ -98,6 +119,8 @@ for (let i = 0; i < Number(values.connections); i += 1) {
     socket: connect({ host: url.hostname, port: Number(url.port), noDelay: true }),
     dueAt: undefined,
     buffered: Buffer.alloc(0),
+    remaining: 0,
+    status: 0,
   };
   conn.socket.on('data', (chunk) => onData(conn, chunk));
   // A connection that errors or closes (the server's keep-alive timeout) leaves the pool; a request
