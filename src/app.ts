@@ -37,7 +37,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: true,
     requestIdHeader: false,
     // One access-log line per request (the onResponse hook below), not Fastify's two: each line
-    // runs the redaction (src/log.ts); per request ~28 -> ~22 µs, measured in isolation.
+    // runs the redaction (src/log.ts), so one line instead of two halves its cost per request.
     // (The top-level disableRequestLogging option is deprecated in Fastify 5.12: FSTDEP023.)
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req) => {

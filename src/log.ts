@@ -21,8 +21,8 @@ export const redactPaths = [
   'config.encryptionKeys',
 ];
 // - these keys of any object one level down (what the paths '*.password', ... meant), checked by
-//   censorSecrets below: as 15 wildcard paths they cost ~15 µs of the ~20 µs of a log line
-//   (@pinojs/redact 0.4), and every request writes one. test/ops/log-redaction.test.ts proves the
+//   censorSecrets below: as wildcard paths they were most of the cost of a log line
+//   (bench/api/README.md), and every request writes one. test/ops/log-redaction.test.ts proves the
 //   output the same as with the wildcard paths, on random objects and child bindings.
 const secretKeys = [
   'password',

@@ -1,9 +1,11 @@
 // The health API under load over a person with a year of data (hourly heart-rate windows of
 // 1/min samples, daily steps, calories, distance, resting heart rate, weekly weights), next to
-// other people's data: req/s and latency percentiles, targets beside the numbers.
+// other people's data: req/s and latency percentiles, targets beside the numbers, and each figure
+// as a ratio to two floors measured in the same run (a bare node:http server, GET /auth/me), so
+// that figures from machines of different speed compare (bench/api/README.md).
 // Usage: DATABASE_URL=postgres://... node bench/api/health.ts [--connections 100] [--summary-connections 10]
 //        [--seconds 10] [--warmup 3] [--others 3] [--only <part of a scenario name>]
-//        (others: people with a year of data beside the measured one)
+//        (others: people with a year of data beside the measured one; --only never skips the floors)
 
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
@@ -213,6 +215,50 @@ const bareAddress = `http://127.0.0.1:${(bare.address() as { port: number }).por
 // What browsers and Dart's HttpClient (the Flutter app's) send with every request.
 const GZIP = ['accept-encoding: gzip'];
 
+/**
+ * A floor's closed-loop req/s and its p99 at 2,000 req/s due, from this run's calibration rows
+ * (undefined when it did not answer every request at that rate: then it is no floor to read by).
+ */
+interface Floor {
+  rps: number;
+  p99: number | undefined;
+}
+interface Floors {
+  bare?: Floor;
+  me?: Floor;
+}
+const floors: Floors = {};
+const FLOOR_NAMES = { bare: 'bare node:http', me: 'GET /auth/me' } as const;
+
+// The targets as ratios to the floors: each absolute target divided by the floors of the runs that
+// met it (bench/api/README.md, "Targets as ratios"). Observations: req/s (closed loop) at least
+// this share of a floor's, p99 at 2,000 req/s due at most this multiple of a floor's p99 at that
+// rate; summaries: closed-loop p99 at most this multiple of a floor's p99 at 2,000 req/s due.
+const RATIO_TARGETS = {
+  observations: { rps: { bare: 0.022, me: 0.19 }, p99: { bare: 18, me: 8 } },
+  summary: { p99: { bare: 36, me: 16 } },
+} as const;
+
+/** `value` over each floor's figure, against the ratio target beside it. */
+function ratios(
+  label: string,
+  value: number,
+  pick: (f: Floor) => number | undefined,
+  target: { bare: number; me: number },
+  kind: 'at least' | 'at most',
+  kept = true,
+): string {
+  const parts = (['bare', 'me'] as const).map((k) => {
+    const base = floors[k] ? pick(floors[k]) : undefined;
+    if (base === undefined || base <= 0)
+      return `${FLOOR_NAMES[k]}: no floor (it did not answer every request at that rate)`;
+    const r = value / base;
+    const ok = kept && (kind === 'at least' ? r >= target[k] : r <= target[k]);
+    return `${r < 1 ? r.toFixed(3) : r.toFixed(1)}x ${FLOOR_NAMES[k]}'s (target ${kind} ${target[k]}x) ${ok ? 'ok' : 'MISSED'}`;
+  });
+  return `    ${label} as ratios: ${parts.join('; ')}`;
+}
+
 const scenarios: {
   name: string;
   path: string;
@@ -223,6 +269,8 @@ const scenarios: {
   p99: number;
   /** Calibration: also run the open loop at this rate, as a floor (no target). */
   floorRate?: number;
+  /** Which floor this calibration row measures. */
+  floor?: keyof Floors;
 }[] = [
   {
     name: 'calibration: bare node:http, the same 177 bytes (no framework, no database)',
@@ -231,6 +279,7 @@ const scenarios: {
     rps: undefined,
     p99: Number.POSITIVE_INFINITY,
     floorRate: 2000,
+    floor: 'bare',
   },
   {
     name: 'calibration: GET /auth/me (auth + framework only)',
@@ -240,6 +289,7 @@ const scenarios: {
     // Every authenticated route that reads the database once costs at least this: where its p99 at
     // 2,000 req/s due is above 25 ms, no observations page can meet the target on that machine.
     floorRate: 2000,
+    floor: 'me',
   },
   {
     name: 'observations, steps, 50/page, 3-month range',
@@ -297,7 +347,7 @@ const load1 = (await import('node:os')).loadavg()[0]?.toFixed(1);
 console.log(
   `${values.seconds} s each; load average ${load1} on ${(await import('node:os')).availableParallelism()} cores`,
 );
-for (const s of scenarios.filter((x) => x.name.includes(values.only))) {
+for (const s of scenarios.filter((x) => x.floor !== undefined || x.name.includes(values.only))) {
   const headers = s.headers ?? [];
   const probe = s.base
     ? { statusCode: 200, body: bareBody.toString(), rawPayload: bareBody }
@@ -342,9 +392,32 @@ for (const s of scenarios.filter((x) => x.name.includes(values.only))) {
   );
   console.log(`  non-2xx ${r.non2xx}, errors ${r.errors}`);
   const base = s.base ?? address;
-  if (s.rps !== undefined) await atTargetRate(base, s.path, s.rps, s.p99, connections, headers);
-  else if (s.floorRate !== undefined)
-    await atTargetRate(base, s.path, s.floorRate, undefined, connections, headers);
+  if (s.floor !== undefined) {
+    const open =
+      s.floorRate === undefined
+        ? undefined
+        : await atTargetRate(base, s.path, s.floorRate, undefined, connections, headers);
+    floors[s.floor] = { rps: r.requests.average, p99: open?.kept ? open.p99 : undefined };
+  } else if (s.rps !== undefined) {
+    console.log(
+      ratios('requests/s', r.requests.average, (f) => f.rps, RATIO_TARGETS.observations.rps, 'at least'),
+    );
+    const open = await atTargetRate(base, s.path, s.rps, s.p99, connections, headers);
+    console.log(
+      ratios(
+        `p99 at ${s.rps} req/s due`,
+        open.p99,
+        (f) => f.p99,
+        RATIO_TARGETS.observations.p99,
+        'at most',
+        open.kept,
+      ),
+    );
+  } else {
+    console.log(
+      ratios('p99 (closed loop)', r.latency.p99, (f) => f.p99, RATIO_TARGETS.summary.p99, 'at most'),
+    );
+  }
 }
 
 /**
@@ -360,7 +433,7 @@ async function atTargetRate(
   p99Target: number | undefined,
   connections: string,
   headers: string[],
-) {
+): Promise<{ p99: number; kept: boolean }> {
   const run = (seconds: string, warmup: string) =>
     promisify(execFile)(
       process.execPath,
@@ -423,6 +496,7 @@ async function atTargetRate(
       `server event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms; ` +
       `non-2xx ${o.non2xx}, errors ${o.errors}, unfinished ${o.unfinished}`,
   );
+  return { p99: o.latency.p99, kept: kept && o.errors === 0 && o.non2xx === 0 };
 }
 
 bare.close();

@@ -11,25 +11,29 @@
  * Besides wall time it prints CPU ms per 1,000 Observations of this process and of the PostgreSQL
  * backend (read from /proc when the server is on this host): on a busy machine those move far less
  * than wall time, and the slower of the two bounds the pipelined rate on an idle 2-core machine.
+ * Floors measured in the same run, so that figures compare across machines (bench/fhir/README.md):
+ * the measured person's rows loaded raw into a bare table of the same columns (PostgreSQL: COPY
+ * FROM STDIN; PGlite: one INSERT ... SELECT FROM unnest per batch), and a primary-key read.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { insertUser } from '../../src/auth/auth.repository.ts';
-import { openDatabase } from '../../src/db/database.ts';
+import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { LOINC } from '../../src/fhir/codes.ts';
 import { groupHeartRateSamples, type RawHeartRateSample } from '../../src/fhir/heart-rate-window.ts';
 import type { Measurement, MeasurementType } from '../../src/fhir/measurement.ts';
 import { toObservation } from '../../src/fhir/observation.mapper.ts';
 import { createFhirStore } from '../../src/fhir/store/fhir.service.ts';
+import type { ResourceRow } from '../../src/fhir/store/resource-row.ts';
 import { mapInTurns } from '../../src/turns.ts';
 
 const DAYS = Number(process.env.BENCH_DAYS ?? 365);
 const SEARCHES = Number(process.env.BENCH_SEARCHES ?? 300);
-// On by default, as the sync runner prepares chunk i + 1 while chunk i commits: measured 7.3-8.2k
-// against 5.6-5.8k Observations/s serial, alternating, on a quiet 2-core machine (bench/fhir/README.md).
+// On by default, as the sync runner prepares chunk i + 1 while chunk i commits.
 const PIPELINE = process.env.BENCH_PIPELINE !== '0';
 const WARMUP = 20;
 // Persons ingested before the measured one (each a year, kept in the table).
@@ -108,6 +112,192 @@ function nodeCpuMs(): number {
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+// Every column of fhir_resources, in the order the floor loads them.
+const COLUMNS = [
+  'resource_type',
+  'id',
+  'user_id',
+  'identifier',
+  'type',
+  'code',
+  'code_system',
+  'category',
+  'effective_start',
+  'effective_end',
+  'local_date',
+  'status',
+  'source_vendor',
+  'value',
+  'sample_count',
+  'sample_min',
+  'sample_max',
+  'sample_sum',
+  'daily',
+  'version_id',
+  'last_updated',
+  'content_hash',
+  'resource',
+] as const;
+
+function columnValues(r: ResourceRow, lastUpdated: string): (string | number | boolean | null)[] {
+  return [
+    r.resource_type,
+    r.id,
+    r.user_id,
+    r.identifier,
+    r.type,
+    r.code,
+    r.code_system,
+    r.category,
+    r.effective_start,
+    r.effective_end,
+    r.local_date,
+    r.status,
+    r.source_vendor,
+    r.value,
+    r.sample_count,
+    r.sample_min,
+    r.sample_max,
+    r.sample_sum,
+    r.daily,
+    1,
+    lastUpdated,
+    r.content_hash,
+    r.json,
+  ];
+}
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** One row in COPY's text format: tab-separated, \N for null, backslash, tab, LF and CR escaped. */
+function copyLine(r: ResourceRow, lastUpdated: string): string {
+  const fields = columnValues(r, lastUpdated).map((v) =>
+    v === null
+      ? '\\N'
+      : typeof v === 'boolean'
+        ? v
+          ? 't'
+          : 'f'
+        : String(v).replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] ?? c),
+  );
+  return `${fields.join('\t')}\n`;
+}
+
+interface CopyConnection {
+  query(text: string): void;
+  sendCopyFromChunk(chunk: Buffer): void;
+  endCopyFrom(): void;
+}
+
+/**
+ * `COPY ... FROM STDIN` with `body` as the data, through pg's Submittable interface (the protocol
+ * pg-copy-streams speaks, without the dependency): pg hands the connection to these handlers.
+ */
+function copyFrom(client: pg.Client, statement: string, body: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let error: Error | undefined;
+    const ignore = () => {};
+    client.query({
+      submit: (connection: unknown) => (connection as CopyConnection).query(statement),
+      handleCopyInResponse: (connection: CopyConnection) => {
+        connection.sendCopyFromChunk(body);
+        connection.endCopyFrom();
+      },
+      handleError: (e: Error) => {
+        error = e;
+        reject(e);
+      },
+      handleReadyForQuery: () => (error ? reject(error) : resolve()),
+      handleCommandComplete: ignore,
+      handleRowDescription: ignore,
+      handleDataRow: ignore,
+      handleEmptyQuery: ignore,
+      handleCopyData: ignore,
+      handlePortalSuspended: ignore,
+    });
+  });
+}
+
+/**
+ * The ingest's floor: `rows` loaded raw, in batches of BATCH, into a bare table with the same
+ * columns (storage and compression included; no index, trigger or constraint but NOT NULL).
+ * PostgreSQL: one COPY FROM STDIN per batch on a connection of its own; PGlite: one
+ * INSERT ... SELECT FROM unnest per batch (COPY FROM STDIN is not reachable through the handle).
+ * Three passes, the table emptied before each; the fastest is kept (a floor is the best case).
+ */
+async function rawLoadFloor(
+  db: Db,
+  url: string | undefined,
+  schema: string | undefined,
+  rows: readonly ResourceRow[],
+  lastUpdated: Date,
+): Promise<{ rate: number; how: string; pgPer1000: number | undefined }> {
+  const batches: (readonly ResourceRow[])[] = [];
+  for (let i = 0; i < rows.length; i += BATCH) batches.push(rows.slice(i, i + BATCH));
+  const create = 'create table copy_floor (like fhir_resources including storage including compression)';
+  let result = { seconds: 0, pg: undefined as number | undefined };
+  if (url) {
+    const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+    await client.connect();
+    try {
+      await client.query(create);
+      const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
+      const at = lastUpdated.toISOString();
+      const bodies = batches.map((b) => Buffer.from(b.map((r) => copyLine(r, at)).join('')));
+      const statement = `copy copy_floor (${COLUMNS.join(', ')}) from stdin`;
+      for (let pass = 0; pass < 3; pass += 1) {
+        await client.query('truncate copy_floor');
+        const pg0 = pid === undefined ? undefined : processCpuMs(pid);
+        const t0 = performance.now();
+        for (const body of bodies) await copyFrom(client, statement, body);
+        const pg1 = pid === undefined ? undefined : processCpuMs(pid);
+        const seconds = (performance.now() - t0) / 1000;
+        if (pass === 0 || seconds < result.seconds)
+          result = { seconds, pg: pg0 === undefined || pg1 === undefined ? undefined : pg1 - pg0 };
+      }
+      const n = (await client.query<{ n: number }>('select count(*)::int as n from copy_floor')).rows[0]?.n;
+      if (n !== rows.length) throw new Error(`the floor loaded ${n} rows, not ${rows.length}`);
+      await client.query('drop table copy_floor');
+    } finally {
+      await client.end();
+    }
+  } else {
+    await sql.raw(create).execute(db);
+    const insert = (b: readonly ResourceRow[]) => {
+      const col = <K extends keyof ResourceRow>(k: K) => b.map((r) => r[k]);
+      return sql`insert into copy_floor (${sql.join(COLUMNS.map((c) => sql.id(c)))})
+        select t.resource_type, t.id, t.user_id, t.identifier, t.type, t.code, t.code_system, t.category,
+          t.effective_start, t.effective_end, t.local_date, t.status, t.source_vendor, t.value, t.sample_count,
+          t.sample_min, t.sample_max, t.sample_sum, t.daily, 1, ${lastUpdated}, t.content_hash, t.json
+        from unnest(${col('resource_type')}::text[], ${col('id')}::text[], ${col('user_id')}::integer[],
+          ${col('identifier')}::text[], ${col('type')}::text[], ${col('code')}::text[], ${col('code_system')}::text[],
+          ${col('category')}::text[], ${col('effective_start')}::timestamptz[], ${col('effective_end')}::timestamptz[],
+          ${col('local_date')}::date[], ${col('status')}::text[], ${col('source_vendor')}::text[],
+          ${col('value')}::float8[], ${col('sample_count')}::integer[], ${col('sample_min')}::float8[],
+          ${col('sample_max')}::float8[], ${col('sample_sum')}::float8[], ${col('daily')}::bool[],
+          ${col('content_hash')}::text[], ${col('json')}::text[])
+          as t(resource_type, id, user_id, identifier, type, code, code_system, category, effective_start,
+            effective_end, local_date, status, source_vendor, value, sample_count, sample_min, sample_max,
+            sample_sum, daily, content_hash, json)`.execute(db);
+    };
+    for (let pass = 0; pass < 3; pass += 1) {
+      await sql`truncate copy_floor`.execute(db);
+      const t0 = performance.now();
+      for (const b of batches) await insert(b);
+      const seconds = (performance.now() - t0) / 1000;
+      if (pass === 0 || seconds < result.seconds) result = { seconds, pg: undefined };
+    }
+    const n = (await sql<{ n: number }>`select count(*)::int as n from copy_floor`.execute(db)).rows[0]?.n;
+    if (n !== rows.length) throw new Error(`the floor loaded ${n} rows, not ${rows.length}`);
+    await sql`drop table copy_floor`.execute(db);
+  }
+  return {
+    rate: Math.round(rows.length / result.seconds),
+    how: url ? 'COPY FROM STDIN' : 'INSERT ... SELECT FROM unnest',
+    pgPer1000: result.pg === undefined ? undefined : (result.pg * 1000) / rows.length,
+  };
 }
 
 const url = process.env.DATABASE_URL;
@@ -233,6 +423,29 @@ try {
       : ''
   }`;
   latencies.sort((a, b) => a - b);
+
+  // The floors, in the same run: the measured person's rows (the same rows its ingest wrote) loaded
+  // raw into a bare table, and a primary-key read of one of them as often as the searches ran.
+  const prepared = await store.prepareResources(
+    { userId: user.id, patientId: user.fhir_patient_id, zone: 'UTC' },
+    ms.map((m) => toObservation(m, contextOf(user.fhir_patient_id))),
+  );
+  const floor = await rawLoadFloor(handle.db, url, schema, prepared.rows, now);
+  const ids = prepared.rows.map((r) => r.id);
+  const readOne = (i: number) =>
+    sql`select resource from fhir_resources where resource_type = 'Observation' and id = ${ids[(i * 7919) % ids.length]}`.execute(
+      handle.db,
+    );
+  for (let i = 0; i < WARMUP; i += 1) await readOne(SEARCHES + i);
+  const reads: number[] = [];
+  for (let i = 0; i < SEARCHES; i += 1) {
+    const t = performance.now();
+    await readOne(i);
+    reads.push(performance.now() - t);
+  }
+  reads.sort((a, b) => a - b);
+  const readP99 = percentile(reads, 99);
+
   const rate = first.rate;
   const p50 = percentile(latencies, 50);
   const p99 = percentile(latencies, 99);
@@ -252,6 +465,17 @@ try {
   console.log(`  unchanged re-sync: ${again.rate} Observations/s (${again.total} unchanged; ${again.cpu})`);
   console.log(
     `  search code+date, page of 50 (-date): p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms   target p99 <= ${TARGET_P99_MS} ms  ${p99 <= TARGET_P99_MS ? 'OK' : 'MISS'}  (${SEARCHES} searches after ${WARMUP} warm-up, ${rows / SEARCHES} rows avg; ${searchCpu})`,
+  );
+  console.log(
+    `  floor: the same ${prepared.rows.length} rows loaded raw into a bare table (same columns; no index, trigger or constraint but NOT NULL), ${floor.how}, batches of ${BATCH}: ${floor.rate} rows/s${
+      floor.pgPer1000 === undefined ? '' : ` (PostgreSQL backend ${floor.pgPer1000.toFixed(0)} ms per 1,000)`
+    }`,
+  );
+  console.log(
+    `  ingest as a ratio to that floor: ${(rate / floor.rate).toFixed(3)}x   ratio target: none yet (bench/fhir/README.md)`,
+  );
+  console.log(
+    `  floor: primary-key read of one stored row: p50 ${percentile(reads, 50).toFixed(2)} ms, p99 ${readP99.toFixed(2)} ms; search p99 as a ratio to it: ${(p99 / readP99).toFixed(1)}x`,
   );
   await handle.db
     .deleteFrom('users')

@@ -37,9 +37,8 @@ const ID_SEPARATOR = '\u001f';
 
 /**
  * One statement per batch: one array per column, each event's ids as one text split in SQL.
- * NOTE: measured (bench/api/README.md): the audit of a page read (50 ids) is about a third of
- * PostgreSQL's CPU per page; arrays skip the JSON parse of a jsonb_to_recordset document (as the
- * FHIR upsert does): 46-52 -> 36 µs of PostgreSQL CPU per event.
+ * Why: the audit of a page read is a large share of PostgreSQL's CPU per page, and arrays skip the
+ * JSON parse of a jsonb_to_recordset document, as the FHIR upsert does (bench/api/README.md).
  */
 export async function insertEvents(db: Db, events: AuditEvent[]): Promise<number> {
   if (events.length === 0) return 0;

@@ -66,7 +66,7 @@ export function createTokenService(config: Pick<Config, 'jwt' | 'externalAuth'>)
   }
 
   // A client sends the same token for its whole life, and an HMAC check through WebCrypto
-  // runs on the thread pool (~20% of a simple GET). Verified tokens are kept until their
+  // runs on the thread pool (a large share of a simple GET). Verified tokens are kept until their
   // `exp` (checked on every hit), at most MAX_VERIFIED of them, oldest dropped first.
   const verified = new Map<string, { claims: AccessClaims; expMs: number }>();
   function remember(token: string, claims: AccessClaims, exp: number | undefined): void {

@@ -8,8 +8,8 @@
  *                                        each call fills in its values (a Date as its ISO text)
  *   preparingQuery(client.query)      -> the pg client's query function, naming marked statements
  *
- * NOTE: measured (bench/api, `perf`): parsing and planning were ~25% of PostgreSQL's CPU per health
- * page. A statement marked here is prepared under a name derived from its text; PostgreSQL plans the
+ * Why: parsing and planning were a large share of PostgreSQL's CPU per health page
+ * (bench/api/README.md). A statement marked here is prepared under a name derived from its text; PostgreSQL plans the
  * first five executions with their values, then keeps a generic plan when it costs no more. Only
  * mark queries whose best plan does not depend on the values (an equality on the index's leading
  * columns, constants such as `resource_type = 'Observation'` inlined as literals so partial indexes
@@ -42,8 +42,8 @@ class Slot {
 }
 
 /**
- * A query built and compiled once per shape. NOTE: measured (bench/api): building and compiling a
- * health page of three types with Kysely took ~50 µs, ~15% of the server's CPU per page.
+ * A query built and compiled once per shape: building and compiling a health page's query with
+ * Kysely on every request was a visible share of the server's CPU per page (bench/api/README.md).
  * `shapeOf(input, slot)` returns the builder's input with every value replaced by `slot(value)`;
  * what stays (which fields are present, list lengths, words such as a sort order) is the shape.
  * The builder must take its decisions from the shape alone and use values only as parameters
@@ -66,8 +66,7 @@ export function compileByShape<I, R>(
     let query = compiled.get(key);
     if (query === undefined) {
       // Marked here, once: every call then hands the connection the same string, whose hash V8
-      // keeps, so its statement-name lookup does not hash ~3 kB of text per call (measured: 2-4%
-      // of the server's CPU per health page).
+      // keeps, so its statement-name lookup does not hash a few kB of new text per call.
       const built = build(shaped).compile();
       query = CompiledQuery.raw(MARK + built.sql, [...built.parameters]) as CompiledQuery<R>;
       if (compiled.size < maxShapes) compiled.set(key, query);
@@ -78,9 +77,9 @@ export function compileByShape<I, R>(
 }
 
 /**
- * A Date travels as its ISO text (UTC, what a timestamptz reads the same), formatted once. NOTE:
- * measured (bench/api, --cpu-prof): pg formats a Date parameter each time the statement uses it,
- * and a health page of three types uses each of its two bounds six times: ~2% of the server's CPU.
+ * A Date travels as its ISO text (UTC, what a timestamptz reads the same), formatted once: pg
+ * formats a Date parameter each time the statement uses it, and a health page of three types uses
+ * each of its two bounds six times.
  */
 function asParameter(value: unknown): unknown {
   return value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : value;

@@ -74,7 +74,7 @@ function namespaceBytes(uuid: string): Buffer {
   return Buffer.from(uuid.replaceAll('-', ''), 'hex');
 }
 
-// NOTE: two per Observation written; the one-shot hash() of namespace + name is ~2x cheaper than
+// NOTE: two per Observation written; the one-shot hash() of namespace + name is cheaper than
 // createHash().update().update().digest() and gives the same digest.
 function uuidV5In(namespace: Buffer, name: string): string {
   const bytes = hash('sha1', Buffer.concat([namespace, Buffer.from(name, 'utf8')]), 'buffer').subarray(0, 16);

@@ -54,7 +54,7 @@ export function formatOffset(minutes: number): string {
 export function toLocalIso(epochMs: number, offset: string): string {
   const local = epochMs + parseOffset(offset) * MINUTE_MS;
   const zone = offset === 'Z' ? '+00:00' : offset;
-  // NOTE: runs per heart-rate sample; arithmetic is ~5x cheaper than Date#toISOString + slicing.
+  // NOTE: runs per heart-rate sample; arithmetic is much cheaper than Date#toISOString + slicing.
   // Years outside 0000-9999 and fractional ms keep the Date path (same output either way).
   if (!Number.isInteger(local) || local < MIN_FAST_MS || local >= MAX_FAST_MS) {
     const shifted = new Date(local).toISOString(); // ...sss'Z'

@@ -14,8 +14,8 @@ import type { Bucket } from './health.repository.ts';
 
 export type BucketBounds = Readonly<{ date: string; start: string; end: string }>;
 
-// NOTE: measured (bench/api): formatting the bounds was ~25% of the server's time for a year of
-// daily buckets before this memo. Per zone and bucket size, keyed by the bucket's first date.
+// Remembered because formatting the bounds was a large share of the server's time for a year of
+// daily buckets (bench/api/README.md). Per zone and bucket size, keyed by the bucket's first date.
 const MAX_ZONES = 500;
 const MAX_PER_ZONE = 20_000;
 const remembered = new Map<string, Map<string, BucketBounds>>();

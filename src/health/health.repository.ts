@@ -65,9 +65,9 @@ function splitPage<R extends { id: string; k: string }>(
 
 /**
  * `id,k,content_hash` per row, rows separated by `;`: FHIR ids ([A-Za-z0-9.-]), sort keys (digits)
- * and hashes (base64url) hold neither. NOTE: measured (bench/api/README.md, seventh session): one
- * text instead of 51 rows of three fields, whose decoding by pg (an array, an object and three
- * strings per row) was ~8% of the server's CPU per page and a fifth of the bytes it allocated.
+ * and hashes (base64url) hold neither. One text instead of 51 rows of three fields, whose decoding
+ * by pg (an array, an object and three strings per row) the server paid for on every page
+ * (bench/api/README.md).
  */
 function parseKeys(text: string): (ItemKey & { k: string })[] {
   return text.split(';').map((r) => {
@@ -269,11 +269,10 @@ export async function summarize(
   // count is cast to int in SQL: both drivers return it as a number, no per-row copy needed.
   // Prepared: equality on the rollup's key prefix (user, type), or on the (user, type, date) index.
   // The buckets come back as one JSON text (an array of [bucket, count, min, max, avg, sum]), parsed
-  // natively. NOTE: measured (bench/api, a year of daily buckets): decoding 365 rows of six fields
-  // through the driver was ~30% of the server's CPU per summary (--cpu-prof). As one text: server
-  // 2.4 -> 1.7 ms, PostgreSQL 1.0 -> 1.5 ms per request (json_build_array: 1.9 ms), p99 47-50 ->
-  // 40-41 ms at 10 connections. The event loop is the scarcer resource: PostgreSQL spreads over
-  // its backends, the server has one thread. Every number is finite (toResourceRow keeps no other).
+  // natively: decoding 365 rows of six fields through the driver cost the server more than building
+  // the text costs PostgreSQL (bench/api/README.md), and the event loop is the scarcer resource:
+  // PostgreSQL spreads over its backends, the server has one thread. Every number is finite
+  // (toResourceRow keeps no other).
   const inner = summaryQuery(db, userId, type, range, bucket);
   const [row] = await executePrepared(
     db,

@@ -13,8 +13,8 @@
  * Rows come only from the owner-filtered page query, so a cached item is only ever served to
  * whoever the query returned its row to.
  *
- * NOTE: measured (bench/api/README.md): JSON.parse, the transform and the schema serializer were a
- * third of the server's CPU per page; the page is now the cached items' bytes in order, and the page
+ * Why: JSON.parse, the transform and the schema serializer were a large share of the server's CPU
+ * per page (bench/api/README.md); the page is the cached items' bytes in order, and the page
  * query reads only ids and hashes, so PostgreSQL sends the stored JSON of missing items only. The output
  * is the same JSON the route schema describes (test/health/rendered-items.test.ts checks it
  * against the schema and against the transform).

@@ -12,13 +12,9 @@
  * other way (a HEAD answer drains it, a compressing pipeline reads it), it is a plain stream of the
  * same chunks.
  *
- * NOTE: measured (bench/api/README.md, tenth session): `Buffer.concat` of a page's cached items gave
- * every answer a new backing store (164 kB for a week of heart-rate windows, 330 MB/s at 2,000
- * req/s), and V8 answers that much external memory with a full mark-compact every ~0.2 s (158 in a
- * 30-second run, pauses up to 18 ms). Sent as chunks: 11-12 in the same run, the server's CPU per
- * answer 0.37-0.41 -> 0.25-0.27 ms. For small answers it is the other way round: a stream costs
- * Fastify ~0.03 ms more than one Buffer, and each chunk ~0.1 µs, while joining costs ~0.5 µs per kB
- * (copy and GC); the two cross at ~80 kB, hence `bodyOf`'s 64 kB.
+ * Why: joining a large answer gives each one a new backing store, and at a high request rate V8
+ * answers that much external memory with frequent full collections. For small answers a stream
+ * costs Fastify more than the copy it saves, hence `bodyOf`'s threshold (bench/api/README.md).
  */
 import { Readable } from 'node:stream';
 

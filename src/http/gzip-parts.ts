@@ -12,9 +12,8 @@
  * leaves it non-final and byte-aligned, so parts concatenate into one valid deflate stream. The
  * CRC-32 of the whole is combined from the parts' own (`crc32Combine`, as zlib's): the
  * uncompressed bytes are not read again.
- * NOTE: measured (bench/api/README.md, eighth session): a week of heart-rate windows (164 kB of
- * JSON) deflated item by item is 27.8 kB (gzip of the whole answer: 11.8-14.4 kB, but 0.17 ms at
- * level 1 to 2 ms at level 6 per answer); chaining zlib.crc32 over the 164 kB per answer was 0.04 ms.
+ * Why: compressing the whole answer per request compresses better but costs CPU on every answer;
+ * parts deflated once compress a little worse and cost nothing per request (bench/api/README.md).
  */
 import { constants, crc32, deflateRawSync } from 'node:zlib';
 
@@ -28,7 +27,7 @@ export interface DeflatedPart {
   shift: number;
 }
 
-/** Level 6 (zlib's default): 4% smaller than level 1 here; a part is deflated once and kept. */
+/** Level 6 (zlib's default): a part is deflated once and kept, so the slower level costs once. */
 export function deflatedPart(raw: Buffer, level = 6): DeflatedPart {
   const deflated = deflateRawSync(raw, { level, finishFlush: constants.Z_SYNC_FLUSH });
   return { deflated, length: raw.length, crc: crc32(raw), shift: shiftOf(raw.length) };

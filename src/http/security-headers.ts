@@ -4,9 +4,8 @@ import helmet from 'helmet';
 
 // Security headers from helmet, computed once: with this configuration they do not depend on the
 // request, so helmet runs at start-up against a recorder and each reply gets the recorded set.
-// NOTE: measured (bench/api, --cpu-prof): running helmet's middleware chain per request, each
-// header through res.setHeader, was ~3.7% of the server's CPU per health page. (@fastify/helmet,
-// before that, also rebuilt the middleware and re-parsed the CSP on every request: ~5%.)
+// Why: helmet's middleware chain per request, each header through res.setHeader, was a visible
+// share of the server's CPU per health page (bench/api/README.md).
 // The CSP allows only the app's own assets: the dashboard at /app has no inline script.
 // Plus `Cache-Control: no-store` by default (below).
 export function registerSecurityHeaders(app: FastifyInstance): void {

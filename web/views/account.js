@@ -21,7 +21,7 @@ export async function renderAccount(main, signal) {
       'section',
       { class: 'card', 'aria-labelledby': 'signout-title' },
       h('h2', { id: 'signout-title' }, 'Sign out'),
-      h('p', { class: 'muted' }, 'Ends this session on the server too.'),
+      h('p', { class: 'muted' }, 'Ends this sign-in on the server too.'),
       h('button', { type: 'button', onclick: () => void signOut() }, 'Sign out'),
     ),
     h(

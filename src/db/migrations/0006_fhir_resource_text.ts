@@ -1,15 +1,15 @@
 import { type Kysely, sql } from 'kysely';
 
 // The FHIR store keeps each resource as the JSON text it was written with, not jsonb, and gives
-// the two facts queries read from inside it their own columns (bench/fhir/README.md, 2026-11-30):
-// - writing: jsonb parsing was a quarter of PostgreSQL's CPU per ingested row;
+// the two facts queries read from inside it their own columns (bench/fhir/README.md):
+// - writing: jsonb parsing was a large share of PostgreSQL's CPU per ingested row;
 // - reading: every page re-serialized jsonb to text (and the health API's `resource - keys` rebuilt
-//   it per row, 35% of PostgreSQL's CPU under load), only for Node to parse it again.
+//   it per row), only for Node to parse it again.
 // The store never looks inside the JSON on its hot paths now: `value` (valueQuantity.value, what
 // summaries aggregate) and `daily` (a date-only effectiveDateTime) are columns; the rare searches
 // on a secondary coding or a category system cast the few rows the indexes leave to jsonb.
 // The health API's (user, type, date) index carries local_date, daily and value, so a summary
-// over a year of hourly heart-rate windows is an index-only scan (5 ms instead of 8.5 ms).
+// over a year of hourly heart-rate windows is an index-only scan.
 // Key columns compare bytewise (collation "C"): the same order as the database's C.UTF-8 for UTF-8
 // text, without a strcoll() call per index comparison on every insert and scan.
 export async function up(db: Kysely<unknown>): Promise<void> {

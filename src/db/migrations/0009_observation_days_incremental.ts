@@ -3,8 +3,8 @@ import { type Kysely, sql } from 'kysely';
 // Inserted rows are added to their days' rollups instead of re-aggregating the days from
 // fhir_resources (0007): count and sum add up and min/max only widen when rows are added, so the
 // statement's own rows are all the trigger needs to read. Re-aggregating read every row of each
-// touched day back through the index and the heap: for a sync batch that is the batch itself again,
-// ~30 ms of PostgreSQL CPU per 1,000 inserted rows of bench/fhir (README). Updates and deletes still
+// touched day back through the index and the heap: for a sync batch that is the batch itself again
+// (bench/fhir/README.md). Updates and deletes still
 // re-aggregate (a minimum cannot be taken back).
 // Concurrent inserts into one day stay exact: ON CONFLICT DO UPDATE adds to the latest committed
 // rollup row, where two re-aggregations from two snapshots could each miss the other's rows.

@@ -2,8 +2,8 @@ import { type Kysely, sql } from 'kysely';
 
 // fhir_resources drops its foreign key to users: the store's write transaction takes the owner's
 // row FOR KEY SHARE once instead (src/fhir/store/fhir.service.ts), which is what the key's check did
-// for each inserted row, one trigger-run lookup of users per row: ~10% of PostgreSQL's CPU per
-// ingested Observation (bench/fhir/README.md, seventh session).
+// for each inserted row, one trigger-run lookup of users per row: a visible share of PostgreSQL's
+// CPU per ingested Observation (bench/fhir/README.md).
 // The guarantee is kept on the paths that write and erase: a write holds the row until it commits,
 // erasure takes it FOR UPDATE first (src/account), so erasure waits for a write in flight and then
 // deletes its rows too, and a write that comes after the erasure finds no owner and writes nothing.

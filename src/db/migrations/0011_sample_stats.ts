@@ -36,7 +36,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // Existing windows: the samples component's numeric tokens ('E' marks an empty grid slot), read
   // as the health API reads them. Only rows whose text names the component are parsed. The functions
   // above are in place, so this statement's update trigger (0007) re-aggregates exactly the days
-  // whose rows it changes. Measured: 35,040 windows in 7.9 s on PostgreSQL (docs/integration.md).
+  // whose rows it changes. How long it takes: docs/integration.md.
   await sql`update fhir_resources f
     set sample_count = s.n, sample_min = s.lo, sample_max = s.hi, sample_sum = s.total
     from (

