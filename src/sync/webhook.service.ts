@@ -106,7 +106,7 @@ export function createWebhookService(deps: WebhookDeps) {
   };
 }
 
-function isVerification(body: unknown): boolean {
+export function isVerification(body: unknown): boolean {
   return !Array.isArray(body) && (body as { type?: unknown } | null)?.type === 'verification';
 }
 
