@@ -29,6 +29,13 @@ import { webRoutes } from './web/web.plugin.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The level of this request's access-log line; a route lowers it for an expected refusal. */
+    accessLogLevel: 'info' | 'debug';
+  }
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
@@ -47,6 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('accessLogLevel', 'info');
   registerValidation(app);
   registerErrorHandling(app);
   app.addSchema(ProblemSchema);
@@ -56,7 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
   });
   app.addHook('onResponse', async (req, reply) => {
-    req.log.info(
+    req.log[req.accessLogLevel](
       { req, res: reply, responseTime: Math.round(reply.elapsedTime * 10) / 10 },
       'request completed',
     );

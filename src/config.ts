@@ -2,7 +2,7 @@ import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 
 // Every setting of the app, parsed once from the environment. `loadConfig` reports every
-// problem together; `src/server.ts` prints them and exits non-zero. Names follow ../shared/API.md.
+// problem together; `src/server.ts` prints them and exits non-zero. Names follow docs/api.md.
 
 const Duration = Type.String({ pattern: '^\\d+(s|m|h|d)?$' });
 const Url = Type.String({ pattern: '^(https?|postgres(ql)?|rediss?)://' });

@@ -12,7 +12,7 @@ export interface DemoSandbox {
 }
 
 const DEMO_PROJECT = '123456789';
-// The types docs/sync.md subscribes to (oxygen-saturation samples have no webhooks: notes §8).
+// The types docs/sync.md subscribes to (oxygen-saturation samples have no webhooks: docs/google-health.md §4).
 const WEBHOOK_TYPES = [
   'steps',
   'distance',

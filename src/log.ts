@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type Log = Logger;
@@ -86,4 +87,42 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     return child.call(this, censorSecrets(bindings), options);
   } as Log['child'];
   return log;
+}
+
+/**
+ * Where a process logs: pino-pretty's readable lines on a developer's terminal (stdout a TTY,
+ * NODE_ENV not production), JSON lines otherwise, and also when pino-pretty (a dev dependency)
+ * is not installed. `undefined` means pino's default, JSON on stdout.
+ */
+export function logDestination(
+  env: string,
+  stdout: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout,
+  load: (id: string) => unknown = createRequire(import.meta.url),
+): DestinationStream | undefined {
+  if (env === 'production' || !stdout.isTTY) return undefined;
+  let pretty: (options: Record<string, unknown>) => DestinationStream;
+  try {
+    pretty = load('pino-pretty') as typeof pretty;
+  } catch {
+    return undefined;
+  }
+  return pretty({
+    colorize: true,
+    sync: true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    // An access-log line reads "POST /path 201 2.5 ms"; other lines keep their message.
+    messageFormat: (line: Record<string, unknown>, key: string) => {
+      const { req, res, responseTime } = line as {
+        req?: { method?: string; url?: string };
+        res?: { statusCode?: number };
+        responseTime?: number;
+      };
+      return req && res
+        ? `${req.method} ${req.url} ${res.statusCode} ${responseTime} ms`
+        : String(line[key] ?? '');
+    },
+    ignore: 'pid,hostname,reqId,req,res,responseTime',
+    destination: stdout,
+  });
 }

@@ -1,5 +1,5 @@
 import { type Config, ConfigError, loadConfig } from './config.ts';
-import { createLogger, type Log } from './log.ts';
+import { createLogger, type Log, logDestination } from './log.ts';
 import { withDevSecrets } from './secrets.ts';
 
 // What every long-running entry point (server, worker) does before and after its own work.
@@ -21,7 +21,7 @@ export function loadConfigOrExit(): Readonly<Config> {
 export async function prepareProcess(
   config: Readonly<Config>,
 ): Promise<{ config: Readonly<Config>; log: Log }> {
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, logDestination(config.env));
   if (config.env === 'production') return { config, log };
   return { config: await withDevSecrets(config, (m) => log.warn(m)), log };
 }

@@ -1,5 +1,5 @@
 /**
- * Erasure (`DELETE /auth/me`, API.md "Accounts"):
+ * Erasure (`DELETE /auth/me`, docs/api.md "Accounts"):
  * 1. revoke every vendor grant at the vendor (best effort, outside the transaction: network calls)
  *    and delete the stored vendor tokens;
  * 2. in one transaction: the FHIR store's resources (with mirrored deletions queued for the

@@ -1,5 +1,5 @@
 /**
- * The Observation as the existing PHR-App reads it (clients/phr-app-contract.md §2 row 11, §2c, §8).
+ * The Observation as the existing PHR-App reads it (docs/mobile-app.md "What the app calls", row 11).
  * Only for the app's `/fhir/Observation` routes; the stored resource stays as written.
  *
  *   toAppView(obs) -> Observation with effectiveDateTime always set and code.coding[0].display = code.text

@@ -43,7 +43,7 @@ export interface TypeCode {
   /** valueQuantity.code / .unit in FHIR. */
   ucum: string;
   ucumDisplay: string;
-  /** unit / unit_display in the health API (API.md canonical unit). */
+  /** unit / unit_display in the health API (docs/api.md canonical unit). */
   apiUnit: string;
   apiUnitDisplay: string;
   category: ObservationCategory;
@@ -66,7 +66,7 @@ export const CODES: Readonly<Record<MeasurementType, TypeCode>> = {
     daily: false,
   },
   resting_heart_rate: {
-    // NOTE: no 8867-4 coding beside it, or `code=8867-4` searches would return resting values (fhir-r4-mapping.md §7.1).
+    // NOTE: no 8867-4 coding beside it, or `code=8867-4` searches would return resting values (docs/fhir.md).
     coding: [loinc('40443-4', 'Heart rate --resting')],
     text: 'Resting heart rate',
     ...units('/min', 'beats/minute'),
@@ -103,7 +103,7 @@ export const CODES: Readonly<Record<MeasurementType, TypeCode>> = {
   },
   calories: {
     // Daily total energy burned: 41979-6 is the 24-hour code the HL7 Physical Activity IG uses, with
-    // UCUM kcal/d; 41981-2 has no time aspect. The health API keeps `kcal` (API.md canonical unit).
+    // UCUM kcal/d; 41981-2 has no time aspect. The health API keeps `kcal` (docs/api.md canonical unit).
     coding: [loinc('41979-6', 'Calories burned in 24 hour Calculated')],
     text: 'Calories burned',
     ucum: 'kcal/d',
@@ -121,7 +121,7 @@ export const CODES: Readonly<Record<MeasurementType, TypeCode>> = {
     daily: true,
   },
   hrv_rmssd: {
-    // NOTE: LOINC 80404-7 is SDNN, not RMSSD; no LOINC code for RMSSD exists (fhir-r4-mapping.md §2.1).
+    // NOTE: LOINC 80404-7 is SDNN, not RMSSD; no LOINC code for RMSSD was found (docs/fhir.md).
     coding: [phr('hrv-rmssd', 'Heart rate variability, RMSSD')],
     text: 'Heart rate variability (RMSSD)',
     ...units('ms', 'ms'),
@@ -155,7 +155,7 @@ export const CODES: Readonly<Record<MeasurementType, TypeCode>> = {
   },
   skin_temperature_deviation: {
     // NOTE: nightly skin temperature minus the 30-day baseline; no LOINC code (PHR IG has none either).
-    // `Cel` is kept for a difference because API.md names it; numerically a Celsius difference equals K.
+    // `Cel` is kept for a difference because docs/api.md names it; numerically a Celsius difference equals K.
     coding: [phr('skin-temperature-deviation', 'Skin temperature deviation from baseline during sleep')],
     text: 'Skin temperature deviation',
     ...units('Cel', '°C'),
@@ -188,7 +188,7 @@ export const SLEEP_STAGE_CODES: Readonly<
 /** Component code of the heart-rate SampledData (differs from 8867-4, which obs-7 forbids repeating). */
 export const HEART_RATE_SAMPLES_CODE = phr('heart-rate-samples', 'Heart rate samples');
 
-// Every coding of a type maps back to it: PHR-App posts SpO2 coded 59408-5 alone (phr-app-contract.md §2b).
+// Every coding of a type maps back to it: PHR-App posts SpO2 coded 59408-5 alone (docs/mobile-app.md "What the app calls", "What it POSTs").
 const BY_CODE = new Map<string, MeasurementType>();
 for (const [type, entry] of Object.entries(CODES) as [MeasurementType, TypeCode][]) {
   for (const c of entry.coding) BY_CODE.set(`${c.system}|${c.code}`, type);

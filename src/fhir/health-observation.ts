@@ -1,5 +1,5 @@
 /**
- * Stored Observation -> the health API's `HealthObservation` (API.md), and the effective range a
+ * Stored Observation -> the health API's `HealthObservation` (docs/api.md), and the effective range a
  * store indexes. Runs once per item of a page: no validation, no allocation beyond the result.
  *
  *   toHealthObservation(obs) -> HealthObservation | undefined  (undefined: not a type this API serves,
@@ -30,7 +30,7 @@ export interface HealthObservation {
   date: string;
   source: { vendor: string | null; device: string | null };
   samples: Sample[] | null;
-  /** Sleep only: minutes per stage (not in API.md's example; absent for every other type). */
+  /** Sleep only: minutes per stage (not in docs/api.md's example; absent for every other type). */
   components?: Partial<Record<SleepStage, number>>;
 }
 

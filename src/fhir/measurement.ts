@@ -30,7 +30,7 @@ export const MEASUREMENT_TYPES = [
 
 export type MeasurementType = (typeof MEASUREMENT_TYPES)[number];
 
-/** The project's canonical unit per type (UCUM), as served by the health API (API.md). */
+/** The project's canonical unit per type (UCUM), as served by the health API (docs/api.md). */
 export const CANONICAL_UNIT = {
   heart_rate: '/min',
   resting_heart_rate: '/min',

@@ -1,5 +1,5 @@
 /**
- * The vendor-agnostic health API (API.md "Health data"): principal first, repository below.
+ * The vendor-agnostic health API (docs/api.md "Health data"): principal first, repository below.
  *
  *   listObservations(principal, query, encoding?) -> { chunks (the JSON answer, HealthObservationsResponse,
  *                                        gzip-encoded when asked, in order), ids }

@@ -97,7 +97,7 @@ export function createAccessTokens(deps: {
       }
       const version = await vault.swapTokens(trx, integrationId, current.version, {
         accessToken: fresh.accessToken,
-        // NOTE: Google refresh responses carry no refresh_token; the old one stays valid (vendor notes §2).
+        // NOTE: Google refresh responses carry no refresh_token; the old one stays valid (docs/google-health.md §2).
         refreshToken: fresh.refreshToken ?? current.refreshToken.reveal(),
         accessExpiresAt: fresh.accessExpiresAt,
         refreshExpiresAt: fresh.refreshToken ? fresh.refreshExpiresAt : current.refreshExpiresAt,

@@ -3,7 +3,7 @@ import { consentCoverage, type VendorAdapter } from '../vendors/types.ts';
 import type { IntegrationRow } from './integrations.repository.ts';
 import type { IntegrationStatus } from './integrations.tables.ts';
 
-// Rows -> the JSON shapes of API.md (snake_case, RFC 3339).
+// Rows -> the JSON shapes of docs/api.md (snake_case, RFC 3339).
 
 export interface VendorIntegrationInfo {
   id: string;

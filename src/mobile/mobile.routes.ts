@@ -1,5 +1,5 @@
 /**
- * PHR-App-only aliases (clients/phr-app-contract.md §2 rows 9-10), inside the protected scope.
+ * PHR-App-only aliases (docs/mobile-app.md "What the app calls", rows 9-10), inside the protected scope.
  *
  *   POST /vendors/{vendor}/sync  -> 202 { vendor, sync_job_id, sync_status: 'queued', ... }
  *   GET  /sync/status            -> 200 { user_id, vendors: [{ vendor, last_job_status, ... }] }

@@ -1,5 +1,5 @@
 /**
- * Sync engine state -> what PHR-App's sync screens read (pure; phr-app-contract.md §2 rows 9-10).
+ * Sync engine state -> what PHR-App's sync screens read (pure; docs/mobile-app.md "What the app calls", rows 9-10).
  *
  *   toAppJobStatus('succeeded') -> 'success'         (the app knows queued|running|success|failed)
  *   toVendorSyncStatus(integration, latestItem)      -> one `vendors[]` entry of GET /sync/status

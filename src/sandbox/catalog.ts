@@ -1,4 +1,4 @@
-// The data types the sandbox knows, with the facts from vendor notes §4 (table), §3.4
+// The data types the sandbox knows, with the facts from docs/google-health.md §4 (table), §3.4
 // (page sizes, filters) and §5.2 (rollup caps). Ids are the URL (kebab-case) form.
 
 export const SCOPE_PREFIX = 'https://www.googleapis.com/auth/googlehealth.';
@@ -76,7 +76,7 @@ const TYPES: DataTypeInfo[] = [
   info('steps', 'interval', A, { simulated: true, dailyRollUpMaxDays: 90 }),
   info('distance', 'interval', A, { simulated: true, dailyRollUpMaxDays: 90 }),
   info('active-energy-burned', 'interval', A, { simulated: true, dailyRollUpMaxDays: 90, webhook: false }),
-  // NOTE: total-calories has no list, only rollups (vendor notes §4, 3P 59797782658).
+  // NOTE: total-calories has no list, only rollups (docs/google-health.md §4, third party).
   info('total-calories', 'interval', A, { simulated: true, list: false, dailyRollUpMaxDays: 14 }),
   info('heart-rate', 'sample', H, { simulated: true, dailyRollUpMaxDays: 14 }),
   info('daily-resting-heart-rate', 'daily', H, { simulated: true, dailyRollUpMaxDays: 90 }),
@@ -122,16 +122,16 @@ export function simulatedTypes(): DataTypeInfo[] {
   return TYPES.filter((t) => t.simulated);
 }
 
-/** Page size default and cap for list and reconcile (vendor notes §3.4). */
+/** Page size default and cap for list and reconcile (docs/google-health.md §3.4). */
 export function pageSizeLimits(type: DataTypeInfo): { defaultSize: number; maxSize: number } {
-  // NOTE: sleep and exercise default to and cap at 25 (DISC, vendor notes §3.4).
+  // NOTE: sleep and exercise default to and cap at 25 (DISC, docs/google-health.md §3.4).
   if (type.id === 'sleep' || type.id === 'exercise') return { defaultSize: 25, maxSize: 25 };
   return { defaultSize: 1440, maxSize: 10_000 };
 }
 
 /** Scopes that allow reading a family: the current `.readonly` and the older read/write name. */
 export function readScopesFor(family: ScopeFamily): string[] {
-  // NOTE: the older unsuffixed read/write names appear in the codelab token sample (vendor notes §2.1).
+  // NOTE: the older unsuffixed read/write names appear in the codelab token sample (docs/google-health.md §2.1).
   return [`${SCOPE_PREFIX}${family}.readonly`, `${SCOPE_PREFIX}${family}`];
 }
 

@@ -43,7 +43,7 @@ export interface SandboxOptions {
   log?: boolean;
   /** Extra: people created at start so the consent page has someone (default 3). */
   initialPeople?: number;
-  /** Extra: requests per person per minute before 429 (default 300, vendor notes §9). */
+  /** Extra: requests per person per minute before 429 (default 300, docs/google-health.md §9). */
   rateLimitPerMinute?: number;
   /** Extra: webhook retry timing and body format. */
   webhooks?: WebhookOptions;
@@ -107,7 +107,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   registerHealthRoutes(app, ctx);
   registerAdminRoutes(app, ctx, admin);
   registerLegacyRoutes(app, ctx);
-  // Google publishes the webhook signing keys as a Tink JSON keyset on www.gstatic.com (notes §8.5).
+  // Google publishes the webhook signing keys as a Tink JSON keyset on www.gstatic.com (docs/google-health.md §8.5).
   app.get(WEBHOOK_KEYSET_PATH, async () => ctx.webhooks.signer.publicKeys().tinkKeyset);
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();

@@ -1,5 +1,5 @@
 // NOTE: the legacy Fitbit Web API and its OAuth endpoints answer 410 Gone since 2026-11-02;
-// the body is not documented (vendor notes §0.8, §10), so the sandbox sends Fitbit's error shape.
+// the body is not documented (docs/google-health.md §0.8, §10), so the sandbox sends Fitbit's error shape.
 
 import type { FastifyInstance } from 'fastify';
 import type { SandboxContext } from './context.ts';

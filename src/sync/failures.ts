@@ -55,15 +55,15 @@ export function classify(err: unknown): Failure {
     const reason = googleErrorReason(err.vendorBody);
     const status = err.vendorStatus;
     const message = `HTTP ${status}${reason ? ` ${reason}` : ''}`;
-    // NOTE: 429 RESOURCE_EXHAUSTED and 503 UNAVAILABLE: retry later with backoff (notes §7, §9).
+    // NOTE: 429 RESOURCE_EXHAUSTED and 503 UNAVAILABLE: retry later with backoff (docs/google-health.md §7, §9).
     if (status === 429 || status === 503) return { kind: 'delay', code: 'VENDOR_RATE_LIMITED', message };
     if (status === 401) return { kind: 'reauth', code: 'VENDOR_AUTH_REVOKED', message };
-    // NOTE: a partial consent yields 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT for that type only (notes §2, §7).
+    // NOTE: a partial consent yields 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT for that type only (docs/google-health.md §2, §7).
     if (status === 403 && reason === 'ACCESS_TOKEN_SCOPE_INSUFFICIENT')
       return { kind: 'skip-type', code: 'SCOPE_NOT_GRANTED', message };
-    // NOTE: 400 FAILED_PRECONDITION ACCOUNT_NOT_LINKED: no Google Health profile yet (notes §7).
+    // NOTE: 400 FAILED_PRECONDITION ACCOUNT_NOT_LINKED: no Google Health profile yet (docs/google-health.md §7).
     if (reason === 'ACCOUNT_NOT_LINKED') return { kind: 'not-linked', code: 'ACCOUNT_NOT_LINKED', message };
-    // NOTE: the retired legacy API answers 410 Gone (notes §0.8); treat the provider as unavailable.
+    // NOTE: the retired legacy API answers 410 Gone (docs/google-health.md §0.8); treat the provider as unavailable.
     if (status === 410) return { kind: 'gone', code: 'PROVIDER_UNAVAILABLE', message };
     if (err.retryable) return { kind: 'retry', code: 'VENDOR_UNAVAILABLE', message };
     return { kind: 'skip-type', code: 'VENDOR_ERROR', message };

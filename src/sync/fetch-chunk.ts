@@ -88,7 +88,7 @@ export async function fetchChunk(
       };
     }
     case 'sleep': {
-      // NOTE: sleep filters on interval.end_time (start_time is rejected) and pages hold 25 (notes §3.4).
+      // NOTE: sleep filters on interval.end_time (start_time is rejected) and pages hold 25 (docs/google-health.md §3.4).
       const pages = await client.list(session, spec.dataType, {
         filter: physicalFilter(spec.filterName, 'interval.end_time', fromIso, toIso),
         pageSize: SESSION_PAGE_SIZE,

@@ -61,7 +61,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     overlapDays: tuning.overlapDays ?? 3,
     intervalMinutes: config.sync.intervalMinutes,
     defaultTimeZone: config.defaultTimeZone,
-    // NOTE: the per-user quota is counted per clock minute (notes §9): after a 429 wait one out.
+    // NOTE: the per-user quota is counted per clock minute (docs/google-health.md §9): after a 429 wait one out.
     cooldownMs: tuning.cooldownMs ?? 60_000,
   };
   const client = createGoogleHealthClient({ http: deps.http, apiUrl: config.fitbit.apiUrl, budget });

@@ -58,7 +58,7 @@ export const TYPE_SPECS = Object.fromEntries(
     const spec: TypeSpec = {
       type,
       dataType,
-      // NOTE: URL ids are kebab-case, filter names snake_case (notes §0.1).
+      // NOTE: URL ids are kebab-case, filter names snake_case (docs/google-health.md §0.1).
       filterName: dataType.replaceAll('-', '_'),
       kind: KIND[type],
       chunkDays: chunkDaysOf(type, dataType),

@@ -108,7 +108,7 @@ export function createOutcomes(deps: OutcomeDeps) {
         await deps.accessTokens.markNeedsReauth(id, { reason: 'vendor_401' });
         throw await permanent();
       case 'not-linked':
-        // NOTE: the grant is fine but the Google account has no Google Health profile: the user must act (notes §7).
+        // NOTE: the grant is fine but the Google account has no Google Health profile: the user must act (docs/google-health.md §7).
         await setStatus(id, 'needs_reauth', 'ACCOUNT_NOT_LINKED');
         throw await permanent();
       case 'gone':

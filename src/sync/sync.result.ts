@@ -1,5 +1,5 @@
 /**
- * Stored run + items -> the API's SyncResult (../shared/API.md): the run's status is derived from
+ * Stored run + items -> the API's SyncResult (docs/api.md): the run's status is derived from
  * its items (queued | running | succeeded | partial | failed).
  */
 import type { SyncItemRow, SyncRunRow } from './sync.repository.ts';

@@ -1,5 +1,5 @@
 /**
- * The Google Health webhook receiver (notes §8): the verification handshake, and notifications
+ * The Google Health webhook receiver (docs/google-health.md §8): the verification handshake, and notifications
  * turned into targeted sync jobs. The notification carries no data; the job reads it.
  *
  *   receive(authorizationHeader, body, { rawBody, signature }) -> 201 (verified) | 204 (accepted) | 401 | 403 | 503
@@ -106,7 +106,7 @@ export function createWebhookService(deps: WebhookDeps) {
   };
 }
 
-function isVerification(body: unknown): boolean {
+export function isVerification(body: unknown): boolean {
   return !Array.isArray(body) && (body as { type?: unknown } | null)?.type === 'verification';
 }
 

@@ -1,6 +1,6 @@
 // Rule table: what each code must carry, written out independently of src/fhir/codes.ts so a
 // change there has to be made twice (here deliberately) to pass. Checks what @medplum/core does not:
-// code -> UCUM unit, UCUM system, category (fhir-r4-mapping.md §5.1 "What it misses", §7.2 (c)).
+// code -> UCUM unit, UCUM system, category (docs/fhir.md "Validation").
 import { describe, expect, test } from 'vitest';
 import {
   CANONICAL_UNIT,
@@ -34,7 +34,7 @@ const RULES: Record<
   skin_temperature_deviation: [P, 'skin-temperature-deviation', 'Cel', 'vital-signs', true],
   vo2_max: [P, 'vo2-max', 'mL/kg/min', 'activity', true],
 };
-// R4 vital-sign child profiles fix these units (fhir-r4-mapping.md §1.3).
+// R4 vital-sign child profiles fix these units (hl7.org/fhir/R4/observation-vitalsigns.html).
 const PROFILE_UNITS: Record<string, string[]> = {
   'http://hl7.org/fhir/StructureDefinition/heartrate': ['/min'],
   'http://hl7.org/fhir/StructureDefinition/oxygensat': ['%'],

@@ -40,7 +40,7 @@ const weight: Measurement = {
 };
 
 describe('toObservation', () => {
-  test('API.md example: a daily steps total reads back as the documented HealthObservation', () => {
+  test('docs/api.md example: a daily steps total reads back as the documented HealthObservation', () => {
     const obs = toObservation(steps, ctx);
     assertValid(obs);
     expect(toHealthObservation(obs)).toEqual({

@@ -10,7 +10,7 @@ const others = (
   readJson('fhir/r4/profiles-others.json') as { entry: { resource: StructureDefinition }[] }
 ).entry.map((e) => e.resource);
 // NOTE: the R4 vs-1 expression is false for effectivePeriod (Inferno #206); use the HL7 Java
-// validator's replacement, as fhir-r4-mapping.md §1.2 measured.
+// validator's replacement (docs/fhir.md "Validation").
 const VS1_FIXED = '$this is dateTime implies $this.toString().length() >= 10';
 const profiles = new Map<string, StructureDefinition>();
 for (const sd of others) {

@@ -1,5 +1,5 @@
 /**
- * The FHIR bodies PHR-App POSTs, field for field (clients/phr-app-contract.md §2b).
+ * The FHIR bodies PHR-App POSTs, field for field (docs/mobile-app.md "What the app calls", "What it POSTs").
  * Times are `DateTime.toIso8601String()` of a local time: microseconds, no offset.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-// The PHR-App's calls (clients/phr-app-contract.md §2 rows 1-11) in the order a person makes them,
+// The PHR-App's calls (docs/mobile-app.md "What the app calls", rows 1-11) in the order a person makes them,
 // against the vendor sandbox: login, dashboard, connect in the system browser, sync, vitals, disconnect.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentWithForm } from '../integrations/flow.ts';

@@ -1,5 +1,5 @@
 /**
- * The PHR-App as an HTTP client (clients/phr-app-contract.md §1-2), for the contract suite.
+ * The PHR-App as an HTTP client (docs/mobile-app.md "What the app calls"), for the contract suite.
  *
  * - `appClient(app, token)`: ApiService's Dio: `Content-Type: application/json` and
  *   `Accept: application/json` on every request (GETs and body-less POSTs too), plus the bearer token.

@@ -1,5 +1,5 @@
 // Contract tests: sandbox responses hold the shape of the real and schema-derived samples
-// in test/fixtures/google-health-samples, copied from ../shared/vendor-notes (see its README for provenance).
+// in test/fixtures/google-health-samples (its README gives each file's provenance).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.ts';
@@ -18,7 +18,7 @@ import { loadSample, shapeDiff } from './shape.ts';
 
 // Fields the sandbox sends that a given sample happens not to show (each is in another sample or DISC).
 const DEVICE_EXTRAS = ['formFactor', 'manufacturer', 'application', 'nextPageToken'];
-// NOTE: proto3 JSON omits zero civil time fields, so any of them may be absent (vendor notes §0.2).
+// NOTE: proto3 JSON omits zero civil time fields, so any of them may be absent (docs/google-health.md §0.2).
 const CIVIL = ['time', 'hours', 'minutes', 'seconds', 'nanos'];
 
 let sandbox: Sandbox;
@@ -144,7 +144,7 @@ describe('rollups match the samples', () => {
 
 describe('OAuth responses match the samples', () => {
   it('code exchange in testing mode and refresh', async () => {
-    // prompt=consent: a second consent only yields a refresh token when forced (vendor notes §2).
+    // prompt=consent: a second consent only yields a refresh token when forced (docs/google-health.md §2).
     const { code } = await authorizeCode(sandbox, { login_hint: personId, prompt: 'consent' });
     const exchanged = await exchangeCode(sandbox, code);
     expect(shapeDiff(loadSample('oauth-token-response-codelab.json'), exchanged.body)).toEqual([]);

@@ -1,5 +1,5 @@
 // Health API v4 behaviour: filters and their errors, paging, rollups vs ground truth,
-// rate limit, faults, legacy 410 (vendor notes §3-§9, §12).
+// rate limit, faults, legacy 410 (docs/google-health.md §3-§9, §12).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.ts';

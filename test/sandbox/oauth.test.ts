@@ -1,4 +1,4 @@
-// Google OAuth emulation: codes, PKCE, client auth, refresh, revoke, consent (vendor notes §2).
+// Google OAuth emulation: codes, PKCE, client auth, refresh, revoke, consent (docs/google-health.md §2).
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.ts';

@@ -1,5 +1,5 @@
 // Webhooks: subscriber creation with the two-request handshake, notifications carrying the
-// Authorization secret and a verifiable signature, retries on non-2xx (vendor notes §8).
+// Authorization secret and a verifiable signature, retries on non-2xx (docs/google-health.md §8).
 
 import { createPublicKey, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';

@@ -118,7 +118,7 @@ describe('notifications', () => {
     const body = {
       data: { healthUserId: c.personId, dataType: 'steps', operation: 'UPSERT', intervals: [] },
     };
-    // The older header name (notes §8.5) is accepted too.
+    // The older header name (docs/google-health.md §8.5) is accepted too.
     expect((await notify(body, { header: 'x-healthapi-signature' })).statusCode).toBe(204);
     // The secret alone, a signature of another body, garbage, another key: 401.
     expect((await post({ authorization: SECRET }, body)).statusCode).toBe(401);

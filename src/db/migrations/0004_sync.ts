@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 // The sync engine (src/sync): a cursor per integration and data type, and every sync run with
-// its per-integration result (the SyncResult of ../shared/API.md).
+// its per-integration result (the SyncResult of docs/api.md).
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('sync_cursors')

@@ -1,5 +1,5 @@
 /**
- * FHIR answers errors with OperationOutcome (STYLE.md 9): this is the FHIR scopes' error handler.
+ * FHIR answers errors with OperationOutcome (docs/integration.md, "Rules"): this is the FHIR scopes' error handler.
  *
  *   outcome(severity, code, text)  -> OperationOutcome
  *   registerFhirErrors(scope)      -> AppError / validation / anything -> OperationOutcome with its status

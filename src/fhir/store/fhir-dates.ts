@@ -7,7 +7,7 @@
  *   toRange('2024-01-02T10:00:00.123Z')      -> [t, t + 1 ms)
  *
  * A value without an offset is read in `zone` (a fixed '+hh:mm' or an IANA name; default UTC):
- * the PHR app sends local date-times without one (clients/phr-app-contract.md §5).
+ * the PHR app sends local date-times without one (docs/mobile-app.md "What the app calls", "Times").
  */
 import { offsetMinutes } from '../time.ts';
 import { zoneOffsetAt } from '../zones.ts';

@@ -7,7 +7,7 @@
  *        in the `original-date-time` extension (FHIR JSON's extension slot of a primitive)
  *
  * NOTE: the app sends `DateTime.toIso8601String()` of a device-local time (microseconds, no offset)
- * and never says its zone (phr-app-contract.md §5); we read it in the person's zone
+ * and never says its zone (docs/mobile-app.md "What the app calls", "Times"); we read it in the person's zone
  * (users.time_zone, else DEFAULT_TIME_ZONE). A time that falls in a DST gap or overlap takes the
  * offset `zoneOffsetAt` picks (src/fhir/zones.ts: before a gap's jump; an overlap's second time).
  */

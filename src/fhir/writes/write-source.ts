@@ -4,7 +4,7 @@
  *
  *   writeSourceOf(obs) -> 'manual' | 'health_connect' | 'health_kit' | 'simulation'
  *
- * What the PHR app marks (phr-app-contract.md §2b; App:lib/domain/entities/observation_entity.dart
+ * What the PHR app marks (docs/mobile-app.md "What the app calls", "What it POSTs"; App:lib/domain/entities/observation_entity.dart
  * `DataSource`): a blood-pressure panel carries `meta.tag` {system v3-ObservationValue, code
  * manual | health_connect | health_kit | simulation | wearable | vendor}; a single value carries no
  * meta, and the Health Connect upload writes `note[0].text` "Synced from Health Connect". Anything

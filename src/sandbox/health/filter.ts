@@ -1,4 +1,4 @@
-// The AIP-160 subset the Health API accepts on list and reconcile (vendor notes §3.4):
+// The AIP-160 subset the Health API accepts on list and reconcile (docs/google-health.md §3.4):
 // time restrictions joined by AND (OR only for sleep), operators >= and <, quoted
 // literals, one member set per record type. Errors carry the documented reasons (§7).
 

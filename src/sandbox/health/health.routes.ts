@@ -1,5 +1,5 @@
 // The Google Health API v4 surface. Paths hold literal colons (`dataPoints:reconcile`),
-// so one catch-all route parses the raw path itself (vendor notes §3.1, §12).
+// so one catch-all route parses the raw path itself (docs/google-health.md §3.1, §12).
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -91,7 +91,7 @@ function matchUserRoute(rest: string[]): Route | undefined {
   const [collectionName, op] = collection.split(':');
   if (collectionName !== 'dataPoints') return undefined;
   const type = findDataType(typeId);
-  // NOTE: an unknown type id answered 400 "Invalid data type ID" live (3P 54597394403, §7).
+  // NOTE: an unknown type id answered 400 "Invalid data type ID" live (third party, §7).
   if (!type) throw invalidArgument('Invalid data type ID', 'INVALID_PARENT_DATA_TYPE_COLLECTION');
   if (pointId !== undefined)
     return op === undefined ? { kind: 'get', method: 'GET', type, pointId } : undefined;
@@ -187,7 +187,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: SandboxContext):
       handler: async (request, reply) => {
         const url = new URL(request.url, 'http://sandbox');
         const path = url.pathname;
-        // NOTE: a percent-encoded colon (%3A) gives 404 (3P 58463937611, §3.1).
+        // NOTE: a percent-encoded colon (%3A) gives 404 (third party, §3.1).
         if (/%3a/i.test(path)) return sendNotFound(reply, path);
         const segments = path.split('/').slice(2);
         try {

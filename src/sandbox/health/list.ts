@@ -1,4 +1,4 @@
-// dataPoints.list and dataPoints:reconcile (vendor notes §3.1, §3.4): newest first,
+// dataPoints.list and dataPoints:reconcile (docs/google-health.md §3.1, §3.4): newest first,
 // pageSize defaults and caps, opaque page tokens bound to the query, source families.
 
 import { createHash } from 'node:crypto';
@@ -122,7 +122,7 @@ export function listDataPoints(
   mode: 'list' | 'reconcile',
 ): Record<string, unknown> {
   if (!type.list) {
-    // NOTE: message quoted from a live observation (3P 59797782658, §4).
+    // NOTE: message quoted from a live observation (third party, §4).
     throw invalidArgument(
       `${mode === 'list' ? 'List' : 'Reconcile'} is not supported for data type ${type.id}, but the following actions are supported: rollup, dailyRollup`,
     );

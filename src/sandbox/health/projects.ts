@@ -1,4 +1,4 @@
-// /v4/projects/{number}/subscribers[...]: webhook subscriber management (vendor notes §3.3).
+// /v4/projects/{number}/subscribers[...]: webhook subscriber management (docs/google-health.md §3.3).
 // NOTE: Google wants a service-account token (cloud-platform scope) here; the sandbox takes any caller.
 
 import type { SandboxContext } from '../context.ts';

@@ -1,4 +1,4 @@
-// NOTE: 300 requests per user per minute, then 429 RESOURCE_EXHAUSTED (vendor notes §9).
+// NOTE: 300 requests per user per minute, then 429 RESOURCE_EXHAUSTED (docs/google-health.md §9).
 // Google's quotas are per-minute buckets, so this counts in fixed windows of the clock minute.
 
 export class RateLimiter {

@@ -1,4 +1,4 @@
-// dataPoints:dailyRollUp and dataPoints:rollUp (vendor notes §3.1, §5.2): civil half-open
+// dataPoints:dailyRollUp and dataPoints:rollUp (docs/google-health.md §3.1, §5.2): civil half-open
 // windows (or physical ones), the 14/90-day caps, the reconciled stream (no double
 // counting of phone and tracker), and windows without data left without the union field.
 

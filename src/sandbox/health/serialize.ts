@@ -1,4 +1,4 @@
-// Stored points -> Google Health JSON (vendor notes §5): int64 as strings, offsets as
+// Stored points -> Google Health JSON (docs/google-health.md §5): int64 as strings, offsets as
 // durations, civil times with zero fields omitted, names only on identifiable types.
 
 import type { DataTypeInfo } from '../catalog.ts';

@@ -1,4 +1,4 @@
-// users.getIdentity, getProfile, getSettings and pairedDevices.list (vendor notes §3.2, §6).
+// users.getIdentity, getProfile, getSettings and pairedDevices.list (docs/google-health.md §3.2, §6).
 
 import { civilDate, durationString, offsetSecondsAt, rfc3339 } from '../lib/time.ts';
 import type { PersonProfile } from '../people/model.ts';

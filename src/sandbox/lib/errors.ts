@@ -1,4 +1,4 @@
-// google.rpc.Status error bodies (vendor notes §7). Every Health API error the sandbox
+// google.rpc.Status error bodies (docs/google-health.md §7). Every Health API error the sandbox
 // sends is an ApiError, rendered by one function.
 
 const ERROR_INFO = 'type.googleapis.com/google.rpc.ErrorInfo';

@@ -1,4 +1,4 @@
-// The Google OAuth 2.0 authorization server, as vendor notes §2 describe it: single-use
+// The Google OAuth 2.0 authorization server, as docs/google-health.md §2 describes it: single-use
 // codes (10 min), exact redirect_uri match, PKCE, client_secret_post or Basic, reusable
 // refresh tokens, 3599 s access tokens, optional 7-day testing-mode refresh expiry.
 

@@ -1,6 +1,6 @@
 // NOTE: notifications carry an ECDSA P-256/SHA-256 signature over the raw body in Tink wire
 // format, base64(0x01 || 4-byte key id || DER signature), and Google publishes the public
-// key as a Tink JSON keyset (vendor notes §8.5). The sandbox makes its own key at start.
+// key as a Tink JSON keyset (docs/google-health.md §8.5). The sandbox makes its own key at start.
 
 import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 

@@ -1,4 +1,4 @@
-// projects.subscribers and subscriptions (vendor notes §3.3, §8.1-8.3): create and patch
+// projects.subscribers and subscriptions (docs/google-health.md §3.3, §8.1-8.3): create and patch
 // run the two-request verification handshake before the subscriber becomes ACTIVE.
 
 import { findDataType } from '../catalog.ts';

@@ -1,4 +1,4 @@
-// Notifications (vendor notes §8.4-8.6): who hears about a change, the body, the
+// Notifications (docs/google-health.md §8.4-8.6): who hears about a change, the body, the
 // Authorization secret and signature, and retries with exponential backoff on non-2xx.
 
 import { randomUUID } from 'node:crypto';

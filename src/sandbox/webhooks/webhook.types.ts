@@ -1,4 +1,4 @@
-// Webhook subscribers, subscriptions and deliveries (vendor notes §3.3, §8).
+// Webhook subscribers, subscriptions and deliveries (docs/google-health.md §3.3, §8).
 
 export interface SubscriberConfig {
   dataTypes: string[];

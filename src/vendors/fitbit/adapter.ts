@@ -6,7 +6,7 @@ import { createGoogleOAuth } from './oauth.ts';
 import { FITBIT_DATA_TYPES, GOOGLE_HEALTH_SCOPES } from './scopes.ts';
 
 // `fitbit`: Fitbit and Pixel Watch data through the Google Health API with Google OAuth.
-// NOTE: the legacy Fitbit Web API answers 410 Gone since 2026-11-02 (vendor notes §10); only Google is used.
+// NOTE: the legacy Fitbit Web API answers 410 Gone since 2026-11-02 (docs/google-health.md §10); only Google is used.
 
 export interface FitbitAdapterDeps {
   config: Pick<Config, 'fitbit'>;
@@ -21,11 +21,11 @@ export function createFitbitAdapter(deps: FitbitAdapterDeps) {
     id: 'fitbit',
     displayName: 'Fitbit (Google Health)',
     dataTypes: FITBIT_DATA_TYPES,
-    // NOTE: the time zone lives in users/me/settings, which needs settings.readonly (vendor notes §3.2).
+    // NOTE: the time zone lives in users/me/settings, which needs settings.readonly (docs/google-health.md §3.2).
     accountScopes: [GOOGLE_HEALTH_SCOPES.settings],
     oauth,
     async fetchAccount(accessToken: string) {
-      // NOTE: the user id is not in Google's token response; users/me/identity gives it (vendor notes §6).
+      // NOTE: the user id is not in Google's token response; users/me/identity gives it (docs/google-health.md §6).
       const body = await deps.http.json<IdentityResponse>({
         vendor: 'fitbit',
         url: `${settings.apiUrl}/v4/users/me/identity`,

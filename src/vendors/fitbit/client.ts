@@ -34,7 +34,7 @@ export interface SettingsResponse {
 
 export interface ListOptions {
   filter?: string;
-  /** NOTE: default 1440, max 10,000 (sleep and exercise: 25); larger values are cut silently (notes §3.4). */
+  /** NOTE: default 1440, max 10,000 (sleep and exercise: 25); larger values are cut silently (docs/google-health.md §3.4). */
   pageSize?: number;
   dataSourceFamily?: string;
   /** Safety stop for runaway paging. */
@@ -45,7 +45,7 @@ const VENDOR = 'fitbit';
 export const MAX_PAGE_SIZE = 10_000;
 export const SESSION_PAGE_SIZE = 25;
 
-/** NOTE: dailyRollUp ranges are capped at 14 days for these types and 90 for the others (notes §5.2). */
+/** NOTE: dailyRollUp ranges are capped at 14 days for these types and 90 for the others (docs/google-health.md §5.2). */
 const FOURTEEN_DAY_TYPES = new Set([
   'total-calories',
   'calories-in-heart-rate-zone',
@@ -65,14 +65,14 @@ export function dateFilter(filterName: string, start: string, endExclusive: stri
 /**
  * A physical-time range filter. NOTE: only `>=` and `<` are accepted (`<=` gives
  * INVALID_DATA_POINT_FILTER_RESTRICTION_COMPARATOR); sleep filters on `interval.end_time` because
- * `start_time` is rejected for it (notes §3.4).
+ * `start_time` is rejected for it (docs/google-health.md §3.4).
  */
 export function physicalFilter(filterName: string, member: string, startIso: string, endIso: string): string {
   const field = `${filterName}.${member}`;
   return `${field} >= "${startIso}" AND ${field} < "${endIso}"`;
 }
 
-/** The ErrorInfo `reason` of a google.rpc.Status error body (notes §7), if any. */
+/** The ErrorInfo `reason` of a google.rpc.Status error body (docs/google-health.md §7), if any. */
 export function googleErrorReason(body: unknown): string | undefined {
   const error = (body as { error?: { details?: { reason?: unknown }[]; status?: unknown } } | null)?.error;
   const reason = error?.details?.find((d) => typeof d?.reason === 'string')?.reason;
@@ -117,7 +117,7 @@ export function createGoogleHealthClient(deps: { http: OutboundHttp; apiUrl: str
     do {
       const page = await fetchPage(token);
       out.push(page);
-      // NOTE: the last page has nextPageToken "" (codelab sample) or none at all (notes §3.4).
+      // NOTE: the last page has nextPageToken "" (codelab sample) or none at all (docs/google-health.md §3.4).
       token = page.nextPageToken || undefined;
     } while (token && out.length < maxPages);
     return out;
@@ -129,14 +129,14 @@ export function createGoogleHealthClient(deps: { http: OutboundHttp; apiUrl: str
     if (options.filter) q.set('filter', options.filter);
     if (options.dataSourceFamily) q.set('dataSourceFamily', options.dataSourceFamily);
     if (pageToken) q.set('pageToken', pageToken);
-    // NOTE: `:reconcile` / `:dailyRollUp` take a literal colon; `%3A` is a 404 (notes §3.1).
+    // NOTE: `:reconcile` / `:dailyRollUp` take a literal colon; `%3A` is a 404 (docs/google-health.md §3.1).
     return `${base}/dataTypes/${dataType}/dataPoints${op}?${q}`;
   }
 
   return {
     identity: (session: GoogleHealthSession) => call<IdentityResponse>(session, `${base}/identity`),
 
-    /** NOTE: timeZone and utcOffset live in settings (settings.readonly), not in the profile (notes §3.2). */
+    /** NOTE: timeZone and utcOffset live in settings (settings.readonly), not in the profile (docs/google-health.md §3.2). */
     settings: (session: GoogleHealthSession) => call<SettingsResponse>(session, `${base}/settings`),
 
     /** Every page of a list query, newest first as the API sends them. */
@@ -150,7 +150,7 @@ export function createGoogleHealthClient(deps: { http: OutboundHttp; apiUrl: str
     /**
      * The reconciled stream: one merged series across tracker, phone and other sources, the numbers
      * the Fitbit app shows. NOTE: reconciled points carry no dataSource and name themselves in
-     * `dataPointName` (notes §3.4, §5.3).
+     * `dataPointName` (docs/google-health.md §3.4, §5.3).
      */
     reconcile(session: GoogleHealthSession, dataType: string, options: ListOptions = {}) {
       return pages<ListDataPointsResponse>(
@@ -176,7 +176,7 @@ export function createGoogleHealthClient(deps: { http: OutboundHttp; apiUrl: str
             body: {
               // NOTE: civil dates nested under `date` (a bare {year,month,day} is rejected), plain
               // integers (no leading zeros), and windowSizeDays always sent: the live API gave 400
-              // without it although it is documented as optional (notes §5.2).
+              // without it although it is documented as optional (docs/google-health.md §5.2).
               range: { start: { date: civil(range.start) }, end: { date: civil(range.end) } },
               windowSizeDays: 1,
               ...(pageToken ? { pageToken } : {}),

@@ -81,7 +81,7 @@ export function createGoogleOAuth(
       refreshToken: response.refresh_token ?? null,
       accessExpiresAt:
         response.expires_in === undefined ? null : new Date(issuedAt + response.expires_in * 1000),
-      // NOTE: Google adds refresh_token_expires_in while the OAuth app is in "Testing" (7 days; vendor notes §2).
+      // NOTE: Google adds refresh_token_expires_in while the OAuth app is in "Testing" (7 days; docs/google-health.md §2).
       refreshExpiresAt: typeof refreshTtl === 'number' ? new Date(issuedAt + refreshTtl * 1000) : null,
       scopes: typeof response.scope === 'string' ? response.scope.split(' ').filter(Boolean) : null,
     };
@@ -101,7 +101,7 @@ export function createGoogleOAuth(
       params.set('state', request.state);
       params.set('code_challenge', request.codeChallenge);
       params.set('code_challenge_method', 'S256');
-      // NOTE: Google issues a refresh token only with access_type=offline, and again only with prompt=consent (vendor notes §2).
+      // NOTE: Google issues a refresh token only with access_type=offline, and again only with prompt=consent (docs/google-health.md §2).
       params.set('access_type', 'offline');
       params.set('include_granted_scopes', 'true');
       if (request.forceConsent) params.set('prompt', 'consent');

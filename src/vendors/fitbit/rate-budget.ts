@@ -7,7 +7,7 @@
  *   budget.cooldown(healthUserId, 60_000);     // the vendor said 429/503 anyway: nothing for a while
  *
  * NOTE: the limit is 300 requests per user per minute, counted in clock-minute windows (vendor
- * notes §9). A bucket of `burst` tokens refilled at `perMinute` lets at most burst + perMinute
+ * docs/google-health.md §9). A bucket of `burst` tokens refilled at `perMinute` lets at most burst + perMinute
  * requests into any one minute, so the defaults (30 + 240 = 270) stay under 300 with a margin.
  *
  * In-process only: each process holds its own buckets. The sync job's group lock runs one sync per

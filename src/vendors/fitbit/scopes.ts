@@ -9,7 +9,7 @@ export const GOOGLE_HEALTH_SCOPES = {
   activity: `${PREFIX}activity_and_fitness.readonly`,
   healthMetrics: `${PREFIX}health_metrics_and_measurements.readonly`,
   sleep: `${PREFIX}sleep.readonly`,
-  /** users/me/settings: the time zone that decides local dates (vendor notes §2.1, §3.2). */
+  /** users/me/settings: the time zone that decides local dates (docs/google-health.md §2.1, §3.2). */
   settings: `${PREFIX}settings.readonly`,
 } as const;
 

@@ -1,5 +1,5 @@
 /**
- * The Google Health API's webhook signature (vendor notes §8.5 b): an ECDSA P-256 / SHA-256
+ * The Google Health API's webhook signature (docs/google-health.md §8.5 b): an ECDSA P-256 / SHA-256
  * signature over the raw body, in Tink wire format `base64(0x01 ‖ 4-byte key id ‖ signature)`,
  * checked against Google's public Tink JSON keyset (GOOGLE_HEALTH_WEBHOOK_KEYSET_URL).
  *

@@ -1,6 +1,6 @@
 /**
  * A reference FHIR R4 server for tests: @medplum/fhir-router's FhirRouter + MemoryRepository
- * behind node:http on 127.0.0.1 (shared/fhir-notes/fhir-r4-mapping.md §5.2). It can be stopped
+ * behind node:http on 127.0.0.1. It can be stopped
  * and started again on the same port with its data kept, to test delivery across an outage.
  *
  *   const server = await startMedplumServer();  server.url  -> 'http://127.0.0.1:PORT/fhir'

@@ -1,7 +1,7 @@
 /**
  * The Google Health API v4 JSON this folder reads (proto3 JSON mapping: int64 as strings, durations
  * as '900s', enums as names). Only the fields the mappers use; everything is optional because the
- * API omits zero and unset fields. Source: vendor-notes/google-health-api.md §5 (discovery rev 20261002).
+ * API omits zero and unset fields. Source: docs/google-health.md §5 (discovery rev 20261002).
  */
 
 export type Int64 = string | number;
