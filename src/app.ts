@@ -115,7 +115,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   integrationsPublicRoutes(app, deps.oauthFlow, config);
   syncWebhookRoutes(app, deps.sync.webhooks);
   // OAuth start: its own scope whose auth hook also accepts `?token=` (the PHR-App's browser).
-  await app.register(async (scope) => integrationsAuthorizeRoutes(scope, deps.oauthFlow, deps.authenticator));
+  await app.register(async (scope) =>
+    integrationsAuthorizeRoutes(scope, deps.oauthFlow, deps.authenticator, config),
+  );
   await app.register(webRoutes); // the dashboard's static files at /app
   await fhirPublicRoutes(app, { baseUrl: config.publicBaseUrl, startedAt: deps.clock.now() });
 

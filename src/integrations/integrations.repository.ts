@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable, Updateable } from 'kysely';
+import { type Selectable, sql, type Updateable } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { IntegrationStatus, IntegrationsTable } from './integrations.tables.ts';
@@ -182,4 +182,37 @@ export async function findIntegrationsByVendorUser(
     .where('vendor_user_id', '=', vendorUserId)
     .where('is_active', '=', true)
     .execute();
+}
+
+/** Namespaces this module's advisory locks (the first of pg_advisory_xact_lock's two keys). */
+const VENDOR_ACCOUNT_LOCK = 0x1a7c;
+
+/** Serializes the linking of one vendor account until the transaction ends. */
+export async function lockVendorAccount(trx: Db, vendor: string, vendorUserId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${VENDOR_ACCOUNT_LOCK}, hashtext(${`${vendor}:${vendorUserId}`}))`.execute(
+    trx,
+  );
+}
+
+/**
+ * Whether another user holds an active link to this vendor account: connected, or connected before
+ * and now waiting for reauthorization or the vendor. A row reactivated but not yet authorized
+ * (`pending_authorization`) still carries its old vendor user id and does not count.
+ */
+export async function isVendorAccountLinkedElsewhere(
+  db: Db,
+  userId: number,
+  vendor: string,
+  vendorUserId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('integrations')
+    .select('id')
+    .where('vendor', '=', vendor)
+    .where('vendor_user_id', '=', vendorUserId)
+    .where('is_active', '=', true)
+    .where('status', '<>', 'pending_authorization')
+    .where('user_id', '<>', userId)
+    .executeTakeFirst();
+  return row !== undefined;
 }

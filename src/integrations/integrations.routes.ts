@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { type Authenticator, bearerToken, principalOf } from '../http/auth-hook.ts';
 import { ProblemSchema } from '../http/problem.ts';
+import { bindingCookiePath, bindingSetCookie, readBindingCookies } from './browser-binding.ts';
 import {
   AuthorizeQuery,
   AuthorizeResponseSchema,
@@ -20,7 +21,7 @@ import {
   VendorParams,
 } from './integrations.schemas.ts';
 import type { IntegrationsService } from './integrations.service.ts';
-import type { CallbackResult, OAuthFlowService } from './oauth-flow.service.ts';
+import { type CallbackResult, type OAuthFlowService, STATE_TTL_MS } from './oauth-flow.service.ts';
 import { renderOAuthResult } from './oauth-result.page.ts';
 
 const tags = ['Vendor integrations'];
@@ -42,7 +43,7 @@ export function integrationsPublicRoutes(
     async (req, reply) => {
       // The raw query, so parameters the vendor adds beyond the schema reach the OAuth validation.
       const params = new URL(req.url, 'http://callback.invalid').searchParams;
-      const result = await flow.callback(req.params.vendor, params);
+      const result = await flow.callback(req.params.vendor, params, readBindingCookies(req.headers.cookie));
       return reply
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
@@ -65,7 +66,13 @@ export function integrationsAuthorizeRoutes(
   scope: FastifyInstance,
   flow: OAuthFlowService,
   authenticator: Authenticator,
+  config: Pick<Config, 'publicBaseUrl'>,
 ): void {
+  const cookie = {
+    path: bindingCookiePath(config.publicBaseUrl),
+    secure: new URL(config.publicBaseUrl).protocol === 'https:',
+    maxAgeSeconds: STATE_TTL_MS / 1000,
+  };
   scope.addHook('onRequest', async (request, reply) => {
     // NOTE: a token in a URL can leak through history and Referer; never cache this answer or
     // send a Referer onward. The logger redacts `token=` (src/log.ts).
@@ -88,9 +95,13 @@ export function integrationsAuthorizeRoutes(
       },
     },
     async (req, reply) => {
-      const start = await flow.authorize(principalOf(req), req.params.vendor, {
+      const { start, browserBinding } = await flow.authorize(principalOf(req), req.params.vendor, {
         loginHint: req.query.login_hint,
+        browserBinding: readBindingCookies(req.headers.cookie)[0],
       });
+      // Both answers bind the flow to this browser: the dashboard's same-origin fetch stores the
+      // cookie before it navigates to the vendor, the PHR-App's browser stores it with the redirect.
+      reply.header('set-cookie', bindingSetCookie(browserBinding, cookie));
       // A browser that came with ?token= (the PHR-App) wants the redirect; API clients get JSON.
       const redirect = req.query.redirect ?? (!bearerToken(req) && req.query.token !== undefined);
       return redirect ? reply.redirect(start.authorization_url, 302) : start;

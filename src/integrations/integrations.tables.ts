@@ -57,6 +57,8 @@ export interface OAuthStatesTable {
   code_verifier: string;
   redirect_uri: string;
   requested_scopes: ColumnType<string[], string[] | undefined, string[]>;
+  /** SHA-256 of the browser binding cookie's value; null on states issued before 0012 (never match). */
+  browser_binding_hash: string | null;
   expires_at: Timestamp;
   used_at: TimestampOrNull;
   created_at: Generated<Date>;

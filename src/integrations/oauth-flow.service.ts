@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import type { Principal } from '../auth/auth.service.ts';
 import type { Clock } from '../clock.ts';
@@ -18,10 +18,12 @@ import * as states from './oauth-states.repository.ts';
 
 // The OAuth connect flow: `authorize` (a user asks) and `callback` (the vendor answers).
 // The state is 256 random bits, single-use, 10 minutes, stored only as its SHA-256 together
-// with the sealed PKCE verifier and the user and vendor that asked; the callback links the
-// grant to that user and no one else.
+// with the sealed PKCE verifier, the user and vendor that asked, and the hash of the browser
+// binding (a random value the route keeps in an HttpOnly cookie). The callback links the grant
+// to that user and no one else, and only in the browser that started the flow, so a consent
+// link sent to someone else cannot link their vendor account to the sender (RFC 9700 §4.7.1).
 
-const STATE_TTL_MS = 10 * 60_000;
+export const STATE_TTL_MS = 10 * 60_000;
 /** Used and expired states are kept a day, so a replay is told apart from a forgery in logs. */
 const STATE_RETENTION_MS = 24 * 3600_000;
 
@@ -29,6 +31,12 @@ export interface AuthorizationStart {
   authorization_url: string;
   state: string;
   expires_at: string;
+}
+
+/** What the route hands the browser: the start, and the binding value for its cookie. */
+export interface BoundAuthorizationStart {
+  start: AuthorizationStart;
+  browserBinding: string;
 }
 
 export type CallbackResult =
@@ -39,6 +47,8 @@ export type CallbackErrorCode =
   | 'ACCESS_DENIED'
   | 'INVALID_STATE'
   | 'STATE_EXPIRED'
+  | 'BROWSER_MISMATCH'
+  | 'VENDOR_ACCOUNT_LINKED_ELSEWHERE'
   | 'EXCHANGE_FAILED'
   | 'NO_SCOPES_GRANTED'
   | 'IDENTITY_FAILED'
@@ -54,7 +64,18 @@ class CallbackFailure extends Error {
   }
 }
 
-const hashState = (state: string) => createHash('sha256').update(state).digest('base64url');
+const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
+const hashState = sha256;
+
+/** True when one of the browser's binding values hashes to the one stored with the state. */
+function bindsBrowser(storedHash: string | null, browserBindings: readonly string[]): boolean {
+  if (!storedHash) return false;
+  const stored = Buffer.from(storedHash);
+  return browserBindings.some((value) => {
+    const sent = Buffer.from(sha256(value));
+    return sent.length === stored.length && timingSafeEqual(sent, stored);
+  });
+}
 
 export type OAuthFlowService = ReturnType<typeof createOAuthFlowService>;
 
@@ -79,7 +100,11 @@ export function createOAuthFlowService(deps: {
     return row !== undefined;
   }
 
-  async function takeState(vendor: string, state: string | undefined): Promise<states.OAuthStateRow> {
+  async function takeState(
+    vendor: string,
+    state: string | undefined,
+    browserBindings: readonly string[],
+  ): Promise<states.OAuthStateRow> {
     if (!state || state.length > 512) throw new CallbackFailure('INVALID_STATE', 'missing state');
     const hash = hashState(state);
     const now = clock.now();
@@ -88,6 +113,13 @@ export function createOAuthFlowService(deps: {
       const known = await states.findOAuthState(db, hash);
       throw new CallbackFailure('INVALID_STATE', known ? 'state already used' : 'unknown state');
     }
+    // The state is spent either way: a link that reached the wrong browser cannot be tried again
+    // elsewhere, and its code is never redeemed. The starting browser can always begin anew.
+    if (!bindsBrowser(row.browser_binding_hash, browserBindings))
+      throw new CallbackFailure(
+        'BROWSER_MISMATCH',
+        'callback arrived in a browser that did not start the flow',
+      );
     if (row.vendor !== vendor) throw new CallbackFailure('INVALID_STATE', 'state issued for another vendor');
     if (row.expires_at.getTime() <= now.getTime())
       throw new CallbackFailure('STATE_EXPIRED', 'state expired');
@@ -138,6 +170,14 @@ export function createOAuthFlowService(deps: {
     }
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
+      // One vendor account feeds one local account: its data must not flow to two people. The lock
+      // makes two callbacks for the same vendor account check and link one after the other.
+      await repo.lockVendorAccount(trx, adapter.id, account.vendorUserId);
+      if (await repo.isVendorAccountLinkedElsewhere(trx, row.user_id, adapter.id, account.vendorUserId)) {
+        // NOTE: no revoke: Google has one grant per account and client, so revoking these tokens would
+        // also cut off the account that holds the link. They are dropped unstored.
+        throw new CallbackFailure('VENDOR_ACCOUNT_LINKED_ELSEWHERE', 'vendor account linked to another user');
+      }
       // Locks the vault row like a refresh does, so a concurrent refresh cannot overwrite the new grant.
       const previous = await vault
         .readTokens(trx, row.integration_id, { forUpdate: true })
@@ -170,11 +210,15 @@ export function createOAuthFlowService(deps: {
   }
 
   return {
+    /**
+     * `browserBinding`: the value the browser already holds, reused so that parallel flows in one
+     * browser all stay valid; a fresh one is made when it holds none.
+     */
     async authorize(
       principal: Principal,
       vendor: string,
-      options: { loginHint?: string | undefined } = {},
-    ): Promise<AuthorizationStart> {
+      options: { loginHint?: string | undefined; browserBinding?: string | undefined } = {},
+    ): Promise<BoundAuthorizationStart> {
       const adapter = findVendor(vendors, vendor);
       if (!adapter) throw notFound('Vendor');
       const { row: integration } = await repo.ensureActiveIntegration(
@@ -184,6 +228,7 @@ export function createOAuthFlowService(deps: {
         clock.now(),
       );
       const state = oauth.generateRandomState();
+      const browserBinding = options.browserBinding ?? oauth.generateRandomState();
       const verifier = oauth.generateRandomCodeVerifier();
       const stateHash = hashState(state);
       const now = clock.now();
@@ -206,19 +251,30 @@ export function createOAuthFlowService(deps: {
         codeVerifier: vault.seal(verifier, oauthStateContext(stateHash)),
         redirectUri: adapter.oauth.redirectUri,
         requestedScopes: scopes,
+        browserBindingHash: sha256(browserBinding),
         expiresAt,
         now,
       });
-      return { authorization_url: url.toString(), state, expires_at: expiresAt.toISOString() };
+      return {
+        start: { authorization_url: url.toString(), state, expires_at: expiresAt.toISOString() },
+        browserBinding,
+      };
     },
 
-    /** Never throws: every outcome becomes a result the route turns into a redirect. */
-    async callback(vendor: string, params: URLSearchParams): Promise<CallbackResult> {
+    /**
+     * Never throws: every outcome becomes a result the route turns into a redirect.
+     * `browserBindings`: the binding cookie values the browser sent (usually one).
+     */
+    async callback(
+      vendor: string,
+      params: URLSearchParams,
+      browserBindings: readonly string[],
+    ): Promise<CallbackResult> {
       const adapter = findVendor(vendors, vendor);
       if (!adapter) return { ok: false, vendor, code: 'UNKNOWN_VENDOR' };
       try {
         const state = params.get('state') ?? undefined;
-        const row = await takeState(adapter.id, state);
+        const row = await takeState(adapter.id, state, browserBindings);
         const integration = await repo.findIntegration(db, row.user_id, row.integration_id);
         if (!integration) throw new CallbackFailure('INVALID_STATE', 'integration no longer exists');
         const verifier = vault.open(row.code_verifier, oauthStateContext(row.state_hash));

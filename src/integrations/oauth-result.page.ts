@@ -6,6 +6,10 @@ const MESSAGES: Record<string, string> = {
   ACCESS_DENIED: 'Access was not granted. You can try again from the app.',
   INVALID_STATE: 'This sign-in link is not valid or was already used. Start again from the app.',
   STATE_EXPIRED: 'This sign-in link expired. Start again from the app.',
+  BROWSER_MISMATCH:
+    'This sign-in was not started in this browser, so nothing was connected. If someone sent you the link, do not use it. To connect your own account, start again from the app.',
+  VENDOR_ACCOUNT_LINKED_ELSEWHERE:
+    'This provider account is already connected to another account here, so it was not connected again. Disconnect it there first, or sign in to the provider with another account.',
   EXCHANGE_FAILED: 'The provider did not accept the sign-in. Start again from the app.',
   NO_SCOPES_GRANTED:
     'No health data was shared, so nothing can be synced. Start again and allow at least one type.',

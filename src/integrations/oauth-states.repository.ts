@@ -14,6 +14,7 @@ export async function insertOAuthState(
     codeVerifier: string;
     redirectUri: string;
     requestedScopes: string[];
+    browserBindingHash: string;
     expiresAt: Date;
     now: Date;
   },
@@ -28,6 +29,7 @@ export async function insertOAuthState(
       code_verifier: row.codeVerifier,
       redirect_uri: row.redirectUri,
       requested_scopes: row.requestedScopes,
+      browser_binding_hash: row.browserBindingHash,
       expires_at: row.expiresAt,
       created_at: row.now,
     })

@@ -117,6 +117,28 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     await screenshot(page, '2-integrations');
   });
 
+  it('a consent link opened in another browser links nothing', { timeout: 90_000 }, async () => {
+    // Someone started the flow for this account and sent the consent URL on: a stranger's browser.
+    const start = await fetch(`${base}/integrations/fitbit/authorize`, {
+      headers: { authorization: `Bearer ${await apiToken()}` },
+    });
+    const { authorization_url: url } = (await start.json()) as { authorization_url: string };
+    const stranger = await browser.newContext();
+    try {
+      const other = await stranger.newPage();
+      await other.goto(url);
+      const callback = other.waitForResponse((res) => res.url().includes('/integrations/fitbit/callback'));
+      await other.getByRole('button', { name: 'Allow' }).click();
+      expect((await callback).headers().location).toContain('code=BROWSER_MISMATCH');
+    } finally {
+      await stranger.close();
+    }
+    const status = await fetch(`${base}/integrations/fitbit/status`, {
+      headers: { authorization: `Bearer ${await apiToken()}` },
+    });
+    expect(await status.json()).toMatchObject({ connected: false });
+  });
+
   it('connects the simulated account through the sandbox consent page', { timeout: 90_000 }, async () => {
     await page
       .locator('[data-vendor="fitbit"]')
@@ -134,6 +156,10 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     expect(page.url()).not.toContain('status=');
     await screenshot(page, '4-connected');
+    // The cookie that bound the flow to this browser: script cannot read it, and it goes only to /integrations.
+    const [binding] = (await context.cookies()).filter((c) => c.name === 'phr_oauth_binding');
+    expect(binding).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/integrations', secure: false });
+    expect(await page.evaluate(() => document.cookie)).toBe('');
   });
 
   it('syncs and shows the result', { timeout: 90_000 }, async (ctx) => {

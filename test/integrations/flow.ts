@@ -2,7 +2,40 @@ import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 
 // Drives the OAuth connect flow the way a browser does: the app's authorize answer, the
-// sandbox consent page (HTML form), the redirect back to the app's callback.
+// sandbox consent page (HTML form), the redirect back to the app's callback. The app binds a
+// flow to the browser that started it with a cookie, so the requests to the app go through a
+// Browser that keeps what the app sets; by default one per app, as for one person at one computer.
+
+/** A cookie jar: keeps the app's cookies by name and sends them back, like a browser. */
+export class Browser {
+  readonly #cookies = new Map<string, string>();
+
+  receive(setCookie: string | string[] | undefined): void {
+    for (const line of typeof setCookie === 'string' ? [setCookie] : (setCookie ?? [])) {
+      const [pair = ''] = line.split(';');
+      const eq = pair.indexOf('=');
+      if (eq > 0) this.#cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    }
+  }
+
+  /** The Cookie header it would send to the app (no header when it holds nothing). */
+  headers(): { cookie?: string } {
+    if (this.#cookies.size === 0) return {};
+    return { cookie: [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ') };
+  }
+}
+
+const browsers = new WeakMap<FastifyInstance, Browser>();
+
+/** The browser the helpers use when a test names none. */
+export function browserOf(app: FastifyInstance): Browser {
+  let browser = browsers.get(app);
+  if (!browser) {
+    browser = new Browser();
+    browsers.set(app, browser);
+  }
+  return browser;
+}
 
 export interface AuthStart {
   authorization_url: string;
@@ -10,15 +43,36 @@ export interface AuthStart {
   expires_at: string;
 }
 
+/** The dashboard's start: a same-origin fetch with the bearer token, answered with JSON. */
 export async function startAuthorize(
   app: FastifyInstance,
   auth: { authorization: string },
   loginHint?: string,
+  browser: Browser = browserOf(app),
 ): Promise<AuthStart> {
   const query = loginHint ? `?login_hint=${encodeURIComponent(loginHint)}` : '';
-  const res = await app.inject({ url: `/integrations/fitbit/authorize${query}`, headers: auth });
+  const res = await app.inject({
+    url: `/integrations/fitbit/authorize${query}`,
+    headers: { ...auth, ...browser.headers() },
+  });
   expect(res.statusCode, res.body).toBe(200);
+  browser.receive(res.headers['set-cookie']);
   return res.json() as AuthStart;
+}
+
+/** The PHR-App's start: the browser opens authorize?token= and follows the redirect; its target. */
+export async function startAuthorizeInBrowser(
+  app: FastifyInstance,
+  accessToken: string,
+  browser: Browser = browserOf(app),
+): Promise<string> {
+  const res = await app.inject({
+    url: `/integrations/fitbit/authorize?token=${encodeURIComponent(accessToken)}`,
+    headers: browser.headers(),
+  });
+  expect(res.statusCode, res.body).toBe(302);
+  browser.receive(res.headers['set-cookie']);
+  return String(res.headers.location);
 }
 
 /** Opens the consent page, fills the form like a person, and returns the redirect back to the app. */
@@ -55,9 +109,13 @@ export async function consentAutomatically(authorizationUrl: string): Promise<st
 }
 
 /** Hands the vendor's redirect to the app (as the browser would) and returns where the app sends it. */
-export async function deliverCallback(app: FastifyInstance, location: string): Promise<URL> {
+export async function deliverCallback(
+  app: FastifyInstance,
+  location: string,
+  browser: Browser = browserOf(app),
+): Promise<URL> {
   const url = new URL(location);
-  const res = await app.inject({ url: `${url.pathname}${url.search}` });
+  const res = await app.inject({ url: `${url.pathname}${url.search}`, headers: browser.headers() });
   expect(res.statusCode, res.body).toBe(302);
   expect(res.headers['cache-control']).toBe('no-store');
   return new URL(String(res.headers.location), 'http://app.invalid');

@@ -1,7 +1,7 @@
 // The PHR-App's calls (docs/mobile-app.md "What the app calls", rows 1-11) in the order a person makes them,
 // against the vendor sandbox: login, dashboard, connect in the system browser, sync, vitals, disconnect.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consentWithForm } from '../integrations/flow.ts';
+import { Browser, consentWithForm } from '../integrations/flow.ts';
 import { type SyncWorld, settled, syncWorld } from '../sync/helpers.ts';
 import {
   APP_HEADERS,
@@ -151,6 +151,10 @@ describe('PHR-App against this backend, call by call', () => {
       headers: browser,
     });
     expect(start.statusCode).toBe(302);
+    // The browser keeps the cookie that binds this flow to it, and sends it to the callback.
+    const jar = new Browser();
+    jar.receive(start.headers['set-cookie']);
+    expect(String(start.headers['set-cookie'])).toContain('HttpOnly');
     expect(start.headers['referrer-policy']).toBe('no-referrer');
     expect(start.headers['cache-control']).toBe('no-store');
     const to = String(start.headers.location);
@@ -158,8 +162,12 @@ describe('PHR-App against this backend, call by call', () => {
     expect(to).not.toContain(token);
 
     const back = new URL(await consentWithForm(to, { action: 'allow', personId: person.id }));
-    const callback = await t.app.inject({ url: `${back.pathname}${back.search}`, headers: browser });
+    const callback = await t.app.inject({
+      url: `${back.pathname}${back.search}`,
+      headers: { ...browser, ...jar.headers() },
+    });
     expect(callback.statusCode).toBe(302);
+    expect(String(callback.headers.location)).toContain('status=connected');
     const page = await t.app.inject({ url: String(callback.headers.location), headers: browser });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');

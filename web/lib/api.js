@@ -3,7 +3,7 @@
 // NOTE: tokens live in this module's variables only: no localStorage, no cookie. A script
 // injected into the page cannot find them in storage afterwards, and with no cookie the browser
 // never attaches credentials on its own, so there is nothing to forge cross-site (no CSRF).
-// The one exception is the OAuth round-trip (handOffForRedirect): see docs/dashboard.md.
+// The exceptions are the OAuth round-trip (handOffForRedirect, startOAuth): see docs/dashboard.md.
 
 /** @typedef {{ type?: string, title?: string, status: number, detail?: string, code?: string, errors?: {field: string, message: string}[] }} Problem */
 /** @typedef {{ access_token: string, refresh_token: string, expires_in: number, user?: { id: number, email: string, name: string } }} TokenPair */
@@ -55,11 +55,13 @@ export function clearSession(reason) {
   if (wasSignedIn) for (const fn of listeners) fn(false, reason);
 }
 
+/** @typedef {{ method?: string, body?: unknown, auth?: boolean, accept?: string, cookies?: boolean }} SendOptions */
+
 /**
  * @param {string} path
- * @param {{ method?: string, body?: unknown, auth?: boolean, accept?: string }} options
+ * @param {SendOptions} options
  */
-function send(path, { method = 'GET', body, auth = true, accept = 'application/json' }) {
+function send(path, { method = 'GET', body, auth = true, accept = 'application/json', cookies = false }) {
   /** @type {Record<string, string>} */
   const headers = { accept: `${accept}, application/problem+json` };
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -68,7 +70,7 @@ function send(path, { method = 'GET', body, auth = true, accept = 'application/j
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: 'omit',
+    credentials: cookies ? 'same-origin' : 'omit',
     cache: 'no-store',
   });
 }
@@ -113,7 +115,7 @@ function refresh() {
 /**
  * An authenticated request; refreshes once on expiry, signs out when that fails.
  * @param {string} path
- * @param {{ method?: string, body?: unknown, auth?: boolean, accept?: string }} [options]
+ * @param {SendOptions} [options]
  * @returns {Promise<Response>}
  */
 export async function request(path, options = {}) {
@@ -129,6 +131,16 @@ export async function request(path, options = {}) {
 /** @param {string} path */
 export async function getJson(path) {
   return (await request(path)).json();
+}
+
+/**
+ * Starts a vendor's OAuth flow: the one call that accepts a cookie. The backend binds the flow to
+ * this browser with an HttpOnly cookie scoped to /integrations, which the vendor's redirect back
+ * to the callback (a navigation) carries; without it the callback refuses to link.
+ * @param {string} path
+ */
+export async function startOAuth(path) {
+  return (await request(path, { cookies: true })).json();
 }
 
 /** @param {string} method @param {string} path @param {unknown} [body] */

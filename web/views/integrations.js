@@ -1,6 +1,6 @@
 // Vendors: what can be connected, each connection's state, connect / reconnect / disconnect.
 
-import { ApiError, getJson, handOffForRedirect, request } from '../lib/api.js';
+import { ApiError, getJson, handOffForRedirect, request, startOAuth } from '../lib/api.js';
 import { confirmAction } from '../lib/confirm.js';
 import { announce, h, mount } from '../lib/dom.js';
 import { formatWhen, humanStatus } from '../lib/format.js';
@@ -122,11 +122,11 @@ async function connect(vendor) {
   announce(`Opening ${vendor.display_name}…`);
   try {
     const path = `/integrations/${encodeURIComponent(vendor.vendor)}/authorize`;
-    const { authorization_url: url } = await getJson(path).catch(async (err) => {
+    const { authorization_url: url } = await startOAuth(path).catch(async (err) => {
       // Some servers want the vendor selected first.
       if (!(err instanceof ApiError) || ![404, 409, 422].includes(err.status)) throw err;
       await request('/integrations/vendors/select', { method: 'POST', body: { vendor: vendor.vendor } });
-      return getJson(path);
+      return startOAuth(path);
     });
     handOffForRedirect();
     location.assign(url);
