@@ -46,6 +46,7 @@ const EnvSchema = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   HEALTH_ITEM_CACHE_MB: Type.Integer({ minimum: 0, maximum: 65_536, default: 64 }),
   AUTH_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 20 }),
+  AUTH_REGISTRATIONS_PER_HOUR: Type.Integer({ minimum: 1, default: 20 }),
   TRUST_PROXY: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
   FITBIT_CLIENT_ID: Type.Optional(Type.String({ minLength: 1 })),
   FITBIT_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
@@ -98,6 +99,8 @@ export interface Config {
   /** Memory for rendered health API items (src/health/rendered-items.ts); 0 turns it off. */
   healthItemCacheBytes: number;
   authRateLimitPerMinute: number;
+  /** Accounts created per client address per hour (each costs a 128 MiB scrypt). */
+  authRegistrationsPerHour: number;
   /**
    * Which peers may set the client address through X-Forwarded-For (Fastify's `trustProxy`):
    * false trusts none, a number that many hops, a list those addresses and CIDR ranges.
@@ -245,6 +248,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     healthItemCacheBytes: env.HEALTH_ITEM_CACHE_MB * 1_048_576,
     authRateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+    authRegistrationsPerHour: env.AUTH_REGISTRATIONS_PER_HOUR,
     trustProxy: trustProxy as Config['trustProxy'],
     fitbit: {
       clientId: env.FITBIT_CLIENT_ID,

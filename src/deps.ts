@@ -101,6 +101,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     redisUrl: config.redisUrl,
     prefix: config.jobs.queuePrefix,
     loginAttemptsPerMinute: config.authRateLimitPerMinute,
+    registrationsPerHour: config.authRegistrationsPerHour,
     clock,
     log,
   });
@@ -120,6 +121,8 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     passwordCost: overrides.passwordCost ?? DEFAULT_SCRYPT_LOG_N,
     refreshTtlSeconds: config.jwt.refreshTtlSeconds,
     loginLimiter: limits.loginLimiter,
+    loginBackoff: limits.loginBackoff,
+    registerLimiter: limits.registerLimiter,
     sessions,
     announceEnded: (userId) => sessionEvents.announce(userId),
   });

@@ -26,7 +26,7 @@ export function authPublicRoutes(app: FastifyInstance, auth: AuthService, perIpP
       compress,
       schema: { tags, body: RegisterBody, response: { 201: TokenPairSchema, 409: ProblemSchema } },
     },
-    async (req, reply) => reply.code(201).send(await auth.register(req.body)),
+    async (req, reply) => reply.code(201).send(await auth.register(req.body, { address: req.ip })),
   );
   app.post<{ Body: Static<typeof LoginBody> }>(
     '/auth/login',

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
+import type { LoginBackoff } from '../http/login-backoff.ts';
 import type { WindowLimiter } from '../http/window-limiter.ts';
 import * as repo from './auth.repository.ts';
 import { createDummyHash, hashPassword, verifyPassword } from './passwords.ts';
@@ -38,6 +39,10 @@ export interface AuthServiceDeps {
   refreshTtlSeconds: number;
   /** Counts login attempts per account (src/http/shared-limits.ts: Redis or this process's memory). */
   loginLimiter: WindowLimiter;
+  /** Locks an account for longer after each failed sign-in past the first few. */
+  loginBackoff: LoginBackoff;
+  /** Counts registrations per client address (each costs a 128 MiB scrypt). */
+  registerLimiter: WindowLimiter;
   /** Remembers which sessions are live, briefly (src/auth/sessions.ts). */
   sessions?: SessionCache;
   /** Tells the other API processes that a user's sessions ended (src/auth/session-events.ts). */
@@ -55,7 +60,7 @@ export type AuthService = ReturnType<typeof createAuthService>;
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, clock, tokens } = deps;
   const dummyHash = createDummyHash(deps.passwordCost);
-  const { loginLimiter } = deps;
+  const { loginLimiter, loginBackoff, registerLimiter } = deps;
   const sessions = deps.sessions ?? createSessionCache({ ttlMs: SESSION_CACHE_TTL_MS });
 
   /** This process forgets the user's sessions at once; the others are told, or their entries expire. */
@@ -84,11 +89,14 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   return {
-    async register(input: {
-      email: string;
-      password: string;
-      name?: string | undefined;
-    }): Promise<TokenPair> {
+    async register(
+      input: { email: string; password: string; name?: string | undefined },
+      client: { address: string },
+    ): Promise<TokenPair> {
+      const retryAfter = await registerLimiter.hit(client.address);
+      if (retryAfter > 0) {
+        throw new AppError('RATE_LIMITED', 'Too many accounts created from this address', { retryAfter });
+      }
       const email = normalizeEmail(input.email);
       const passwordHash = await hashPassword(input.password, deps.passwordCost);
       const user = await repo.insertUser(db, {
@@ -106,10 +114,22 @@ export function createAuthService(deps: AuthServiceDeps) {
       const email = normalizeEmail(input.email);
       const retryAfter = await loginLimiter.hit(email);
       if (retryAfter > 0) throw new AppError('RATE_LIMITED', 'Too many login attempts', { retryAfter });
+      // Checked before the password, and not counted: trying during a lock cannot lengthen it.
+      const locked = await loginBackoff.lockedFor(email);
+      if (locked > 0) {
+        throw new AppError('RATE_LIMITED', 'Too many failed sign-ins for this account', {
+          retryAfter: locked,
+        });
+      }
       const user = await repo.findUserByEmail(db, email);
-      // Unknown email and wrong password answer the same, after the same amount of work.
+      // Unknown email and wrong password answer the same, after the same amount of work, and count
+      // toward the same back-off (so a lock reveals nothing about which emails have accounts).
       const ok = await verifyPassword(input.password, user?.password_hash ?? (await dummyHash));
-      if (!user?.password_hash || !ok) throw new AppError('INVALID_CREDENTIALS');
+      if (!user?.password_hash || !ok) {
+        await loginBackoff.recordFailure(email);
+        throw new AppError('INVALID_CREDENTIALS');
+      }
+      await loginBackoff.recordSuccess(email);
       return issuePair(user);
     },
 

@@ -2,6 +2,7 @@
  * An access token lives no longer than its session: logout ends it, erasure ends every token of the
  * account on every protected route (401: never 200 with nothing in it, never a 500).
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, registerUser, type TestApp, testDatabaseUrl } from '../helpers/app.ts';
 import { deleteKeys, testRedisUrl, uniquePrefix } from '../jobs/support.ts';
@@ -238,7 +239,12 @@ describe.skipIf(!testDatabaseUrl || !testRedisUrl)('logout seen by another API p
   let b: TestApp;
   const prefix = uniquePrefix();
   beforeAll(async () => {
-    const env = { REDIS_URL: testRedisUrl ?? '', JOBS_QUEUE_PREFIX: prefix };
+    // One secret: a token from A is good on B, as behind a load balancer.
+    const env = {
+      REDIS_URL: testRedisUrl ?? '',
+      JOBS_QUEUE_PREFIX: prefix,
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+    };
     a = await createTestApp({ env });
     b = await createTestApp({ env, ...(a.schema ? { sharedSchema: a.schema } : {}) });
   });
