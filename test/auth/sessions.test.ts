@@ -3,6 +3,7 @@
  * account on every protected route (401: never 200 with nothing in it, never a 500).
  */
 import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, registerUser, type TestApp, testDatabaseUrl } from '../helpers/app.ts';
 import { deleteKeys, testRedisUrl, uniquePrefix } from '../jobs/support.ts';
@@ -98,6 +99,36 @@ describe('logout', () => {
     expect((await t.app.inject({ url: '/auth/me', headers: bearer(pair.access_token) })).statusCode).toBe(
       401,
     );
+  });
+});
+
+describe('tokens issued before sessions were named (no sid)', () => {
+  const legacyToken = (userId: number, sid?: string) =>
+    new SignJWT(sid ? { sid } : {})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(String(userId))
+      .setIssuer(t.deps.config.jwt.issuer)
+      .setAudience(t.deps.config.jwt.audience)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(t.deps.config.jwt.secret));
+
+  it('hold while the account has a live session, and end with the last one', async () => {
+    const u = await registerUser(t.app);
+    const old = bearer(await legacyToken(u.id));
+    expect((await t.app.inject({ url: '/auth/me', headers: old })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'POST', url: '/auth/logout', headers: u.auth })).statusCode).toBe(
+      204,
+    );
+    expect((await t.app.inject({ url: '/auth/me', headers: old })).statusCode).toBe(401);
+  });
+
+  it('a session id that is not one of ours is refused, not an error', async () => {
+    const u = await registerUser(t.app);
+    for (const sid of ['not-a-uuid', '00000000-0000-4000-8000-000000000000']) {
+      const res = await t.app.inject({ url: '/auth/me', headers: bearer(await legacyToken(u.id, sid)) });
+      expect(res.statusCode, sid).toBe(401);
+    }
   });
 });
 
