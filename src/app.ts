@@ -9,6 +9,7 @@ import { accountRoutes } from './account/account.routes.ts';
 import { registerAuditHooks } from './audit/audit.hook.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { authProtectedRoutes, authPublicRoutes } from './auth/auth.routes.ts';
+import type { Config } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { fhirProtectedRoutes, fhirPublicRoutes } from './fhir/api/fhir.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
@@ -36,12 +37,25 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * NOTE: Fastify 5.12 treats a numeric trustProxy as "trust nothing" (a hop count cannot tell a proxy
+ * from a direct client), so a hop count is passed as proxy-addr's function: the nearest `hops`
+ * addresses are trusted whoever they are (docs/integration.md says when that is safe).
+ */
+function trustProxyOption(
+  trust: Config['trustProxy'],
+): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  if (typeof trust !== 'number') return trust;
+  return trust === 0 ? false : (_addr, hop) => hop < trust;
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: true,
+    // X-Forwarded-For sets req.ip (rate limits, audit trail) only from the proxies TRUST_PROXY names.
+    trustProxy: trustProxyOption(config.trustProxy),
     requestIdHeader: false,
     // One access-log line per request (the onResponse hook below), not Fastify's two: each line
     // runs the redaction (src/log.ts), so one line instead of two halves its cost per request.

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 
@@ -45,6 +46,8 @@ const EnvSchema = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   HEALTH_ITEM_CACHE_MB: Type.Integer({ minimum: 0, maximum: 65_536, default: 64 }),
   AUTH_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 20 }),
+  AUTH_REGISTRATIONS_PER_HOUR: Type.Integer({ minimum: 1, default: 20 }),
+  TRUST_PROXY: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
   FITBIT_CLIENT_ID: Type.Optional(Type.String({ minLength: 1 })),
   FITBIT_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   FITBIT_REDIRECT_URI: Type.Optional(Url),
@@ -96,6 +99,13 @@ export interface Config {
   /** Memory for rendered health API items (src/health/rendered-items.ts); 0 turns it off. */
   healthItemCacheBytes: number;
   authRateLimitPerMinute: number;
+  /** Accounts created per client address per hour (each costs a 128 MiB scrypt). */
+  authRegistrationsPerHour: number;
+  /**
+   * Which peers may set the client address through X-Forwarded-For (Fastify's `trustProxy`):
+   * false trusts none, a number that many hops, a list those addresses and CIDR ranges.
+   */
+  trustProxy: false | number | string[];
   fitbit: {
     clientId: string | undefined;
     clientSecret: string | undefined;
@@ -133,6 +143,36 @@ export function parseDuration(value: string): number {
   return Number(match[1]) * unit;
 }
 
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY: unset (trust no proxy), a hop count, or a comma list of addresses, CIDR ranges and
+ * proxy-addr's names (loopback, linklocal, uniquelocal). A string result is the problem found.
+ */
+export function parseTrustProxy(value: string | undefined): false | number | string[] | string {
+  if (value === undefined) return false;
+  if (/^\d+$/.test(value.trim())) {
+    const hops = Number(value.trim());
+    return hops <= 32 ? hops : 'a hop count is at most 32';
+  }
+  const entries = value.split(',').map((e) => e.trim());
+  for (const entry of entries) {
+    if (!isProxyEntry(entry)) {
+      return `"${entry}" is not a hop count, an IP address, a CIDR range (10.0.0.0/8) or loopback, linklocal, uniquelocal`;
+    }
+  }
+  return entries;
+}
+
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(EnvSchema.properties)) {
@@ -158,6 +198,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       problems.push(`ENCRYPTION_KEYS: key ${i + 1} is not base64url of 32 bytes`);
     }
   }
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  if (typeof trustProxy === 'string') problems.push(`TRUST_PROXY: ${trustProxy}`);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const port = env.PORT;
@@ -206,6 +248,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     healthItemCacheBytes: env.HEALTH_ITEM_CACHE_MB * 1_048_576,
     authRateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+    authRegistrationsPerHour: env.AUTH_REGISTRATIONS_PER_HOUR,
+    trustProxy: trustProxy as Config['trustProxy'],
     fitbit: {
       clientId: env.FITBIT_CLIENT_ID,
       clientSecret: env.FITBIT_CLIENT_SECRET,

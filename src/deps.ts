@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { type AccountService, createAccountService } from './account/account.service.ts';
 import { type Audit, createAudit } from './audit/audit.service.ts';
-import { type AuthService, createAuthService } from './auth/auth.service.ts';
+import { type AuthService, createAuthService, SESSION_CACHE_TTL_MS } from './auth/auth.service.ts';
 import { DEFAULT_SCRYPT_LOG_N } from './auth/passwords.ts';
+import { createSessionEvents } from './auth/session-events.ts';
+import { createSessionCache } from './auth/sessions.ts';
 import { createTokenService, type TokenService } from './auth/tokens.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -99,7 +101,17 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     redisUrl: config.redisUrl,
     prefix: config.jobs.queuePrefix,
     loginAttemptsPerMinute: config.authRateLimitPerMinute,
+    registrationsPerHour: config.authRegistrationsPerHour,
     clock,
+    log,
+  });
+  // Which sessions are live, cached briefly per process; a logout or an erasure in one process is
+  // announced to the others through Redis (src/auth/session-events.ts).
+  const sessions = createSessionCache({ ttlMs: SESSION_CACHE_TTL_MS });
+  const sessionEvents = await createSessionEvents({
+    redis: limits.redis,
+    channel: `${config.jobs.queuePrefix}:sessions:ended`,
+    onEnded: (userId) => sessions.forgetUser(userId),
     log,
   });
   const auth = createAuthService({
@@ -109,6 +121,10 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     passwordCost: overrides.passwordCost ?? DEFAULT_SCRYPT_LOG_N,
     refreshTtlSeconds: config.jwt.refreshTtlSeconds,
     loginLimiter: limits.loginLimiter,
+    loginBackoff: limits.loginBackoff,
+    registerLimiter: limits.registerLimiter,
+    sessions,
+    announceEnded: (userId) => sessionEvents.announce(userId),
   });
   const metrics = createMetrics({ defaultMetrics: config.env !== 'test' });
   const fhirStore = createFhirStore({
@@ -160,7 +176,11 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     revokeGrants: (userId) => integrations.revokeAllForUser(userId),
     eraseResources: (principal, options) => fhirStore.eraseUser(principal, options),
     replicating: Boolean(config.fhirServerUrl),
-    afterErase: () => replication?.kick(),
+    rememberErasure: (trx, userId) => auth.rememberErasure(trx, userId),
+    afterErase: (userId) => {
+      auth.endSessions(userId);
+      replication?.kick();
+    },
   });
 
   const readiness: ReadinessCheck[] = [
@@ -223,6 +243,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     async close() {
       await jobs.close();
       await audit.close();
+      await sessionEvents.close();
       await limits.close();
       await database.close();
     },

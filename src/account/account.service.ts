@@ -4,7 +4,8 @@
  *    and delete the stored vendor tokens;
  * 2. in one transaction: the FHIR store's resources (with mirrored deletions queued for the
  *    external FHIR server when one is configured), pending outbox puts, the audit trail, OAuth
- *    states, tokens, integrations, refresh tokens and the account itself;
+ *    states, tokens, integrations, refresh tokens (so every access token of the account answers 401:
+ *    src/auth/sessions.ts) and the account itself;
  * 3. an anonymized erasure record in the same transaction: action, time, request id and counts;
  *    no user id, no IP, no resource ids.
  *
@@ -28,8 +29,10 @@ export interface AccountServiceDeps {
   /** Deletes every FHIR resource of the user; queues mirrored deletions when replicating (FHIR store). */
   eraseResources(principal: Principal, options: { db: Db }): Promise<number>;
   replicating: boolean;
-  /** Wakes the replication poller so the deletions leave soon. */
-  afterErase?: () => void;
+  /** In the erasure's transaction, before the account row goes: keeps its external identity refused. */
+  rememberErasure?: (db: Db, userId: number) => Promise<void>;
+  /** After the commit: ends the account's sessions and wakes the replication poller. */
+  afterErase?: (userId: number) => void;
 }
 
 export type AccountService = ReturnType<typeof createAccountService>;
@@ -53,6 +56,7 @@ export function createAccountService(deps: AccountServiceDeps) {
           await deleteOutboxRows(trx, principal.userId, deps.replicating);
           const auditEvents = await audit.forgetUser(trx, principal.userId);
           const { integrations } = await deleteAccountRows(trx, principal.userId);
+          await deps.rememberErasure?.(trx, principal.userId);
           if (!(await deleteUserRow(trx, principal.userId)))
             throw new AppError('CONFLICT', 'Account already erased');
           const detail = {
@@ -73,7 +77,7 @@ export function createAccountService(deps: AccountServiceDeps) {
           return detail;
         }),
       );
-      deps.afterErase?.();
+      deps.afterErase?.(principal.userId);
       log.info({ ...counts, mirrored: deps.replicating }, 'account erased');
     },
   };

@@ -107,3 +107,57 @@ export async function revokeAllForUser(db: Db, userId: number, now: Date): Promi
     .where('revoked_at', 'is', null)
     .execute();
 }
+
+/** The owner of session `familyId` while one of its refresh tokens is unrevoked (expiry aside). */
+export async function findLiveSessionOwner(db: Db, familyId: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('refresh_tokens')
+    .select('user_id')
+    .where('family_id', '=', familyId)
+    .where('revoked_at', 'is', null)
+    .limit(1)
+    .executeTakeFirst();
+  return row?.user_id;
+}
+
+/** `userId` when the user has any unrevoked refresh token, else undefined. */
+export async function findUserWithLiveSession(db: Db, userId: number): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('refresh_tokens')
+    .select('user_id')
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .limit(1)
+    .executeTakeFirst();
+  return row?.user_id;
+}
+
+/** Remembers that an external identity's account was erased; rows older than `keepSince` go. */
+export async function insertErasedIdentity(
+  db: Db,
+  row: { subjectHash: string; erasedAt: Date; keepSince: Date },
+): Promise<void> {
+  await db.deleteFrom('erased_identities').where('erased_at', '<', row.keepSince).execute();
+  await db
+    .insertInto('erased_identities')
+    .values({ subject_hash: row.subjectHash, erased_at: row.erasedAt })
+    .onConflict((oc) => oc.column('subject_hash').doUpdateSet({ erased_at: row.erasedAt }))
+    .execute();
+}
+
+/** Whether the identity was erased at or after `issuedAt` (and since `keepSince`). */
+export async function wasIdentityErasedSince(
+  db: Db,
+  subjectHash: string,
+  issuedAt: Date,
+  keepSince: Date,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('erased_identities')
+    .select('subject_hash')
+    .where('subject_hash', '=', subjectHash)
+    .where('erased_at', '>=', issuedAt)
+    .where('erased_at', '>=', keepSince)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -24,16 +24,25 @@ export function authPublicRoutes(app: FastifyInstance, auth: AuthService, perIpP
     {
       config: { rateLimit },
       compress,
-      schema: { tags, body: RegisterBody, response: { 201: TokenPairSchema, 409: ProblemSchema } },
+      schema: {
+        tags,
+        body: RegisterBody,
+        response: { 201: TokenPairSchema, 409: ProblemSchema, 429: ProblemSchema },
+      },
     },
-    async (req, reply) => reply.code(201).send(await auth.register(req.body)),
+    async (req, reply) => reply.code(201).send(await auth.register(req.body, { address: req.ip })),
   );
   app.post<{ Body: Static<typeof LoginBody> }>(
     '/auth/login',
     {
       config: { rateLimit },
       compress,
-      schema: { tags, body: LoginBody, response: { 200: TokenPairSchema, 401: ProblemSchema } },
+      schema: {
+        tags,
+        body: LoginBody,
+        // 429: too many attempts from this address or for this account, or the account's back-off.
+        response: { 200: TokenPairSchema, 401: ProblemSchema, 429: ProblemSchema },
+      },
     },
     async (req) => auth.login(req.body),
   );
@@ -52,7 +61,14 @@ export function authProtectedRoutes(app: FastifyInstance, auth: AuthService): vo
   const security = [{ bearerAuth: [] }];
   app.post<{ Body: Static<typeof LogoutBody> }>(
     '/auth/logout',
-    { schema: { tags, security, body: LogoutBody } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'End this session and the one of refresh_token (none given: every session)',
+        body: LogoutBody,
+      },
+    },
     async (req, reply) => {
       await auth.logout(principalOf(req), req.body?.refresh_token);
       return reply.code(204).send();

@@ -6,8 +6,17 @@ import { AppError } from '../errors.ts';
 export interface AccessClaims {
   /** Local user id, or undefined for an external identity not yet mapped. */
   userId: number | undefined;
+  /** `sid`: the refresh-token family (session) a local token was issued for; see src/auth/sessions.ts. */
+  sessionId: string | undefined;
   external:
-    | { issuer: string; subject: string; email: string | undefined; name: string | undefined }
+    | {
+        issuer: string;
+        subject: string;
+        email: string | undefined;
+        name: string | undefined;
+        /** `iat` in seconds: an identity erased after this time refuses the token. */
+        issuedAt: number;
+      }
     | undefined;
 }
 
@@ -18,7 +27,7 @@ const MAX_VERIFIED = 10_000;
 const EXTERNAL_ALGS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
 
 export interface TokenService {
-  issueAccessToken(userId: number): Promise<{ token: string; expiresIn: number }>;
+  issueAccessToken(userId: number, sessionId: string): Promise<{ token: string; expiresIn: number }>;
   verifyAccessToken(token: string): Promise<AccessClaims>;
   ttlSeconds: number;
 }
@@ -40,8 +49,9 @@ export function createTokenService(config: Pick<Config, 'jwt' | 'externalAuth'>)
     });
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || userId <= 0) throw new AppError('UNAUTHENTICATED', 'Invalid token');
-    remember(token, { userId, external: undefined }, payload.exp);
-    return { userId, external: undefined };
+    const claims: AccessClaims = { userId, sessionId: stringClaim(payload, 'sid'), external: undefined };
+    remember(token, claims, payload.exp);
+    return claims;
   }
 
   async function verifyExternal(token: string): Promise<AccessClaims> {
@@ -54,11 +64,13 @@ export function createTokenService(config: Pick<Config, 'jwt' | 'externalAuth'>)
     });
     const claims: AccessClaims = {
       userId: undefined,
+      sessionId: undefined,
       external: {
         issuer: external.issuer,
         subject: String(payload.sub),
         email: stringClaim(payload, 'email'),
         name: stringClaim(payload, 'name'),
+        issuedAt: payload.iat ?? 0,
       },
     };
     remember(token, claims, payload.exp);
@@ -84,8 +96,8 @@ export function createTokenService(config: Pick<Config, 'jwt' | 'externalAuth'>)
 
   return {
     ttlSeconds: accessTtlSeconds,
-    async issueAccessToken(userId) {
-      const token = await new SignJWT({})
+    async issueAccessToken(userId, sessionId) {
+      const token = await new SignJWT({ sid: sessionId })
         .setProtectedHeader({ alg: LOCAL_ALG, typ: 'JWT' })
         .setSubject(String(userId))
         .setIssuer(issuer)

@@ -30,9 +30,16 @@ export interface RefreshTokensTable {
   created_at: Generated<Date>;
 }
 
+/** An erased account's external identity (hashed `iss|sub`), so its older tokens stay refused. */
+export interface ErasedIdentitiesTable {
+  subject_hash: string;
+  erased_at: Date;
+}
+
 export interface FoundationTables {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
+  erased_identities: ErasedIdentitiesTable;
 }
 
 export interface Database extends FoundationTables, IntegrationTables, FhirTables, AuditTables, SyncTables {}

@@ -2,16 +2,18 @@
  * Where the API's rate limits count: in Redis when REDIS_URL is set, so that several API processes
  * share one count per IP and per account, else in this process's memory.
  *
- *   await createSharedLimits({ redisUrl, prefix, loginAttemptsPerMinute, clock, log })
- *     -> { redis (for @fastify/rate-limit, or undefined), loginLimiter, close() }
+ *   await createSharedLimits({ redisUrl, prefix, loginAttemptsPerMinute, registrationsPerHour, clock, log })
+ *     -> { redis (for @fastify/rate-limit, or undefined), loginLimiter, loginBackoff, registerLimiter, close() }
  *
- * Redis down: per-IP limits are skipped (@fastify/rate-limit `skipOnError`) and per-account login
- * attempts are counted in memory (src/http/window-limiter.ts), each with a warning in the log:
- * sign-in keeps working, and the account limit still holds per process.
+ * Redis down: per-IP limits are skipped (@fastify/rate-limit `skipOnError`); per-account login
+ * attempts, the sign-in back-off (src/http/login-backoff.ts) and registrations per address are
+ * counted in memory (src/http/window-limiter.ts), each with a warning in the log: sign-in keeps
+ * working, and those limits still hold per process.
  */
 import { Redis } from 'ioredis';
 import type { Clock } from '../clock.ts';
 import type { Log } from '../log.ts';
+import { createLoginBackoff, createRedisLoginBackoff, type LoginBackoff } from './login-backoff.ts';
 import { createRedisWindowLimiter, createWindowLimiter, type WindowLimiter } from './window-limiter.ts';
 
 export interface SharedLimits {
@@ -19,6 +21,10 @@ export interface SharedLimits {
   /** Key prefix for @fastify/rate-limit's counters. */
   ipNameSpace: string;
   loginLimiter: WindowLimiter;
+  /** Locks an account after repeated failed sign-ins, for longer each time. */
+  loginBackoff: LoginBackoff;
+  /** Counts registrations per client address, per hour. */
+  registerLimiter: WindowLimiter;
   close(): Promise<void>;
 }
 
@@ -26,13 +32,25 @@ export async function createSharedLimits(options: {
   redisUrl: string | undefined;
   prefix: string;
   loginAttemptsPerMinute: number;
+  registrationsPerHour: number;
   clock: Clock;
   log: Log;
 }): Promise<SharedLimits> {
-  const { redisUrl, prefix, loginAttemptsPerMinute, clock, log } = options;
+  const { redisUrl, prefix, loginAttemptsPerMinute, registrationsPerHour, clock, log } = options;
   const memory = createWindowLimiter(loginAttemptsPerMinute, 60_000, clock);
+  const backoffMemory = createLoginBackoff(clock);
+  const registerMemory = createWindowLimiter(registrationsPerHour, 3_600_000, clock);
   const ipNameSpace = `${prefix}:limits:ip:`;
-  if (!redisUrl) return { redis: undefined, ipNameSpace, loginLimiter: memory, close: async () => {} };
+  if (!redisUrl) {
+    return {
+      redis: undefined,
+      ipNameSpace,
+      loginLimiter: memory,
+      loginBackoff: backoffMemory,
+      registerLimiter: registerMemory,
+      close: async () => {},
+    };
+  }
   const redis = new Redis(redisUrl, {
     connectionName: `${prefix}:limits`,
     lazyConnect: true,
@@ -54,6 +72,19 @@ export async function createSharedLimits(options: {
       max: loginAttemptsPerMinute,
       windowMs: 60_000,
       fallback: memory,
+      log,
+    }),
+    loginBackoff: createRedisLoginBackoff(redis, {
+      prefix: `${prefix}:limits:backoff`,
+      clock,
+      fallback: backoffMemory,
+      log,
+    }),
+    registerLimiter: createRedisWindowLimiter(redis, {
+      prefix: `${prefix}:limits:register`,
+      max: registrationsPerHour,
+      windowMs: 3_600_000,
+      fallback: registerMemory,
       log,
     }),
     async close() {

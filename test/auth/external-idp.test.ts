@@ -30,13 +30,13 @@ afterAll(async () => {
   jwks?.close();
 });
 
-function sign(claims: Record<string, unknown>, aud = audience) {
+function sign(claims: Record<string, unknown>, aud = audience, sub = 'firebase-uid-42', iat?: number) {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
     .setIssuer(issuer)
     .setAudience(aud)
-    .setSubject('firebase-uid-42')
-    .setIssuedAt()
+    .setSubject(sub)
+    .setIssuedAt(iat)
     .setExpirationTime('5m')
     .sign(privateKey);
 }
@@ -59,5 +59,40 @@ describe('external identity provider', () => {
     expect(
       (await t.app.inject({ url: '/auth/me', headers: { authorization: `Bearer ${token}` } })).statusCode,
     ).toBe(401);
+  });
+
+  it('keeps refusing the tokens issued before an erasure; a later sign-in starts a new account', async () => {
+    const sub = 'firebase-uid-erased';
+    const issuedAt = Math.floor(Date.now() / 1000) - 60;
+    const token = {
+      authorization: `Bearer ${await sign({ email: 'erased@example.test' }, audience, sub, issuedAt)}`,
+    };
+    const other = { authorization: `Bearer ${await sign({}, audience, sub, issuedAt + 1)}` };
+    const me = await t.app.inject({ url: '/auth/me', headers: token });
+    expect(me.statusCode).toBe(200);
+    const id = (me.json() as { id: number }).id;
+    expect((await t.app.inject({ method: 'DELETE', url: '/auth/me', headers: token })).statusCode).toBe(204);
+    for (const headers of [token, other]) {
+      for (const url of ['/auth/me', '/health/observations']) {
+        const res = await t.app.inject({ url, headers });
+        expect(res.statusCode, url).toBe(401);
+      }
+    }
+    const users = await t.deps.db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', 'erased@example.test')
+      .execute();
+    expect(users).toEqual([]);
+    // The person signs in at the provider again: a fresh token, a fresh (empty) account.
+    const fresh = await sign(
+      { email: 'erased@example.test' },
+      audience,
+      sub,
+      Math.floor(Date.now() / 1000) + 1,
+    );
+    const again = await t.app.inject({ url: '/auth/me', headers: { authorization: `Bearer ${fresh}` } });
+    expect(again.statusCode).toBe(200);
+    expect((again.json() as { id: number }).id).not.toBe(id);
   });
 });

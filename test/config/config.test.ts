@@ -32,6 +32,20 @@ describe('config', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET[\s\S]*ENCRYPTION_KEY/);
   });
 
+  it('parses TRUST_PROXY: unset trusts nothing; a hop count; addresses and CIDR ranges', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, ::1, 192.0.2.7, loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '::1',
+      '192.0.2.7',
+      'loopback',
+    ]);
+    for (const bad of ['true', '*', '10.0.0.0/33', '10.0.0/8', 'proxy.example.org', '1.2.3.4,', '-1', '99']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY/);
+    }
+  });
+
   it('parses durations', () => {
     expect(loadConfig({ ACCESS_TOKEN_TTL: '30d' }).jwt.accessTtlSeconds).toBe(30 * 86400);
     expect(loadConfig({ ACCESS_TOKEN_TTL: '3600' }).jwt.accessTtlSeconds).toBe(3600);

@@ -32,6 +32,8 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     FITBIT_CLIENT_ID: 'test-client',
     FITBIT_CLIENT_SECRET: 'test-secret',
     SANDBOX: '0',
+    // Test files register many accounts from one address (app.inject's 127.0.0.1).
+    AUTH_REGISTRATIONS_PER_HOUR: '10000',
     ...extra,
   };
 }
