@@ -4,9 +4,8 @@
  *   asResourceOf(body, 'Observation', path?)   -> a deep copy, or a 400 naming resourceType
  *   bindSubject(resource, type, patientId)     -> subject = the caller's Patient (set when missing;
  *                                                 another subject: 422, never stored)
- *   stripServerMeta(resource)                  -> meta without versionId / lastUpdated
  */
-import type { Meta, Reference } from '@medplum/fhirtypes';
+import type { Reference } from '@medplum/fhirtypes';
 import { AppError, invalidField } from '../../errors.ts';
 
 export interface WriteContext {
@@ -54,11 +53,4 @@ export function bindSubject(
   throw new AppError('UNPROCESSABLE', `${path} must be the caller’s own Patient (${own})`, {
     errors: [{ field: path, message: `must be ${own}` }],
   });
-}
-
-export function stripServerMeta(resource: { meta?: Meta }): void {
-  if (!resource.meta) return;
-  const { versionId: _v, lastUpdated: _l, ...rest } = resource.meta;
-  if (Object.keys(rest).length > 0) resource.meta = rest;
-  else delete resource.meta;
 }
