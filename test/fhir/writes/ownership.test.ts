@@ -296,3 +296,19 @@ describe('references must name the caller’s own data', () => {
     expect(cond.statusCode, cond.body).toBe(201);
   });
 });
+
+describe('bodies no FHIR resource looks like', () => {
+  it('answers 400 naming the body for one nested deeper than any resource, not a 500', async () => {
+    for (const depth of [70, 20_000]) {
+      const payload = `{"resourceType":"Observation","status":"final","code":{"text":"x"},"note":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/fhir/Observation',
+        headers: { ...a.auth, 'content-type': 'application/json' },
+        payload,
+      });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(expressions(res.json())).toEqual(['body']);
+    }
+  });
+});
