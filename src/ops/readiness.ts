@@ -6,7 +6,9 @@
  *
  * The answer is public, so it names components and their state only: a check's detail and error
  * (SQL errors, hostnames, an upstream server's answer) go to the log, once when a component starts
- * failing (and again when its error changes), and once when it recovers.
+ * failing (and again when its error changes), and once when it recovers. Of the detail, only
+ * numbers, flags and single words (kinds, timestamps) are logged: a free-text field such as an
+ * upstream answer may echo health data.
  */
 import type { Log } from '../log.ts';
 
@@ -65,7 +67,7 @@ export function createReadiness(checks: readonly ReadinessCheck[], options: { ti
     const reason = outcome.err instanceof Error ? outcome.err.message : 'not ok';
     if (failing.get(name) === reason) return;
     failing.set(name, reason);
-    log.warn({ check: name, err: outcome.err, detail: outcome.detail }, 'readiness check failing');
+    log.warn({ check: name, err: outcome.err, detail: loggable(outcome.detail) }, 'readiness check failing');
   }
 
   return {
@@ -81,4 +83,14 @@ export function createReadiness(checks: readonly ReadinessCheck[], options: { ti
       return { ready, body: { status: ready ? 'ready' : 'not_ready', checks: states } };
     },
   };
+}
+
+function loggable(detail: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!detail) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(detail)) {
+    const word = typeof value === 'string' && /^[\w.:+-]{1,40}$/.test(value);
+    if (word || value === null || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
+  }
+  return out;
 }

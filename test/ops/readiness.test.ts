@@ -53,6 +53,29 @@ describe('/readyz', () => {
     }
   });
 
+  it('logs a failing check’s counts but not its free text, which may echo health data', async () => {
+    t.deps.readiness.push({
+      name: 'outbox',
+      check: async () => ({
+        ok: false,
+        detail: {
+          pending: 7,
+          kind: 'in-process',
+          last_error: 'FHIR server answered 400: weight 81.5 kg of jane',
+        },
+      }),
+    });
+    try {
+      expect((await t.app.inject('/readyz')).json().checks.outbox).toBe('fail');
+      const line = t.logs.find((l) => l.includes('readiness check failing') && l.includes('"outbox"'));
+      expect(line).toContain('"pending":7');
+      expect(line).toContain('"kind":"in-process"');
+      expect(line).not.toContain('81.5');
+    } finally {
+      t.deps.readiness.pop();
+    }
+  });
+
   it('counts a check that does not answer as failing, and still answers', async () => {
     t.deps.readiness.push({ name: 'stalled', check: () => new Promise(() => {}) });
     try {
