@@ -192,6 +192,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     if (!env.ENCRYPTION_KEY && !env.ENCRYPTION_KEYS) {
       problems.push('ENCRYPTION_KEY: required in production (base64url of 32 random bytes)');
     }
+    // /metrics is on the public port: in production it is never open.
+    if ((env.METRICS_TOKEN ?? '').length < 16) {
+      problems.push('METRICS_TOKEN: required in production (16+ characters; guards GET /metrics)');
+    }
   }
   for (const [i, key] of (env.ENCRYPTION_KEYS ?? '').split(',').entries()) {
     if (key.trim() && Buffer.from(key.trim(), 'base64url').length !== 32) {

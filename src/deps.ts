@@ -26,7 +26,7 @@ import type { JobSystem } from './jobs/registry.ts';
 import { createLogger, type Log } from './log.ts';
 import { createMobileService, type MobileService } from './mobile/mobile.service.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
-import type { ReadinessCheck } from './ops/ops.routes.ts';
+import type { ReadinessCheck } from './ops/readiness.ts';
 import { createSyncEngine, SYNC_TICK_MS, type SyncEngine, type SyncTuning } from './sync/index.ts';
 import { createVault, type Vault } from './vault/vault.ts';
 import { createVendorRegistry, type VendorRegistry } from './vendors/registry.ts';
@@ -192,6 +192,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       },
     },
     { name: 'jobs', check: () => jobs.health() },
+    ...redisCheck(limits),
     ...(replication ? [replication.readiness] : []),
   ];
 
@@ -248,4 +249,16 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       await database.close();
     },
   };
+}
+
+/** With REDIS_URL: the shared Redis answers (rate limits and, in BullMQ mode, the queue use it). */
+function redisCheck(limits: SharedLimits): ReadinessCheck[] {
+  const redis = limits.redis;
+  if (!redis) return [];
+  return [
+    {
+      name: 'redis',
+      check: async () => ({ ok: (await redis.ping()) === 'PONG' }),
+    },
+  ];
 }

@@ -2,20 +2,29 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { AppError } from '../errors.ts';
 import type { Metrics } from './metrics.ts';
+import { bearerMatches } from './metrics-token.ts';
+import { createReadiness, type ReadinessCheck } from './readiness.ts';
 
-export interface ReadinessCheck {
-  name: string;
-  /** Resolves with detail when healthy; throws (or resolves ok:false) when not. */
-  check(): Promise<{ ok: boolean; detail?: Record<string, unknown> }>;
-}
+export type { ReadinessCheck } from './readiness.ts';
 
 const tags = ['Operations'];
+/** A check that has not answered by then counts as failing (orchestrators probe with short timeouts). */
+const READINESS_TIMEOUT_MS = 3_000;
+
+const ReadinessBody = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
+  checks: Type.Record(Type.String(), Type.Union([Type.Literal('ok'), Type.Literal('fail')]), {
+    description: 'Each component (database, jobs, redis, fhir_replication when configured): ok or fail',
+  }),
+});
 
 // Public operational routes: registered outside the protected scope.
 export function opsRoutes(
   app: FastifyInstance,
   deps: { checks: ReadinessCheck[]; metrics: Metrics; metricsToken: string | undefined },
 ): void {
+  const readiness = createReadiness(deps.checks, { timeoutMs: READINESS_TIMEOUT_MS });
+
   app.get(
     '/healthz',
     { schema: { tags, response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
@@ -45,27 +54,24 @@ export function opsRoutes(
     },
   );
 
-  app.get('/readyz', { schema: { tags } }, async (_req, reply) => {
-    const results: Record<string, unknown> = {};
-    let ready = true;
-    for (const c of deps.checks) {
-      try {
-        const r = await c.check();
-        results[c.name] = { status: r.ok ? 'ok' : 'failing', ...r.detail };
-        ready &&= r.ok;
-      } catch (err) {
-        results[c.name] = { status: 'failing', error: err instanceof Error ? err.message : 'unknown' };
-        ready = false;
-      }
-    }
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: results });
-  });
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags,
+        summary: 'Readiness: 200 when every component is ok, else 503 (details are in the log)',
+        response: { 200: ReadinessBody, 503: ReadinessBody },
+      },
+    },
+    async (req, reply) => {
+      const { ready, body } = await readiness.run(req.log);
+      return reply.code(ready ? 200 : 503).send(body);
+    },
+  );
 
   app.get('/metrics', { schema: { tags, hide: false } }, async (req, reply) => {
-    if (deps.metricsToken) {
-      const header = req.headers.authorization ?? '';
-      if (header !== `Bearer ${deps.metricsToken}`)
-        throw new AppError('UNAUTHENTICATED', 'Metrics token required');
+    if (deps.metricsToken && !bearerMatches(req.headers.authorization, deps.metricsToken)) {
+      throw new AppError('UNAUTHENTICATED', 'Metrics token required');
     }
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });

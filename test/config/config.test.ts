@@ -46,6 +46,19 @@ describe('config', () => {
     }
   });
 
+  it('refuses production without a METRICS_TOKEN of 16+ characters', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64url'),
+    };
+    expect(() => loadConfig(production)).toThrow(/METRICS_TOKEN: required in production/);
+    expect(() => loadConfig({ ...production, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+    expect(loadConfig({ ...production, METRICS_TOKEN: 'm'.repeat(16) }).metricsToken).toBe('m'.repeat(16));
+    // Outside production an empty token leaves /metrics open for local use.
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+  });
+
   it('parses durations', () => {
     expect(loadConfig({ ACCESS_TOKEN_TTL: '30d' }).jwt.accessTtlSeconds).toBe(30 * 86400);
     expect(loadConfig({ ACCESS_TOKEN_TTL: '3600' }).jwt.accessTtlSeconds).toBe(3600);

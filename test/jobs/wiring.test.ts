@@ -17,7 +17,8 @@ describe('jobs wiring', () => {
     expect(app.deps.jobs.kind).toBe('in-process');
     const ready = await app.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json().checks.jobs).toMatchObject({ status: 'ok', kind: 'in-process', consuming: true });
+    expect(ready.json().checks.jobs).toBe('ok');
+    expect((await app.deps.jobs.health()).detail).toMatchObject({ kind: 'in-process', consuming: true });
     const metrics = await app.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('jobs_runs_total');
   });
@@ -28,8 +29,8 @@ describe('jobs wiring', () => {
     expect(app.deps.jobs.kind).toBe('bullmq');
     const ready = await app.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json().checks.jobs).toMatchObject({
-      status: 'ok',
+    expect(ready.json().checks).toMatchObject({ jobs: 'ok', redis: 'ok' });
+    expect((await app.deps.jobs.health()).detail).toMatchObject({
       kind: 'bullmq',
       consuming: true,
       waiting: 0,

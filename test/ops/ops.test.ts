@@ -12,7 +12,7 @@ describe('operations', () => {
     expect((await t.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
     const ready = await t.app.inject('/readyz');
     expect(ready.statusCode).toBe(200);
-    expect(ready.json().checks.database.status).toBe('ok');
+    expect(ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', jobs: 'ok' } });
   });
 
   it('metrics need the metrics token when one is configured', async () => {
@@ -20,6 +20,18 @@ describe('operations', () => {
     const res = await t.app.inject({ url: '/metrics', headers: { authorization: 'Bearer metrics-secret' } });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('http_requests_total');
+    for (const authorization of [
+      'Bearer metrics-secreT',
+      'Bearer metrics-secret2',
+      'Bearer metrics-secre',
+      'Bearer ',
+      'Basic metrics-secret',
+      'metrics-secret',
+    ]) {
+      const refused = await t.app.inject({ url: '/metrics', headers: { authorization } });
+      expect(refused.statusCode, authorization).toBe(401);
+      expect(refused.body).not.toContain('http_requests_total');
+    }
   });
 
   it('serves OpenAPI with the contract routes, and the docs UI', async () => {

@@ -218,3 +218,21 @@ export async function findResourcesByIds(
     .execute();
   return rows.map((r) => toStored(r));
 }
+
+/** Which of `ids` the user holds as `type` (ids only: reference checks of user writes). */
+export async function findOwnedIds(
+  db: Db,
+  userId: number,
+  type: StoredResourceType,
+  ids: string[],
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('fhir_resources')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('resource_type', '=', type)
+    .where('id', 'in', ids)
+    .execute();
+  return rows.map((r) => r.id);
+}

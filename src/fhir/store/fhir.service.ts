@@ -9,6 +9,7 @@
  *   readPatient / readObservation / readDevice(principal, id) -> StoredResource (404 AppError otherwise)
  *   searchObservations(principal, query, { total })          -> { rows, next, total? }
  *   readCondition(principal, id), searchConditions(principal, query, { total }) (user-written Conditions)
+ *   ownedIds(principal, type, ids)                            -> the subset of ids the caller holds
  *   deleteResource(principal, type, id)                       -> true when something was deleted
  *   eraseUser(principal)                                      -> number of resources deleted
  *
@@ -195,6 +196,10 @@ export function createFhirStore(deps: FhirStoreDeps) {
       read<Device & StorableResource>(principal, 'Device', id),
     readCondition: (principal: Principal, id: string) =>
       read<Condition & StorableResource>(principal, 'Condition', id),
+
+    async ownedIds(principal: Principal, type: StoredResourceType, ids: string[]): Promise<Set<string>> {
+      return new Set(await repo.findOwnedIds(db, principal.userId, type, [...new Set(ids)]));
+    },
 
     async searchConditions(principal: Principal, query: ConditionQuery, options: { total?: boolean } = {}) {
       const page =

@@ -10,12 +10,14 @@
  *   on the same resource. A client `id` is ignored (the app's BP panel sends a fresh UUID);
  * - date-times without an offset get the person's zone offset; the string as sent stays in the
  *   `original-date-time` extension;
- * - meta.tag names the source (`manual`, `health_connect`, ...) with VENDOR_TAG_SYSTEM, which
- *   the store indexes as `source_vendor` and the health API reports as `source.vendor`.
+ * - meta.source and the meta.tag with VENDOR_TAG_SYSTEM are the server's (`serverProvenance`):
+ *   the source (`manual`, `health_connect`, ...), which the store indexes as `source_vendor` and
+ *   the health API reports as `source.vendor`; a client's meta.source is replaced;
+ * - every other Reference must name the caller's data (`storeReferencesOf`; the store lookups
+ *   follow in the service).
  * Structure is checked afterwards by `assertValidR4`.
  */
-import type { Coding, Observation } from '@medplum/fhirtypes';
-import { PHR_FHIR_BASE, VENDOR_TAG_SYSTEM } from '../codes.ts';
+import type { Observation } from '@medplum/fhirtypes';
 import { normalizeDateTime } from './local-time.ts';
 import {
   clientKey,
@@ -23,16 +25,14 @@ import {
   observationContentKey,
   userObservationIdentity,
 } from './write-identity.ts';
-import { asResourceOf, bindSubject, stripServerMeta, type WriteContext } from './write-input.ts';
-import { type WriteSource, writeSourceOf } from './write-source.ts';
-
-/** meta.source of user-written data: `${WRITE_SOURCE_URI}/<source>`. */
-export const WRITE_SOURCE_URI = `${PHR_FHIR_BASE}/source`;
+import { asResourceOf, bindSubject, type WriteContext } from './write-input.ts';
+import { type StoreReference, storeReferencesOf } from './write-references.ts';
+import { serverProvenance, type WriteSource, writeSourceOf } from './write-source.ts';
 
 export function prepareObservation(
   body: unknown,
   ctx: WriteContext,
-): { resource: Observation & { id: string }; source: WriteSource } {
+): { resource: Observation & { id: string }; source: WriteSource; references: StoreReference[] } {
   const obs = asResourceOf<Observation>(body, 'Observation');
   bindSubject(obs, 'Observation', ctx.patientId);
   const source = writeSourceOf(obs);
@@ -48,14 +48,9 @@ export function prepareObservation(
   normalizeDateTime(period, 'start', zone, 'Observation.effectivePeriod.start');
   normalizeDateTime(period, 'end', zone, 'Observation.effectivePeriod.end');
 
-  stripServerMeta(obs);
-  const tags: Coding[] = (obs.meta?.tag ?? []).filter((t) => t.system !== VENDOR_TAG_SYSTEM);
-  obs.meta = {
-    ...obs.meta,
-    source: obs.meta?.source ?? `${WRITE_SOURCE_URI}/${source}`,
-    tag: [...tags, { system: VENDOR_TAG_SYSTEM, code: source }],
-  };
+  const references = storeReferencesOf(obs, ctx.patientId, 'Observation');
+  obs.meta = serverProvenance(obs.meta, source);
   obs.identifier = [identifier, ...(obs.identifier ?? []).filter(isClientIdentifier)];
   const { id: _clientId, resourceType, ...rest } = obs;
-  return { resource: { resourceType, id, ...rest } as Observation & { id: string }, source };
+  return { resource: { resourceType, id, ...rest } as Observation & { id: string }, source, references };
 }

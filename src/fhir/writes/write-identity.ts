@@ -16,9 +16,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Condition, Identifier, Observation } from '@medplum/fhirtypes';
-import { OBSERVATION_IDENTIFIER_SYSTEM, PHR_FHIR_BASE } from '../codes.ts';
+import { PHR_FHIR_BASE } from '../codes.ts';
 import { observationId, observationIdentifier, uuidV5 } from '../ids.ts';
 import { canonicalJson } from '../store/resource-row.ts';
+import { inServerNamespace } from './write-source.ts';
 
 export const CONDITION_IDENTIFIER_SYSTEM = `${PHR_FHIR_BASE}/identifier/condition`;
 
@@ -30,8 +31,9 @@ export function clientKey(identifiers: Identifier[] | undefined): string | undef
   return first ? `client:${digest(`${first.system ?? ''}|${first.value}`)}` : undefined;
 }
 
+/** Identifiers in our namespace are the server's (ours, or a synced resource's): never a client's. */
 export function isClientIdentifier(i: Identifier): boolean {
-  return i.system !== OBSERVATION_IDENTIFIER_SYSTEM && i.system !== CONDITION_IDENTIFIER_SYSTEM;
+  return !inServerNamespace(i.system);
 }
 
 export function observationContentKey(obs: Observation, source: string): string {

@@ -1,12 +1,12 @@
 /**
  * Checks shared by every user-written resource (pure).
  *
- *   asResourceOf(body, 'Observation', path?)   -> a deep copy, or a 400 naming resourceType
+ *   asResourceOf(body, 'Observation', path?)   -> a deep copy, or a 400 naming resourceType (or the
+ *                                                 body, when nested deeper than any FHIR resource)
  *   bindSubject(resource, type, patientId)     -> subject = the caller's Patient (set when missing;
  *                                                 another subject: 422, never stored)
- *   stripServerMeta(resource)                  -> meta without versionId / lastUpdated
  */
-import type { Meta, Reference } from '@medplum/fhirtypes';
+import type { Reference } from '@medplum/fhirtypes';
 import { AppError, invalidField } from '../../errors.ts';
 
 export interface WriteContext {
@@ -15,6 +15,9 @@ export interface WriteContext {
   /** Zone for date-times sent without an offset. */
   zone: string;
 }
+
+/** Far deeper than FHIR nests (contained, extensions); deeper bodies would exhaust the stack. */
+const MAX_DEPTH = 64;
 
 export function asResourceOf<T extends { resourceType: string }>(
   body: unknown,
@@ -27,7 +30,22 @@ export function asResourceOf<T extends { resourceType: string }>(
   const resourceType = (body as { resourceType?: unknown }).resourceType;
   if (resourceType !== type)
     throw invalidField(path ? `${path}.resourceType` : 'resourceType', `must be '${type}'`);
+  if (depthExceeds(body, MAX_DEPTH)) {
+    throw invalidField(path ?? 'body', `is nested deeper than ${MAX_DEPTH} levels`);
+  }
   return structuredClone(body) as T;
+}
+
+/** Walks without recursion, so the check itself cannot run out of stack. */
+function depthExceeds(root: object, max: number): boolean {
+  const pending: [unknown, number][] = [[root, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, depth] = next;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /**
@@ -54,11 +72,4 @@ export function bindSubject(
   throw new AppError('UNPROCESSABLE', `${path} must be the caller’s own Patient (${own})`, {
     errors: [{ field: path, message: `must be ${own}` }],
   });
-}
-
-export function stripServerMeta(resource: { meta?: Meta }): void {
-  if (!resource.meta) return;
-  const { versionId: _v, lastUpdated: _l, ...rest } = resource.meta;
-  if (Object.keys(rest).length > 0) resource.meta = rest;
-  else delete resource.meta;
 }

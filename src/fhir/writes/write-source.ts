@@ -10,11 +10,21 @@
  * meta, and the Health Connect upload writes `note[0].text` "Synced from Health Connect". Anything
  * unmarked was typed in by the person: `manual`. A client cannot claim a vendor (`fitbit`): vendor
  * data only comes from the sync engine.
+ *
+ *   serverProvenance(meta, source) -> meta whose `source` and vendor tag are the server's
+ *
+ * Synced data carries meta.source `https://health.googleapis.com/v4/...` and the vendor tag; a
+ * user write always gets `${WRITE_SOURCE_URI}/<source>` and its own tag, whatever the client sent,
+ * and loses any tag in our namespace, so it never looks synced.
  */
-import type { Observation } from '@medplum/fhirtypes';
+import type { Coding, Meta, Observation } from '@medplum/fhirtypes';
+import { PHR_FHIR_BASE, VENDOR_TAG_SYSTEM } from '../codes.ts';
 
 export const WRITE_SOURCES = ['manual', 'health_connect', 'health_kit', 'simulation'] as const;
 export type WriteSource = (typeof WRITE_SOURCES)[number];
+
+/** meta.source of user-written data: `${WRITE_SOURCE_URI}/<source>`. */
+export const WRITE_SOURCE_URI = `${PHR_FHIR_BASE}/source`;
 
 /** The code system the app's BP panel uses for its source tag. */
 export const APP_SOURCE_TAG_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue';
@@ -39,4 +49,20 @@ export function writeSourceOf(obs: Observation): WriteSource {
     for (const [marker, source] of NOTE_MARKERS) if (note.text && marker.test(note.text)) return source;
   }
   return 'manual';
+}
+
+/** The client's meta without server fields (versionId, lastUpdated, source, our tags), then ours. */
+export function serverProvenance(meta: Meta | undefined, source: WriteSource): Meta {
+  const { versionId: _v, lastUpdated: _l, source: _s, ...rest } = meta ?? {};
+  const tags: Coding[] = (rest.tag ?? []).filter((t) => !inServerNamespace(t.system));
+  return {
+    ...rest,
+    source: `${WRITE_SOURCE_URI}/${source}`,
+    tag: [...tags, { system: VENDOR_TAG_SYSTEM, code: source }],
+  };
+}
+
+/** Systems the server alone assigns (identifiers, the vendor tag, code systems). */
+export function inServerNamespace(system: string | undefined): boolean {
+  return system !== undefined && (system === PHR_FHIR_BASE || system.startsWith(`${PHR_FHIR_BASE}/`));
 }

@@ -8,8 +8,10 @@
  *   readCondition(principal, id)          -> StoredResource (404 when not the caller's)
  *   searchConditions(principal, raw, { base }) -> searchset Bundle
  *
- * Validation order: shape and subject (400/422), times made absolute, then R4 structure
- * (`validateResource`, 400 naming the element); nothing is stored unless everything passed.
+ * Validation order: shape, subject and references' form (400/422), times made absolute, R4
+ * structure (`validateResource`, 400 naming the element), then that every `Type/id` reference is
+ * the caller's (one store lookup per type, 422 naming the element); nothing is stored unless
+ * everything passed.
  */
 import type { Bundle, BundleEntry, Condition, Observation } from '@medplum/fhirtypes';
 import type { Principal } from '../../auth/auth.service.ts';
@@ -24,6 +26,7 @@ import { cursorSortOf, parseConditionSearch } from './condition-search.ts';
 import { prepareObservation } from './observation-input.ts';
 import { assertValidR4 } from './r4-validator.ts';
 import type { WriteContext } from './write-input.ts';
+import { assertOwned, type OwnedType, type StoreReference } from './write-references.ts';
 
 export interface FhirWritesDeps {
   store: FhirStore;
@@ -45,6 +48,16 @@ export function createFhirWrites(deps: FhirWritesDeps) {
     return { patientId: owner.patientId, zone: owner.zone };
   }
 
+  async function assertOwnReferences(principal: Principal, refs: readonly StoreReference[]): Promise<void> {
+    if (refs.length === 0) return;
+    const found = new Map<OwnedType, Set<string>>();
+    for (const type of new Set(refs.map((r) => r.type))) {
+      const ids = refs.filter((r) => r.type === type).map((r) => r.id);
+      found.set(type, await store.ownedIds(principal, type, ids));
+    }
+    assertOwned(refs, found);
+  }
+
   const loadObservation = (principal: Principal, id: string): Promise<StoredResource<Observation>> =>
     store.readObservation(principal, id);
   const loadCondition = (principal: Principal, id: string): Promise<StoredResource<Condition>> =>
@@ -52,8 +65,9 @@ export function createFhirWrites(deps: FhirWritesDeps) {
 
   return {
     async createObservation(principal: Principal, body: unknown): Promise<Created<Observation>> {
-      const { resource } = prepareObservation(body, await contextOf(principal));
+      const { resource, references } = prepareObservation(body, await contextOf(principal));
       assertValidR4(resource);
+      await assertOwnReferences(principal, references);
       const result = await store.upsertResources(principal, [resource]);
       return { created: result.created > 0, stored: await loadObservation(principal, resource.id) };
     },
@@ -64,13 +78,19 @@ export function createFhirWrites(deps: FhirWritesDeps) {
     ): Promise<Created<Condition> | { bundle: Bundle }> {
       const ctx = await contextOf(principal);
       if ((body as { resourceType?: unknown } | null)?.resourceType !== 'Bundle') {
-        const condition = prepareCondition(body, ctx);
+        const { resource: condition, references } = prepareCondition(body, ctx);
         assertValidR4(condition);
+        await assertOwnReferences(principal, references);
         const result = await store.upsertResources(principal, [condition]);
         return { created: result.created > 0, stored: await loadCondition(principal, condition.id) };
       }
-      const conditions = conditionsOfTransaction(body as Bundle, ctx);
+      const prepared = conditionsOfTransaction(body as Bundle, ctx);
+      const conditions = prepared.map((p) => p.resource);
       for (const [i, c] of conditions.entries()) validateEntry(c, i);
+      await assertOwnReferences(
+        principal,
+        prepared.flatMap((p) => p.references),
+      );
       const result = await store.upsertResources(principal, conditions);
       const inserted = new Set(result.changed.filter((c) => c.inserted).map((c) => c.id));
       const entry: BundleEntry[] = [];
