@@ -16,6 +16,7 @@ import { healthRoutes } from './health/health.routes.ts';
 import { protectScope } from './http/auth-hook.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { ProblemSchema } from './http/problem.ts';
+import { jsonBodyParser, parseQuery, rejectOversizedQuery } from './http/request-limits.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { registerValidation } from './http/validation.ts';
 import {
@@ -65,7 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, querystringParser: parseQuery },
   });
   app.decorateRequest('principal', null);
   app.decorateRequest('accessLogLevel', 'info');
@@ -73,9 +74,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerErrorHandling(app);
   app.addSchema(ProblemSchema);
   registerAuditHooks(app, deps.audit);
+  // Bodies are JSON (depth-capped) and nothing else: another media type is a 415, not a string
+  // handed to a route that expects an object. Scopes that need more add their own parsers.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app));
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    rejectOversizedQuery(req);
   });
   app.addHook('onResponse', async (req, reply) => {
     req.log[req.accessLogLevel](

@@ -3,11 +3,63 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type Log = Logger;
 
-// Query parameters that carry credentials: never written to a log line.
-const SECRET_PARAMS = /([?&](?:token|access_token|refresh_token|code|state|client_secret|id_token)=)[^&#]*/gi;
+const CENSOR = '[REDACTED]';
 
+// Query parameters whose values describe a request and name no one: logged as sent. Every other
+// value (tokens, OAuth `code` and `state`, `login_hint`, search values) is logged as [REDACTED],
+// under its decoded name, so that `?%74oken=` is caught as `token`.
+const LOGGED_PARAMS = new Set([
+  'type',
+  'start',
+  'end',
+  'source',
+  'sort',
+  'limit',
+  'format',
+  'bucket',
+  'vendor',
+  'redirect',
+  'status',
+  'error',
+  'scope',
+  'date',
+  'category',
+  '_count',
+  '_sort',
+  '_summary',
+  '_elements',
+  '_total',
+  '_format',
+]);
+const MAX_LOGGED_PARAMS = 100;
+
+/** The path as sent and the query with every value outside LOGGED_PARAMS redacted. */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1[REDACTED]');
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const parts = url.slice(q + 1).split('&', MAX_LOGGED_PARAMS + 1);
+  let out = url.slice(0, q);
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] ?? '';
+    if (part === '') continue;
+    if (i === MAX_LOGGED_PARAMS) {
+      out += '&…';
+      break;
+    }
+    const eq = part.indexOf('=');
+    const key = decodeParam(eq === -1 ? part : part.slice(0, eq));
+    const value = eq === -1 ? '' : `=${LOGGED_PARAMS.has(key) ? part.slice(eq + 1) : CENSOR}`;
+    out += `${out.length === q ? '?' : '&'}${key}${value}`;
+  }
+  return out;
+}
+
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    return raw;
+  }
 }
 
 // NOTE: redaction is by key; health data never goes into log objects in the first place
@@ -42,7 +94,6 @@ const secretKeys = [
   'encryptionKeys',
   'jwtSecret',
 ];
-const CENSOR = '[REDACTED]';
 
 /** `obj` with every secret key of its object values censored (copied only when one is found). */
 function censorSecrets(obj: Record<string, unknown>): Record<string, unknown> {
@@ -64,6 +115,39 @@ function censorSecrets(obj: Record<string, unknown>): Record<string, unknown> {
   return out ?? obj;
 }
 
+// What an error log keeps: its kind, message, stack, codes and vendor answer. Other fields go, since
+// some carry data: a PostgreSQL error's `detail` holds the failing row or key (an email, a value).
+const ERROR_FIELDS = new Set([
+  'type',
+  'message',
+  'stack',
+  'code',
+  'status',
+  'statusCode',
+  'vendor',
+  'vendorStatus',
+  'vendorBody',
+  'retryable',
+  'timedOut',
+  'retryAfter',
+  'errors',
+  'severity',
+  'constraint',
+  'table',
+  'column',
+  'routine',
+]);
+
+function serializeError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  // Its message and stack include those of its causes.
+  const full = pino.stdSerializers.err(err) as unknown as Record<string, unknown>;
+  const kept: Record<string, unknown> = {};
+  for (const key of Object.keys(full)) if (ERROR_FIELDS.has(key)) kept[key] = full[key];
+  if (err instanceof AggregateError) kept.aggregateErrors = err.errors.map(serializeError);
+  return kept;
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Log {
   const log = pino(
     {
@@ -77,6 +161,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         res(res: { statusCode: number }) {
           return { statusCode: res.statusCode };
         },
+        err: serializeError,
       },
     },
     destination,

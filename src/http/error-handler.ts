@@ -1,13 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, errorCatalog, type FieldError } from '../errors.ts';
+import { AppError, errorCatalog } from '../errors.ts';
 import { type Problem, problem } from './problem.ts';
-
-interface AjvLikeError {
-  instancePath?: string;
-  keyword?: string;
-  message?: string;
-  params?: Record<string, unknown>;
-}
+import { type AjvLikeError, toFieldErrors } from './validation.ts';
 
 // The one mapper from errors to application/problem+json (RFC 9457).
 export function toProblem(error: unknown): Problem {
@@ -16,7 +10,7 @@ export function toProblem(error: unknown): Problem {
   }
   const fe = error as FastifyError & { validation?: AjvLikeError[]; validationContext?: string };
   if (fe.validation) {
-    const errors = fe.validation.map((v) => toFieldError(v, fe.validationContext ?? 'body'));
+    const errors = toFieldErrors(fe.validation, fe.validationContext ?? 'body');
     const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
     return problem('VALIDATION_FAILED', 400, 'Request is not valid', detail, errors);
   }
@@ -24,14 +18,20 @@ export function toProblem(error: unknown): Problem {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return problem('PAYLOAD_TOO_LARGE', 413, 'Request body too large', fe.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return problem('UNSUPPORTED_MEDIA_TYPE', 415, 'Unsupported media type', fe.message);
+      return problem(
+        'UNSUPPORTED_MEDIA_TYPE',
+        415,
+        'Unsupported media type',
+        'content-type: this body must be sent as application/json',
+        [{ field: 'content-type', message: 'must be application/json' }],
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return problem('VALIDATION_FAILED', 400, 'Request is not valid', 'body: must not be empty', [
         { field: 'body', message: 'must not be empty' },
       ]);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return problem('VALIDATION_FAILED', 400, 'Request is not valid', `body: ${fe.message}`, [
+      return problem('VALIDATION_FAILED', 400, 'Request is not valid', 'body: is not valid JSON', [
         { field: 'body', message: 'is not valid JSON' },
       ]);
   }
@@ -42,16 +42,6 @@ export function toProblem(error: unknown): Problem {
     return problem('VALIDATION_FAILED', fe.statusCode, 'Request is not valid', fe.message);
   }
   return problem('INTERNAL', 500, 'Internal error', 'An unexpected error occurred');
-}
-
-function toFieldError(v: AjvLikeError, context: string): FieldError {
-  const params = v.params ?? {};
-  const path = (v.instancePath ?? '').split('/').filter(Boolean).join('.');
-  const extra = (params.missingProperty ?? params.additionalProperty) as string | undefined;
-  const field = [context === 'body' ? '' : context, path, extra ?? ''].filter(Boolean).join('.') || context;
-  const message =
-    v.keyword === 'additionalProperties' ? 'is not an allowed field' : (v.message ?? 'is not valid');
-  return { field, message };
 }
 
 export function sendProblem(reply: FastifyReply, p: Problem, retryAfter?: number): FastifyReply {

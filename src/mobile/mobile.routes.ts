@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import Type, { type Static, type TSchema } from 'typebox';
 import { principalOf } from '../http/auth-hook.ts';
 import { ProblemSchema } from '../http/problem.ts';
+import { jsonBodyParser } from '../http/request-limits.ts';
 import type { MobileService } from './mobile.service.ts';
 
 const tags = ['PHR-App'];
@@ -56,16 +57,12 @@ const SyncStatusSchema = Type.Object({
 
 export async function mobileRoutes(scope: FastifyInstance, service: MobileService): Promise<void> {
   await scope.register(async (mobile) => {
-    const strictJson = mobile.getDefaultJsonParser('error', 'error');
     mobile.removeContentTypeParser('application/json');
-    mobile.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-      const text = typeof body === 'string' ? body : body.toString('utf8');
-      if (text === '') {
-        done(null, undefined);
-        return;
-      }
-      void strictJson(req, text, done);
-    });
+    mobile.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string' },
+      jsonBodyParser(mobile, { acceptEmpty: true }),
+    );
 
     mobile.post<{ Params: Static<typeof VendorParams> }>(
       '/vendors/:vendor/sync',

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import Type from 'typebox';
-import { invalidField } from '../errors.ts';
 import { principalOf } from '../http/auth-hook.ts';
 import { ProblemSchema } from '../http/problem.ts';
+import { jsonBodyParser } from '../http/request-limits.ts';
 import type { SyncService } from './sync.service.ts';
 import { isVerification, type WebhookService } from './webhook.service.ts';
 
@@ -100,14 +100,14 @@ const SIGNATURE_HEADERS = ['google-health-api-signature', 'x-healthapi-signature
  */
 export function syncWebhookRoutes(app: FastifyInstance, webhooks: WebhookService): void {
   app.register(async (scope) => {
-    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-      rawBodies.set(req, body as string);
-      try {
-        done(null, body === '' ? undefined : JSON.parse(body as string));
-      } catch {
-        done(invalidField('body', 'is not valid JSON'), undefined);
-      }
-    });
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string' },
+      jsonBodyParser(scope, { acceptEmpty: true, onRaw: (req, text) => rawBodies.set(req, text) }),
+    );
+    // Any text is taken (and refused unsigned by the service), as it always was.
+    scope.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     scope.post(
       '/integrations/fitbit/webhook',
       {

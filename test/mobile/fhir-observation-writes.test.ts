@@ -232,7 +232,11 @@ describe('POST /fhir/Observation (manual vitals, heart-rate monitor, Health Conn
       [{ ...good, bogus: 1 }, 'Observation.bogus'],
       [{ ...good, status: undefined }, 'Observation.status'],
       [{ ...good, effectiveDateTime: '2026-02-30T10:00:00' }, 'Observation.effectiveDateTime'],
-      [{ ...good, valueQuantity: { value: 'seventy' } }, 'Observation.value[x].value'],
+      [{ ...good, valueQuantity: { value: 'seventy' } }, 'Observation.valueQuantity.value'],
+      [
+        { ...good, component: [{ code: { text: 'a' } }, { code: { text: 'b' }, valueString: 7 }] },
+        'Observation.component[1].valueString',
+      ],
       [{ ...good, resourceType: 'Patient' }, 'resourceType'],
     ];
     for (const [body, element] of cases) {

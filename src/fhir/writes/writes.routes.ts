@@ -12,6 +12,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { principalOf } from '../../http/auth-hook.ts';
+import { jsonBodyParser } from '../../http/request-limits.ts';
 import { FHIR_JSON } from '../api/outcome.ts';
 import type { StoredResource } from '../store/fhir.repository.ts';
 import type { FhirWrites } from './writes.service.ts';
@@ -52,11 +53,7 @@ function sendStored(
 export function registerFhirWrites(fhir: FastifyInstance, opts: { writes: FhirWrites; base: string }): void {
   const { writes, base } = opts;
   if (!fhir.hasContentTypeParser('application/fhir+json')) {
-    fhir.addContentTypeParser(
-      'application/fhir+json',
-      { parseAs: 'string' },
-      fhir.getDefaultJsonParser('error', 'error'),
-    );
+    fhir.addContentTypeParser('application/fhir+json', { parseAs: 'string' }, jsonBodyParser(fhir));
   }
 
   fhir.post<{ Body: Static<typeof FhirResource> }>(
