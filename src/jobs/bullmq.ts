@@ -3,6 +3,7 @@ import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullm
 import { Redis } from 'ioredis';
 import type { Log } from '../log.ts';
 import { computeBackoff, jitter } from './backoff.ts';
+import { JobsUnavailableError } from './errors.ts';
 import { runAttempt } from './execute.ts';
 import { createRedisGroupLocks, type GroupLock } from './group-lock.ts';
 import type { JobMetrics } from './metrics.ts';
@@ -27,6 +28,8 @@ export interface BullmqOptions {
   /** How long a job waits when its group is busy (jittered, no attempt spent). Default 2 s. */
   groupBusyDelayMs?: number;
   stuckAfterMs?: number;
+  /** How long `enqueue` waits for Redis before it throws JobsUnavailableError. Default 2 s. */
+  enqueueTimeoutMs?: number;
 }
 
 // Effectively unlimited: runAttempt decides when a job is out of attempts (per definition)
@@ -41,7 +44,9 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
   const definitions = new Map<string, JobDefinition<JobPayload>>();
   const schedules = new Map<string, { everyMs: number; name: string; data: JobPayload }>();
   const queue = new Queue<JobPayload>(queueName, {
-    connection,
+    // Fail fast while Redis is down instead of queueing commands until it returns: an enqueue
+    // answers a request (the worker keeps its own connection, which waits and reconnects).
+    connection: { ...connection, enableOfflineQueue: false },
     prefix,
     defaultJobOptions: {
       attempts: BULLMQ_ATTEMPTS,
@@ -113,13 +118,21 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
     kind: 'bullmq',
     async enqueue(name, data, opts = {}) {
       const id = randomUUID();
-      const job = await queue.add(name, data as JobPayload, {
+      const adding = queue.add(name, data as JobPayload, {
         jobId: id,
         ...(opts.delayMs ? { delay: Math.max(0, opts.delayMs) } : {}),
         ...(opts.jobId !== undefined ? { deduplication: { id: opts.jobId } } : {}),
       });
-      const actual = job.id ?? id;
-      return { id: actual, deduplicated: actual !== id };
+      // Before the first connection the queue waits for Redis whatever its options: bound it.
+      const timeoutMs = options.enqueueTimeoutMs ?? 2000;
+      try {
+        const job = await withTimeout(adding, timeoutMs, `Redis did not take the job within ${timeoutMs} ms`);
+        const actual = job.id ?? id;
+        return { id: actual, deduplicated: actual !== id };
+      } catch (err) {
+        adding.catch(() => {}); // settles after the timeout, if ever
+        throw new JobsUnavailableError(`cannot enqueue ${name}: ${toError(err).message}`, { cause: err });
+      }
     },
     register(defs: JobDefinitions<P>) {
       for (const [name, def] of Object.entries(defs)) {
@@ -159,15 +172,24 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
       await worker.waitUntilReady();
     },
     async close({ timeoutMs = 30_000 } = {}) {
+      // Redis unreachable: a graceful close waits for it (the blocked fetch, the jobs' last
+      // moves), so running jobs are aborted and the worker is closed at once; they stall and
+      // run again elsewhere once Redis is back.
+      const redisDown = () => redis.status !== 'ready';
       if (worker) {
-        const closed = worker.close();
-        if (!(await settlesWithin(closed, timeoutMs))) {
-          log.warn('jobs still running at close timeout: aborting them');
+        const down = redisDown();
+        if (down) closing.abort(new Error('job system closing: Redis unreachable'));
+        const closed = worker.close(down);
+        if (!(await settlesWithin(closed, timeoutMs, redisDown))) {
+          log.warn('jobs still running at close timeout (or Redis lost): aborting them');
           closing.abort(new Error('job system closing'));
           if (!(await settlesWithin(closed, 5000))) log.error('jobs ignored abort: leaving them to stall');
         }
       }
-      await queue.close();
+      await settlesWithin(
+        queue.close().catch((err: unknown) => log.warn({ err }, 'job queue close failed')),
+        2000,
+      );
       await redis.quit().catch(() => redis.disconnect());
     },
     async health() {
@@ -201,19 +223,27 @@ function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+/** Whether `promise` settles within `ms`; gives up early once `giveUp()` holds (polled). */
+async function settlesWithin(
+  promise: Promise<unknown>,
+  ms: number,
+  giveUp?: () => boolean,
+): Promise<boolean> {
   let handle: NodeJS.Timeout | undefined;
+  let poll: NodeJS.Timeout | undefined;
   const done = promise.then(
     () => true,
     () => true,
   );
   const timeout = new Promise<boolean>((resolve) => {
     handle = setTimeout(() => resolve(false), ms);
+    if (giveUp) poll = setInterval(() => giveUp() && resolve(false), 250);
   });
   try {
     return await Promise.race([done, timeout]);
   } finally {
     clearTimeout(handle);
+    clearInterval(poll);
   }
 }
 
