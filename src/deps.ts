@@ -99,6 +99,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     redisUrl: config.redisUrl,
     prefix: config.jobs.queuePrefix,
     loginAttemptsPerMinute: config.authRateLimitPerMinute,
+    syncTriggersPerMinute: config.sync.triggersPerMinute,
     clock,
     log,
   });
@@ -148,6 +149,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     accessTokens,
     store: fhirStore,
     enqueue: jobs.enqueue,
+    triggerLimiter: limits.syncTriggerLimiter,
     ...(overrides.sync ? { tuning: overrides.sync } : {}),
   });
   jobs.register({ ...sync.jobs });
