@@ -190,6 +190,8 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
         queue.close().catch((err: unknown) => log.warn({ err }, 'job queue close failed')),
         2000,
       );
+      // A quit that Redis never answered leaves the connection reconnecting: end it.
+      await settlesWithin(queue.disconnect(), 1000);
       await redis.quit().catch(() => redis.disconnect());
     },
     async health() {
