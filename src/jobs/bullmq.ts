@@ -43,10 +43,18 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
   const connection = { url: options.redisUrl, connectionName: `${prefix}:bullmq` };
   const definitions = new Map<string, JobDefinition<JobPayload>>();
   const schedules = new Map<string, { everyMs: number; name: string; data: JobPayload }>();
+  // The queue's own connection sends nothing while Redis is away (no offline queue): an enqueue
+  // answers a request, so it waits for a reconnect only as long as its bound, and fails then.
+  // The worker keeps connections of its own, which wait and reconnect.
+  const queueRedis = new Redis(options.redisUrl, {
+    connectionName: connection.connectionName,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+  });
+  // Its errors reach the log through the queue's 'error' event; this one covers the close.
+  queueRedis.on('error', () => {});
   const queue = new Queue<JobPayload>(queueName, {
-    // Fail fast while Redis is down instead of queueing commands until it returns: an enqueue
-    // answers a request (the worker keeps its own connection, which waits and reconnects).
-    connection: { ...connection, enableOfflineQueue: false },
+    connection: queueRedis,
     prefix,
     defaultJobOptions: {
       attempts: BULLMQ_ATTEMPTS,
@@ -118,19 +126,23 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
     kind: 'bullmq',
     async enqueue(name, data, opts = {}) {
       const id = randomUUID();
-      const adding = queue.add(name, data as JobPayload, {
-        jobId: id,
-        ...(opts.delayMs ? { delay: Math.max(0, opts.delayMs) } : {}),
-        ...(opts.jobId !== undefined ? { deduplication: { id: opts.jobId } } : {}),
-      });
-      // Before the first connection the queue waits for Redis whatever its options: bound it.
       const timeoutMs = options.enqueueTimeoutMs ?? 2000;
+      const giveUp = new AbortController();
+      const adding = (async () => {
+        await whenReady(queueRedis, giveUp.signal); // a blip passes; an outage ends at the bound
+        return queue.add(name, data as JobPayload, {
+          jobId: id,
+          ...(opts.delayMs ? { delay: Math.max(0, opts.delayMs) } : {}),
+          ...(opts.jobId !== undefined ? { deduplication: { id: opts.jobId } } : {}),
+        });
+      })();
       try {
         const job = await withTimeout(adding, timeoutMs, `Redis did not take the job within ${timeoutMs} ms`);
         const actual = job.id ?? id;
         return { id: actual, deduplicated: actual !== id };
       } catch (err) {
-        adding.catch(() => {}); // settles after the timeout, if ever
+        giveUp.abort();
+        adding.catch(() => {});
         throw new JobsUnavailableError(`cannot enqueue ${name}: ${toError(err).message}`, { cause: err });
       }
     },
@@ -190,8 +202,7 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
         queue.close().catch((err: unknown) => log.warn({ err }, 'job queue close failed')),
         2000,
       );
-      // A quit that Redis never answered leaves the connection reconnecting: end it.
-      await settlesWithin(queue.disconnect(), 1000);
+      await queueRedis.quit().catch(() => queueRedis.disconnect());
       await redis.quit().catch(() => redis.disconnect());
     },
     async health() {
@@ -223,6 +234,23 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
 
 function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Resolves once `redis` is connected; rejects when `signal` aborts first. */
+function whenReady(redis: Redis, signal: AbortSignal): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = () => {
+      redis.off('ready', onReady);
+      reject(new Error('Redis not connected'));
+    };
+    redis.once('ready', onReady);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** Whether `promise` settles within `ms`; gives up early once `giveUp()` holds (polled). */
