@@ -62,6 +62,7 @@ const EnvSchema = Type.Object({
   FHIR_SERVER_URL: Type.Optional(Url),
   SYNC_BACKFILL_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
   SYNC_INTERVAL_MINUTES: Type.Integer({ minimum: 1, default: 60 }),
+  SYNC_TRIGGERS_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
   OAUTH_SUCCESS_REDIRECT: Type.Optional(Type.String({ minLength: 1 })),
   DEFAULT_TIME_ZONE: Type.String({ default: 'UTC' }),
   SANDBOX_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8090 }),
@@ -119,7 +120,8 @@ export interface Config {
     webhookKeysetUrl: string;
   };
   fhirServerUrl: string | undefined;
-  sync: { backfillDays: number; intervalMinutes: number };
+  /** Sync: history on connect, schedule, and sync requests that may start a run per user and minute. */
+  sync: { backfillDays: number; intervalMinutes: number; triggersPerMinute: number };
   oauthSuccessRedirect: string | undefined;
   defaultTimeZone: string;
   /** Run the vendor sandbox beside the app (demo mode). */
@@ -266,7 +268,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       webhookKeysetUrl: env.GOOGLE_HEALTH_WEBHOOK_KEYSET_URL,
     },
     fhirServerUrl: env.FHIR_SERVER_URL?.replace(/\/$/, ''),
-    sync: { backfillDays: env.SYNC_BACKFILL_DAYS, intervalMinutes: env.SYNC_INTERVAL_MINUTES },
+    sync: {
+      backfillDays: env.SYNC_BACKFILL_DAYS,
+      intervalMinutes: env.SYNC_INTERVAL_MINUTES,
+      triggersPerMinute: env.SYNC_TRIGGERS_PER_MINUTE,
+    },
     oauthSuccessRedirect: env.OAUTH_SUCCESS_REDIRECT,
     defaultTimeZone: env.DEFAULT_TIME_ZONE,
     sandboxPort: env.PORT === 0 ? 0 : env.SANDBOX_PORT,

@@ -102,6 +102,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     prefix: config.jobs.queuePrefix,
     loginAttemptsPerMinute: config.authRateLimitPerMinute,
     registrationsPerHour: config.authRegistrationsPerHour,
+    syncTriggersPerMinute: config.sync.triggersPerMinute,
     clock,
     log,
   });
@@ -164,6 +165,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     accessTokens,
     store: fhirStore,
     enqueue: jobs.enqueue,
+    triggerLimiter: limits.syncTriggerLimiter,
     ...(overrides.sync ? { tuning: overrides.sync } : {}),
   });
   jobs.register({ ...sync.jobs });

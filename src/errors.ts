@@ -23,6 +23,7 @@ export const errorCatalog = {
   TOKEN_DECRYPTION_FAILED: { status: 500, title: 'Stored credential cannot be read' },
   OAUTH_FAILED: { status: 502, title: 'Vendor authorization failed' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
+  JOBS_UNAVAILABLE: { status: 503, title: 'Background jobs unavailable' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -2,13 +2,15 @@
  * Where the API's rate limits count: in Redis when REDIS_URL is set, so that several API processes
  * share one count per IP and per account, else in this process's memory.
  *
- *   await createSharedLimits({ redisUrl, prefix, loginAttemptsPerMinute, registrationsPerHour, clock, log })
- *     -> { redis (for @fastify/rate-limit, or undefined), loginLimiter, loginBackoff, registerLimiter, close() }
+ *   await createSharedLimits({ redisUrl, prefix, loginAttemptsPerMinute, registrationsPerHour,
+ *     syncTriggersPerMinute, clock, log })
+ *     -> { redis (for @fastify/rate-limit, or undefined), loginLimiter, loginBackoff, registerLimiter,
+ *          syncTriggerLimiter, close() }
  *
  * Redis down: per-IP limits are skipped (@fastify/rate-limit `skipOnError`); per-account login
- * attempts, the sign-in back-off (src/http/login-backoff.ts) and registrations per address are
- * counted in memory (src/http/window-limiter.ts), each with a warning in the log: sign-in keeps
- * working, and those limits still hold per process.
+ * attempts, the sign-in back-off (src/http/login-backoff.ts), registrations per address and sync
+ * triggers per user are counted in memory (src/http/window-limiter.ts), each with a warning in the
+ * log: sign-in keeps working, and those limits still hold per process.
  */
 import { Redis } from 'ioredis';
 import type { Clock } from '../clock.ts';
@@ -25,6 +27,8 @@ export interface SharedLimits {
   loginBackoff: LoginBackoff;
   /** Counts registrations per client address, per hour. */
   registerLimiter: WindowLimiter;
+  /** Sync requests that start a run, per user (src/sync/sync.service.ts). */
+  syncTriggerLimiter: WindowLimiter;
   close(): Promise<void>;
 }
 
@@ -33,13 +37,16 @@ export async function createSharedLimits(options: {
   prefix: string;
   loginAttemptsPerMinute: number;
   registrationsPerHour: number;
+  syncTriggersPerMinute: number;
   clock: Clock;
   log: Log;
 }): Promise<SharedLimits> {
-  const { redisUrl, prefix, loginAttemptsPerMinute, registrationsPerHour, clock, log } = options;
+  const { redisUrl, prefix, loginAttemptsPerMinute, registrationsPerHour, syncTriggersPerMinute, clock, log } =
+    options;
   const memory = createWindowLimiter(loginAttemptsPerMinute, 60_000, clock);
   const backoffMemory = createLoginBackoff(clock);
   const registerMemory = createWindowLimiter(registrationsPerHour, 3_600_000, clock);
+  const syncMemory = createWindowLimiter(syncTriggersPerMinute, 60_000, clock);
   const ipNameSpace = `${prefix}:limits:ip:`;
   if (!redisUrl) {
     return {
@@ -48,6 +55,7 @@ export async function createSharedLimits(options: {
       loginLimiter: memory,
       loginBackoff: backoffMemory,
       registerLimiter: registerMemory,
+      syncTriggerLimiter: syncMemory,
       close: async () => {},
     };
   }
@@ -85,6 +93,13 @@ export async function createSharedLimits(options: {
       max: registrationsPerHour,
       windowMs: 3_600_000,
       fallback: registerMemory,
+      log,
+    }),
+    syncTriggerLimiter: createRedisWindowLimiter(redis, {
+      prefix: `${prefix}:limits:sync`,
+      max: syncTriggersPerMinute,
+      windowMs: 60_000,
+      fallback: syncMemory,
       log,
     }),
     async close() {

@@ -3,6 +3,7 @@ import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullm
 import { Redis } from 'ioredis';
 import type { Log } from '../log.ts';
 import { computeBackoff, jitter } from './backoff.ts';
+import { JobsUnavailableError } from './errors.ts';
 import { runAttempt } from './execute.ts';
 import { createRedisGroupLocks, type GroupLock } from './group-lock.ts';
 import type { JobMetrics } from './metrics.ts';
@@ -27,6 +28,8 @@ export interface BullmqOptions {
   /** How long a job waits when its group is busy (jittered, no attempt spent). Default 2 s. */
   groupBusyDelayMs?: number;
   stuckAfterMs?: number;
+  /** How long `enqueue` waits for Redis before it throws JobsUnavailableError. Default 2 s. */
+  enqueueTimeoutMs?: number;
 }
 
 // Effectively unlimited: runAttempt decides when a job is out of attempts (per definition)
@@ -40,8 +43,18 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
   const connection = { url: options.redisUrl, connectionName: `${prefix}:bullmq` };
   const definitions = new Map<string, JobDefinition<JobPayload>>();
   const schedules = new Map<string, { everyMs: number; name: string; data: JobPayload }>();
+  // The queue's own connection sends nothing while Redis is away (no offline queue): an enqueue
+  // answers a request, so it waits for a reconnect only as long as its bound, and fails then.
+  // The worker keeps connections of its own, which wait and reconnect.
+  const queueRedis = new Redis(options.redisUrl, {
+    connectionName: connection.connectionName,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+  });
+  // Its errors reach the log through the queue's 'error' event; this one covers the close.
+  queueRedis.on('error', () => {});
   const queue = new Queue<JobPayload>(queueName, {
-    connection,
+    connection: queueRedis,
     prefix,
     defaultJobOptions: {
       attempts: BULLMQ_ATTEMPTS,
@@ -113,13 +126,25 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
     kind: 'bullmq',
     async enqueue(name, data, opts = {}) {
       const id = randomUUID();
-      const job = await queue.add(name, data as JobPayload, {
-        jobId: id,
-        ...(opts.delayMs ? { delay: Math.max(0, opts.delayMs) } : {}),
-        ...(opts.jobId !== undefined ? { deduplication: { id: opts.jobId } } : {}),
-      });
-      const actual = job.id ?? id;
-      return { id: actual, deduplicated: actual !== id };
+      const timeoutMs = options.enqueueTimeoutMs ?? 2000;
+      const giveUp = new AbortController();
+      const adding = (async () => {
+        await whenReady(queueRedis, giveUp.signal); // a blip passes; an outage ends at the bound
+        return queue.add(name, data as JobPayload, {
+          jobId: id,
+          ...(opts.delayMs ? { delay: Math.max(0, opts.delayMs) } : {}),
+          ...(opts.jobId !== undefined ? { deduplication: { id: opts.jobId } } : {}),
+        });
+      })();
+      try {
+        const job = await withTimeout(adding, timeoutMs, `Redis did not take the job within ${timeoutMs} ms`);
+        const actual = job.id ?? id;
+        return { id: actual, deduplicated: actual !== id };
+      } catch (err) {
+        giveUp.abort();
+        adding.catch(() => {});
+        throw new JobsUnavailableError(`cannot enqueue ${name}: ${toError(err).message}`, { cause: err });
+      }
     },
     register(defs: JobDefinitions<P>) {
       for (const [name, def] of Object.entries(defs)) {
@@ -159,15 +184,25 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
       await worker.waitUntilReady();
     },
     async close({ timeoutMs = 30_000 } = {}) {
+      // Redis unreachable: a graceful close waits for it (the blocked fetch, the jobs' last
+      // moves), so running jobs are aborted and the worker is closed at once; they stall and
+      // run again elsewhere once Redis is back.
+      const redisDown = () => redis.status !== 'ready';
       if (worker) {
-        const closed = worker.close();
-        if (!(await settlesWithin(closed, timeoutMs))) {
-          log.warn('jobs still running at close timeout: aborting them');
+        const down = redisDown();
+        if (down) closing.abort(new Error('job system closing: Redis unreachable'));
+        const closed = worker.close(down);
+        if (!(await settlesWithin(closed, timeoutMs, redisDown))) {
+          log.warn('jobs still running at close timeout (or Redis lost): aborting them');
           closing.abort(new Error('job system closing'));
           if (!(await settlesWithin(closed, 5000))) log.error('jobs ignored abort: leaving them to stall');
         }
       }
-      await queue.close();
+      await settlesWithin(
+        queue.close().catch((err: unknown) => log.warn({ err }, 'job queue close failed')),
+        2000,
+      );
+      await queueRedis.quit().catch(() => queueRedis.disconnect());
       await redis.quit().catch(() => redis.disconnect());
     },
     async health() {
@@ -201,19 +236,44 @@ function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+/** Resolves once `redis` is connected; rejects when `signal` aborts first. */
+function whenReady(redis: Redis, signal: AbortSignal): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = () => {
+      redis.off('ready', onReady);
+      reject(new Error('Redis not connected'));
+    };
+    redis.once('ready', onReady);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Whether `promise` settles within `ms`; gives up early once `giveUp()` holds (polled). */
+async function settlesWithin(
+  promise: Promise<unknown>,
+  ms: number,
+  giveUp?: () => boolean,
+): Promise<boolean> {
   let handle: NodeJS.Timeout | undefined;
+  let poll: NodeJS.Timeout | undefined;
   const done = promise.then(
     () => true,
     () => true,
   );
   const timeout = new Promise<boolean>((resolve) => {
     handle = setTimeout(() => resolve(false), ms);
+    if (giveUp) poll = setInterval(() => giveUp() && resolve(false), 250);
   });
   try {
     return await Promise.race([done, timeout]);
   } finally {
     clearTimeout(handle);
+    clearInterval(poll);
   }
 }
 

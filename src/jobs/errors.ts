@@ -1,4 +1,5 @@
-// What a handler may throw to steer the runner. Anything else counts as retryable.
+// What a handler may throw to steer the runner (anything else counts as retryable), and what
+// `enqueue` throws when the runner cannot take a job.
 
 /** A transient failure (network, 5xx, lock timeout): retried with jittered backoff; spends an attempt. */
 export class RetryableError extends Error {
@@ -36,5 +37,16 @@ export class PermanentError extends Error {
     super(message ?? code, options);
     this.name = 'PermanentError';
     this.code = code;
+  }
+}
+
+/**
+ * Not a handler outcome: `enqueue` could not hand the job to the runner in time (Redis down or
+ * unreachable). The job may or may not exist; the caller decides what its request becomes.
+ */
+export class JobsUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'JobsUnavailableError';
   }
 }

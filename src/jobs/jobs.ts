@@ -16,7 +16,7 @@ export interface CreateJobsOptions {
   /** BullMQ runner only: lock and stall timings, shortened by tests. */
   bullmq?: Pick<
     BullmqOptions,
-    'lockDurationMs' | 'stalledIntervalMs' | 'groupLockTtlMs' | 'groupBusyDelayMs'
+    'lockDurationMs' | 'stalledIntervalMs' | 'groupLockTtlMs' | 'groupBusyDelayMs' | 'enqueueTimeoutMs'
   >;
 }
 

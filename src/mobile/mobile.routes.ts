@@ -1,7 +1,7 @@
 /**
  * PHR-App-only aliases (docs/mobile-app.md "What the app calls", rows 9-10), inside the protected scope.
  *
- *   POST /vendors/{vendor}/sync  -> 202 { vendor, sync_job_id, sync_status: 'queued', ... }
+ *   POST /vendors/{vendor}/sync  -> 202 { vendor, sync_job_id, sync_status: 'queued' | 'running', ... }
  *   GET  /sync/status            -> 200 { user_id, vendors: [{ vendor, last_job_status, ... }] }
  *
  * The app POSTs the sync trigger with `Content-Type: application/json` and no body. Fastify's JSON
@@ -30,8 +30,8 @@ const SyncTriggeredSchema = Type.Object({
   vendor: Type.String(),
   sync_job_id: Type.String(),
   sync_id: Type.String(),
-  sync_status: Type.Literal('queued'),
-  status: Type.Literal('queued'),
+  sync_status: Type.Union([Type.Literal('queued'), Type.Literal('running')]),
+  status: Type.Union([Type.Literal('queued'), Type.Literal('running')]),
   message: Type.String(),
 });
 
@@ -72,8 +72,17 @@ export async function mobileRoutes(scope: FastifyInstance, service: MobileServic
           tags,
           security,
           summary: 'Start a sync (PHR-App; an empty body with a JSON content type is accepted)',
+          description:
+            'Same rule as POST /health/sync: a queued or running run is answered (same sync_job_id), 429 over the per-user limit, 503 without a job queue.',
           params: VendorParams,
-          response: { 202: SyncTriggeredSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema },
+          response: {
+            202: SyncTriggeredSchema,
+            404: ProblemSchema,
+            409: ProblemSchema,
+            422: ProblemSchema,
+            429: ProblemSchema,
+            503: ProblemSchema,
+          },
         },
       },
       async (req, reply) =>

@@ -1,7 +1,7 @@
 /**
  * PHR-App-only calls (principal first), over the sync engine and the integrations table.
  *
- *   triggerSync(principal, vendor)        -> { vendor, sync_job_id, sync_status: 'queued', ... }
+ *   triggerSync(principal, vendor)        -> { vendor, sync_job_id, sync_status, ... } (joins an open run)
  *   syncStatus(principal, { vendor? })    -> { user_id, vendors: [VendorSyncStatus] }
  *
  * NOTE: the engine's `requestSync` covers every connected vendor of the person; with one vendor
@@ -27,8 +27,8 @@ export interface SyncTriggered {
   vendor: string;
   sync_job_id: string;
   sync_id: string;
-  sync_status: 'queued';
-  status: 'queued';
+  sync_status: 'queued' | 'running';
+  status: 'queued' | 'running';
   message: string;
 }
 
@@ -72,14 +72,14 @@ export function createMobileService(deps: MobileServiceDeps) {
           `${adapter.displayName} is not connected yet: authorize it first`,
         );
       }
-      const { sync_id } = await deps.sync.requestSync(principal);
+      const { sync_id, status } = await deps.sync.requestSync(principal);
       return {
         vendor: adapter.id,
         sync_job_id: sync_id,
         sync_id,
-        sync_status: 'queued',
-        status: 'queued',
-        message: 'Sync queued',
+        sync_status: status,
+        status,
+        message: status === 'queued' ? 'Sync queued' : 'Sync running',
       };
     },
 

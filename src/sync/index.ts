@@ -13,6 +13,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { FhirStore } from '../fhir/store/fhir.service.ts';
 import type { OutboundHttp } from '../http/outbound.ts';
+import type { WindowLimiter } from '../http/window-limiter.ts';
 import type { AccessTokens } from '../integrations/access-tokens.ts';
 import type { Enqueue } from '../jobs/registry.ts';
 import type { Log } from '../log.ts';
@@ -48,6 +49,8 @@ export interface SyncEngineDeps {
   accessTokens: AccessTokens;
   store: FhirStore;
   enqueue: Enqueue<SyncJobs>;
+  /** Per-user count of sync requests that start a run (SYNC_TRIGGERS_PER_MINUTE). */
+  triggerLimiter: WindowLimiter;
   tuning?: SyncTuning;
 }
 
@@ -71,6 +74,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     clock: deps.clock,
     log: deps.log,
     enqueue: deps.enqueue,
+    triggerLimiter: deps.triggerLimiter,
     intervalMinutes: settings.intervalMinutes,
     ...(tuning.immediateTimeoutMs ? { immediateTimeoutMs: tuning.immediateTimeoutMs } : {}),
   });

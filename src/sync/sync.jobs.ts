@@ -23,6 +23,9 @@ export type SyncJobs = {
 
 export const SYNC_TICK_MS = 60_000;
 
+/** An unfinished run untouched this long has lost its job (the longest retry backoff is 10 min). */
+export const ORPHAN_AFTER_MS = 15 * 60_000;
+
 export function syncJobs(deps: { runner: SyncRunner; enqueueDue: () => Promise<number> }) {
   return defineJobs<SyncJobs>({
     'sync.integration': handler(async (data, ctx) => deps.runner.run(data, ctx), {

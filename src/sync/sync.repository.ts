@@ -63,6 +63,61 @@ export async function findRunForUser(
   return { run, items };
 }
 
+/**
+ * The user's newest unfinished full (not webhook-targeted) run that covers one of `integrationIds`
+ * and was queued or started since `since` (older ones count as lost: ORPHAN_AFTER_MS).
+ */
+export async function findOpenRun(
+  db: Db,
+  userId: number,
+  integrationIds: readonly string[],
+  since: Date,
+): Promise<string | undefined> {
+  if (integrationIds.length === 0) return undefined;
+  const row = await db
+    .selectFrom('sync_run_items as i')
+    .innerJoin('sync_runs as r', 'r.id', 'i.run_id')
+    .select('r.id')
+    .where('r.user_id', '=', userId)
+    .where('i.integration_id', 'in', integrationIds)
+    .where('i.finished_at', 'is', null)
+    .where('r.reason', '!=', 'webhook')
+    .where((eb) => eb.fn.coalesce('i.started_at', 'r.created_at'), '>=', since)
+    .orderBy('r.created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** Of `integrationIds`, those with an unfinished full run queued or started since `since` (the scheduler's check). */
+export async function integrationsWithOpenRun(
+  db: Db,
+  integrationIds: readonly string[],
+  since: Date,
+): Promise<Set<string>> {
+  if (integrationIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('sync_run_items as i')
+    .innerJoin('sync_runs as r', 'r.id', 'i.run_id')
+    .select('i.integration_id')
+    .distinct()
+    .where('i.integration_id', 'in', integrationIds)
+    .where('i.finished_at', 'is', null)
+    .where('r.reason', '!=', 'webhook')
+    .where((eb) => eb.fn.coalesce('i.started_at', 'r.created_at'), '>=', since)
+    .execute();
+  return new Set(rows.map((r) => r.integration_id));
+}
+
+/**
+ * Serializes sync requests of one user until the transaction ends (a row lock on the user, which
+ * plain reads and foreign keys do not wait for): the check for an open run and the insert of a
+ * new one happen as one step, in any process.
+ */
+export async function lockUserSyncRequests(db: Db, userId: number): Promise<void> {
+  await db.selectFrom('users').select('id').where('id', '=', userId).forNoKeyUpdate().execute();
+}
+
 export async function findItem(
   db: Db,
   runId: string,

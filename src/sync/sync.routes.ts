@@ -42,6 +42,8 @@ export const SyncResultSchema = Type.Object(
 
 const SyncParams = Type.Object({ sync_id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
 const errors = { 401: ProblemSchema };
+/** A request that would start a run: over the per-user limit, or the job queue unreachable. */
+const triggerErrors = { ...errors, 429: ProblemSchema, 503: ProblemSchema };
 
 /** Protected: start a sync, run one now, read a result. */
 export function syncRoutes(app: FastifyInstance, sync: SyncService): void {
@@ -53,9 +55,14 @@ export function syncRoutes(app: FastifyInstance, sync: SyncService): void {
         tags,
         security,
         summary: 'Sync every connected vendor in the background',
+        description:
+          'While a run of the same integration is queued or running, answers with that run (same sync_id). Starting a new run counts against SYNC_TRIGGERS_PER_MINUTE per user (429 with Retry-After beyond it); 503 JOBS_UNAVAILABLE when the job queue cannot be reached.',
         response: {
-          202: Type.Object({ sync_id: Type.String(), status: Type.Literal('queued') }),
-          ...errors,
+          202: Type.Object({
+            sync_id: Type.String(),
+            status: Type.Union([Type.Literal('queued'), Type.Literal('running')]),
+          }),
+          ...triggerErrors,
         },
       },
     },
@@ -70,7 +77,8 @@ export function syncRoutes(app: FastifyInstance, sync: SyncService): void {
         tags,
         security,
         summary: 'Sync now and answer with the result (status running if it takes longer than ~25 s)',
-        response: { 200: SyncResultSchema, ...errors },
+        description: 'Joins a queued or running run instead of starting one; limits as POST /health/sync.',
+        response: { 200: SyncResultSchema, ...triggerErrors },
       },
     },
     async (req) => sync.syncNow(principalOf(req)),
@@ -114,7 +122,7 @@ export function syncWebhookRoutes(app: FastifyInstance, webhooks: WebhookService
         schema: {
           tags: ['Vendor integrations'],
           summary:
-            'Google Health API webhook: verification handshake (201/401/403) and signed notifications (204; 401, or 503 while the signing keys cannot be fetched)',
+            'Google Health API webhook: verification handshake (201/401/403) and signed notifications (204; 401, or 503 while the signing keys cannot be fetched or the job queue is down)',
           body: Type.Unknown(),
           response: {
             201: Type.Null(),

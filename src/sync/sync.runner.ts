@@ -27,6 +27,7 @@ import { commitChunk, prepareChunk } from './commit-chunk.ts';
 import { classify } from './failures.ts';
 import { fetchChunk } from './fetch-chunk.ts';
 import { addDays, chunksOf, type DateRange, planType, TYPE_SPECS } from './plan.ts';
+import { ORPHAN_AFTER_MS } from './sync.jobs.ts';
 import { createOutcomes, type SyncSettings } from './sync.outcome.ts';
 import * as repo from './sync.repository.ts';
 import type { SyncError } from './sync.tables.ts';
@@ -79,6 +80,14 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     if (data.syncRunId) return repo.findItem(db, data.syncRunId, integration.id);
     const open = await repo.findOpenItemForJob(db, integration.id, jobId);
     if (open) return open;
+    // A queued or running full run (manual, backfill) covers the scheduled sync: no second run.
+    if (data.reason === 'scheduled') {
+      const since = new Date(clock.now().getTime() - ORPHAN_AFTER_MS);
+      if ((await repo.integrationsWithOpenRun(db, [integration.id], since)).has(integration.id)) {
+        log.info({ integrationId: integration.id }, 'sync: scheduled run skipped, another is open');
+        return undefined;
+      }
+    }
     const runId = randomUUID();
     const item = { integrationId: integration.id, vendor: integration.vendor, jobId };
     await repo.insertRun(

@@ -2,7 +2,7 @@
  * The Google Health webhook receiver (docs/google-health.md §8): the verification handshake, and notifications
  * turned into targeted sync jobs. The notification carries no data; the job reads it.
  *
- *   receive(authorizationHeader, body, { rawBody, signature }) -> 201 (verified) | 204 (accepted) | 401 | 403 | 503
+ *   receive(authorizationHeader, body, { rawBody, signature }) -> 201 (verified) | 204 (accepted) | 401 | 403 | 503 (keys or job queue unavailable)
  *
  * - Handshake: Google POSTs {"type":"verification"} twice, with the registered secret in
  *   `Authorization` (answer 201) and without it (answer 401 or 403); both must hold (§8.2).
@@ -17,6 +17,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import * as integrations from '../integrations/integrations.repository.ts';
+import { JobsUnavailableError } from '../jobs/errors.ts';
 import type { Enqueue } from '../jobs/registry.ts';
 import type { Log } from '../log.ts';
 import type { WebhookKeys } from '../vendors/fitbit/webhook-keys.ts';
@@ -96,9 +97,16 @@ export function createWebhookService(deps: WebhookDeps) {
       }
       const list = Array.isArray(body) ? body : [body];
       let enqueued = 0;
-      for (const item of list) {
-        const data = (item as { data?: Notification } | null)?.data;
-        if (data && typeof data === 'object') enqueued += await route(data);
+      try {
+        for (const item of list) {
+          const data = (item as { data?: Notification } | null)?.data;
+          if (data && typeof data === 'object') enqueued += await route(data);
+        }
+      } catch (err) {
+        // No job queue (Redis down): 503 makes Google deliver again; the jobs dedupe on redelivery.
+        if (!(err instanceof JobsUnavailableError)) throw err;
+        deps.log.warn({ err }, 'webhook: notifications not queued (jobs unavailable)');
+        return 503;
       }
       deps.log.info({ notifications: list.length, enqueued }, 'webhook: notifications received');
       return 204;

@@ -37,6 +37,8 @@ export async function syncWorld(
     sandbox?: SandboxOptions;
     env?: Record<string, string>;
     tuning?: SyncTuning;
+    /** The app's outbound fetch (vendor calls), e.g. to hold them: `gatedFetch()`. */
+    fetch?: typeof fetch;
   } = {},
 ): Promise<SyncWorld> {
   const clock = fakeClock(options.start ?? '2026-11-20T09:30:00Z');
@@ -45,10 +47,44 @@ export async function syncWorld(
     app: {
       clock,
       ...(options.env ? { env: options.env } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
       overrides: { sync: { cooldownMs: 200, immediateTimeoutMs: 60_000, ...options.tuning } },
     },
   });
   return { ...t, clock };
+}
+
+/**
+ * The app's fetch, with its Health API calls (`/v4/...`) counted and, while `hold()` is in force,
+ * held until `release()`: a run stays open as long as a test needs it to.
+ */
+export function gatedFetch() {
+  let gate: Promise<void> | undefined;
+  let open = () => {};
+  const state = { calls: 0 };
+  const gated: typeof fetch = async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (new URL(url).pathname.startsWith('/v4/')) {
+      state.calls += 1;
+      if (gate) await gate;
+    }
+    return fetch(input, init);
+  };
+  return {
+    fetch: gated,
+    get calls() {
+      return state.calls;
+    },
+    hold() {
+      gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+    },
+    release() {
+      gate = undefined;
+      open();
+    },
+  };
 }
 
 export interface Connected {
