@@ -41,8 +41,15 @@ export async function createSharedLimits(options: {
   clock: Clock;
   log: Log;
 }): Promise<SharedLimits> {
-  const { redisUrl, prefix, loginAttemptsPerMinute, registrationsPerHour, syncTriggersPerMinute, clock, log } =
-    options;
+  const {
+    redisUrl,
+    prefix,
+    loginAttemptsPerMinute,
+    registrationsPerHour,
+    syncTriggersPerMinute,
+    clock,
+    log,
+  } = options;
   const memory = createWindowLimiter(loginAttemptsPerMinute, 60_000, clock);
   const backoffMemory = createLoginBackoff(clock);
   const registerMemory = createWindowLimiter(registrationsPerHour, 3_600_000, clock);

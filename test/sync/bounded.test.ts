@@ -221,6 +221,7 @@ describe.runIf(testRedisUrl)('with REDIS_URL', () => {
       redisUrl: testRedisUrl,
       prefix,
       loginAttemptsPerMinute: 20,
+      registrationsPerHour: 20,
       syncTriggersPerMinute: 2,
       clock: { now: () => new Date() },
       log: createLogger('silent'),
