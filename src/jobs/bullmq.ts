@@ -74,10 +74,20 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
   const closing = new AbortController();
   let worker: Worker<JobPayload> | undefined;
   let started = false;
+  let running = 0;
   let lastActivityAt = Date.now();
   let lastCompletedAt: number | undefined;
 
   async function processJob(job: Job<JobPayload>, token?: string, signal?: AbortSignal): Promise<void> {
+    running += 1;
+    try {
+      await processJobOnce(job, token, signal);
+    } finally {
+      running -= 1;
+    }
+  }
+
+  async function processJobOnce(job: Job<JobPayload>, token?: string, signal?: AbortSignal): Promise<void> {
     const definition = definitions.get(job.name);
     const group = definition?.group?.(job.data as never);
     let lock: GroupLock | undefined;
@@ -191,7 +201,9 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
       if (worker) {
         const down = redisDown();
         if (down) closing.abort(new Error('job system closing: Redis unreachable'));
-        const closed = worker.close(down);
+        // NOTE: with no job running there is nothing to wait for; a graceful close can then still
+        // hang on the blocking fetch after Redis came back from a restart (bullmq 6.7).
+        const closed = worker.close(down || running === 0);
         if (!(await settlesWithin(closed, timeoutMs, redisDown))) {
           log.warn('jobs still running at close timeout (or Redis lost): aborting them');
           closing.abort(new Error('job system closing'));
