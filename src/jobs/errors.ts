@@ -38,3 +38,14 @@ export class PermanentError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * The runner gave up on a job whose worker died (or froze) while running it, twice: it is failed
+ * without running again, and its definition's onFailure is called with this error.
+ */
+export class JobStalledError extends PermanentError {
+  constructor(message = 'the job stalled too many times') {
+    super('JOB_STALLED', message);
+    this.name = 'JobStalledError';
+  }
+}
