@@ -1,21 +1,31 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { VendorHttpError } from '../http/outbound.ts';
 import type { Log } from '../log.ts';
-import type { Secret } from '../vault/secret.ts';
+import { Secret } from '../vault/secret.ts';
 import type { Vault, VaultTokens } from '../vault/vault.ts';
 import { findVendor, type VendorRegistry } from '../vendors/registry.ts';
 import { VendorGrantRevokedError } from '../vendors/types.ts';
 import * as repo from './integrations.repository.ts';
 
 // Access tokens for the sync engine. A refresh happens once per integration however many
-// callers need it: an in-process promise map joins callers of this process, and a row lock
-// (`select ... for update` on the vault row) plus a token_version compare-and-swap
-// serializes processes. Plaintext stays inside `Secret`s.
+// callers need it: an in-process promise map joins callers of this process, and a lease on the
+// vault row (claimed in one short statement, ended by the token_version compare-and-swap that
+// stores the new token) makes other processes wait for it. No database connection is held while
+// the vendor's token endpoint answers: a slow endpoint cannot exhaust the pool. Plaintext stays
+// inside `Secret`s.
 
 /** Refresh this long before the vendor's expiry, so a token never dies mid-request. */
 const EXPIRY_SKEW_MS = 5 * 60_000;
+/**
+ * The refresh lease: longer than a token request can take (3 attempts of 15 s, waits of up to
+ * 30 s), so a live refresher keeps it; a crashed one's lapses and another process takes over.
+ */
+const REFRESH_LEASE_MS = 3 * 60_000;
+/** A waiter gives up (a retryable VENDOR_UNAVAILABLE) after this long. */
+const REFRESH_WAIT_MS = 2 * REFRESH_LEASE_MS;
 
 export interface AccessToken {
   integrationId: string;
@@ -43,11 +53,6 @@ export interface AccessTokens {
   ): Promise<void>;
 }
 
-type Outcome =
-  | { kind: 'token'; token: VaultTokens }
-  | { kind: 'missing' }
-  | { kind: 'revoked'; version: number };
-
 export function createAccessTokens(deps: {
   db: Db;
   clock: Clock;
@@ -74,55 +79,83 @@ export function createAccessTokens(deps: {
     throw new AppError('VENDOR_NOT_CONNECTED', 'The integration holds no authorization');
   }
 
-  async function refreshUnderLock(
+  /**
+   * Refreshes under the row's lease: claim it (one statement), call the vendor with no connection
+   * held, store with a compare-and-swap (which ends the lease). A process that finds the lease
+   * taken polls for the token the holder stores, and takes over if the lease lapses.
+   */
+  async function refreshUnderLease(
     integrationId: string,
     options: GetAccessTokenOptions,
   ): Promise<AccessToken> {
-    const outcome = await db.transaction().execute(async (trx): Promise<Outcome> => {
-      const current = await vault.readTokens(trx, integrationId, { forUpdate: true });
-      if (!current) return { kind: 'missing' };
-      const newer = options.rejectedVersion !== undefined && current.version > options.rejectedVersion;
-      if (options.forceRefresh ? newer : isFresh(current)) return { kind: 'token', token: current };
-      if (!current.refreshToken) return { kind: 'revoked', version: current.version };
+    const deadline = performance.now() + REFRESH_WAIT_MS;
+    // A version newer than this one will do (the rejected one; later, the one seen while waiting).
+    let newerThan = options.forceRefresh ? options.rejectedVersion : undefined;
+    for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
+      const current = await vault.readTokens(db, integrationId);
+      if (!current) return notConnected(integrationId);
+      const newer = newerThan !== undefined && current.version > newerThan;
+      if (newer || (!options.forceRefresh && isFresh(current))) return toAccessToken(current);
+      if (!current.refreshToken) return revoked(integrationId, current.version);
+      const claim = await vault.claimRefresh(db, integrationId, current.version, REFRESH_LEASE_MS);
+      if (claim) return refreshClaimed(current, claim);
+      if (performance.now() > deadline)
+        throw new AppError('VENDOR_UNAVAILABLE', 'Token refresh by another process did not finish');
+      newerThan = Math.max(newerThan ?? 0, current.version);
+      await sleep(pause * (0.75 + Math.random() * 0.5));
+    }
+  }
 
-      const integration = await repo.getIntegration(trx, integrationId);
-      const adapter = integration && findVendor(deps.vendors, integration.vendor);
-      if (!integration || !adapter) return { kind: 'missing' };
-      let fresh: Awaited<ReturnType<typeof adapter.oauth.refresh>>;
-      try {
-        fresh = await adapter.oauth.refresh(current.refreshToken.reveal());
-      } catch (err) {
-        if (err instanceof VendorGrantRevokedError) return { kind: 'revoked', version: current.version };
-        throw err; // transient or unexpected: nothing written, the integration stays connected
-      }
-      const version = await vault.swapTokens(trx, integrationId, current.version, {
+  async function refreshClaimed(current: VaultTokens, claim: string): Promise<AccessToken> {
+    const { integrationId } = current;
+    const refreshToken = current.refreshToken as Secret;
+    const integration = await repo.getIntegration(db, integrationId);
+    const adapter = integration && findVendor(deps.vendors, integration.vendor);
+    let fresh: Awaited<ReturnType<NonNullable<typeof adapter>['oauth']['refresh']>>;
+    try {
+      if (!integration || !adapter) return await notConnected(integrationId);
+      fresh = await adapter.oauth.refresh(refreshToken.reveal());
+    } catch (err) {
+      await vault.releaseRefresh(db, integrationId, claim);
+      if (err instanceof VendorGrantRevokedError) return revoked(integrationId, current.version);
+      throw err; // transient or unexpected: nothing written, the integration stays connected
+    }
+    const version = await db.transaction().execute(async (trx) => {
+      const swapped = await vault.swapTokens(trx, integrationId, current.version, {
         accessToken: fresh.accessToken,
         // NOTE: Google refresh responses carry no refresh_token; the old one stays valid (docs/google-health.md §2).
-        refreshToken: fresh.refreshToken ?? current.refreshToken.reveal(),
+        refreshToken: fresh.refreshToken ?? refreshToken.reveal(),
         accessExpiresAt: fresh.accessExpiresAt,
         refreshExpiresAt: fresh.refreshToken ? fresh.refreshExpiresAt : current.refreshExpiresAt,
       });
-      if (version === undefined) throw new AppError('CONFLICT', 'Token row changed during refresh');
-      if (fresh.scopes) {
+      if (swapped !== undefined && fresh.scopes) {
         await repo.updateIntegration(trx, integration.user_id, integrationId, {
           scopes: fresh.scopes,
           updated_at: clock.now(),
         });
       }
-      log.info(
-        { integrationId, vendor: integration.vendor, tokenVersion: version },
-        'vendor token refreshed',
-      );
-      const stored = await vault.readTokens(trx, integrationId);
-      return stored ? { kind: 'token', token: stored } : { kind: 'missing' };
+      return swapped;
     });
+    if (version === undefined) {
+      // Written meanwhile (a reconnect, or a refresh after this lease lapsed): use theirs.
+      const again = await vault.readTokens(db, integrationId);
+      if (again && again.version !== current.version && isFresh(again)) return toAccessToken(again);
+      throw new AppError('CONFLICT', 'Token row changed during refresh');
+    }
+    log.info({ integrationId, vendor: integration.vendor, tokenVersion: version }, 'vendor token refreshed');
+    return {
+      integrationId,
+      accessToken: new Secret(fresh.accessToken),
+      expiresAt: fresh.accessExpiresAt,
+      version,
+    };
+  }
 
-    if (outcome.kind === 'token') return toAccessToken(outcome.token);
-    if (outcome.kind === 'missing') return notConnected(integrationId);
-    // invalid_grant: another worker may have stored a new grant meanwhile; look again first.
+  /** invalid_grant (or no refresh token): unless a new grant was stored meanwhile, the integration needs reauth. */
+  async function revoked(integrationId: string, version: number): Promise<AccessToken> {
     const again = await vault.readTokens(db, integrationId);
-    if (again && again.version !== outcome.version && isFresh(again)) return toAccessToken(again);
-    await markNeedsReauth(integrationId, { reason: 'invalid_grant', expectedVersion: outcome.version });
+    if (again && again.version !== version && isFresh(again)) return toAccessToken(again);
+    await markNeedsReauth(integrationId, { reason: 'invalid_grant', expectedVersion: version });
     const integration = await repo.getIntegration(db, integrationId);
     throw new VendorGrantRevokedError(integration?.vendor ?? 'vendor');
   }
@@ -130,7 +163,7 @@ export function createAccessTokens(deps: {
   function singleFlight(integrationId: string, options: GetAccessTokenOptions): Promise<AccessToken> {
     const running = inflight.get(integrationId);
     if (running) return running;
-    const promise = refreshUnderLock(integrationId, options).finally(() => inflight.delete(integrationId));
+    const promise = refreshUnderLease(integrationId, options).finally(() => inflight.delete(integrationId));
     inflight.set(integrationId, promise);
     return promise;
   }

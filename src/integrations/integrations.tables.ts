@@ -46,6 +46,9 @@ export interface IntegrationTokensTable {
   /** Bumped on every write; refreshes compare-and-swap on it. */
   token_version: number;
   updated_at: Timestamp;
+  /** The lease of the process refreshing this token (an opaque id), and when it lapses. */
+  refresh_claim: string | null;
+  refresh_claimed_until: TimestampOrNull;
 }
 
 /** Pending OAuth authorizations. Only the SHA-256 of `state` is stored; the PKCE verifier is sealed. */

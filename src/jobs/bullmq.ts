@@ -3,8 +3,8 @@ import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullm
 import { Redis } from 'ioredis';
 import type { Log } from '../log.ts';
 import { computeBackoff, jitter } from './backoff.ts';
-import { JobsUnavailableError } from './errors.ts';
-import { runAttempt } from './execute.ts';
+import { JobStalledError, JobsUnavailableError } from './errors.ts';
+import { attemptsOf, runAttempt } from './execute.ts';
 import { createRedisGroupLocks, type GroupLock } from './group-lock.ts';
 import type { JobMetrics } from './metrics.ts';
 import type { JobDefinition, JobDefinitions, JobPayload, JobSystem } from './registry.ts';
@@ -35,6 +35,14 @@ export interface BullmqOptions {
 // Effectively unlimited: runAttempt decides when a job is out of attempts (per definition)
 // and throws UnrecoverableError then; BullMQ only applies the backoff in between.
 const BULLMQ_ATTEMPTS = 1_000_000;
+
+/**
+ * A job found stalled (its lock lapsed: the worker died or froze) goes back to the queue once; the
+ * second time BullMQ fails it without running it, with this reason, and only the worker that picks
+ * it up hears of it (its 'failed' event): that is where the definition's onFailure runs.
+ */
+const MAX_STALLED_COUNT = 1;
+const STALLED_REASON = /stalled more than allowable limit/;
 
 export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
   const { log, metrics, prefix } = options;
@@ -128,6 +136,29 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
     }
   }
 
+  /** A job BullMQ failed for stalling: record it and run onFailure, as for a last failed attempt. */
+  async function failStalled(job: Job<JobPayload>, reason: string): Promise<void> {
+    const definition = definitions.get(job.name);
+    const jobId = job.id ?? 'unknown';
+    const error = new JobStalledError(
+      `the worker running it stopped ${MAX_STALLED_COUNT + 1} times (${reason})`,
+    );
+    const jobLog = log.child({ job: job.name, jobId });
+    jobLog.error({ err: error }, 'job failed: stalled too many times');
+    metrics.record(job.name, 'failed');
+    if (!definition?.onFailure) return;
+    await definition
+      .onFailure(job.data, error, {
+        jobId,
+        name: job.name,
+        attempt: job.attemptsMade + 1,
+        maxAttempts: attemptsOf(definition),
+        log: jobLog,
+        signal: closing.signal,
+      })
+      .catch((err: unknown) => jobLog.error({ err }, 'job onFailure hook failed'));
+  }
+
   async function upsertSchedule(id: string, s: { everyMs: number; name: string; data: JobPayload }) {
     await queue.upsertJobScheduler(id, { every: s.everyMs }, { name: s.name, data: s.data });
   }
@@ -177,6 +208,7 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
         concurrency: options.concurrency,
         lockDuration: options.lockDurationMs ?? 30_000,
         stalledInterval: options.stalledIntervalMs ?? 30_000,
+        maxStalledCount: MAX_STALLED_COUNT,
         settings: {
           backoffStrategy: (attemptsMade, _type, _err, job) =>
             computeBackoff(attemptsMade, job ? definitions.get(job.name)?.backoff : undefined),
@@ -190,6 +222,10 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
         lastActivityAt = lastCompletedAt = Date.now();
       });
       worker.on('stalled', (jobId) => log.warn({ jobId }, 'stalled job re-queued'));
+      // Failures of our own (runAttempt) already ran onFailure; only the stalled ones did not run at all.
+      worker.on('failed', (job, err) => {
+        if (job && STALLED_REASON.test(err.message)) void failStalled(job, err.message);
+      });
       lastActivityAt = Date.now();
       await worker.waitUntilReady();
     },

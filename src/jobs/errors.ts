@@ -50,3 +50,14 @@ export class JobsUnavailableError extends Error {
     this.name = 'JobsUnavailableError';
   }
 }
+
+/**
+ * The runner gave up on a job whose worker died (or froze) while running it, twice: it is failed
+ * without running again, and its definition's onFailure is called with this error.
+ */
+export class JobStalledError extends PermanentError {
+  constructor(message = 'the job stalled too many times') {
+    super('JOB_STALLED', message);
+    this.name = 'JobStalledError';
+  }
+}

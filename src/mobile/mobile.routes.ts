@@ -48,6 +48,7 @@ const SyncStatusSchema = Type.Object({
       sync_job_id: Nullable(Type.String()),
       last_job_status: Nullable(AppJobStatus),
       last_job_error: Nullable(Type.String()),
+      last_job_error_code: Nullable(Type.String()),
       last_job_started_at: Nullable(Type.String({ format: 'date-time' })),
       last_job_finished_at: Nullable(Type.String({ format: 'date-time' })),
       message: Type.String(),

@@ -37,6 +37,8 @@ export interface VendorSyncStatus {
   sync_job_id: string | null;
   last_job_status: AppJobStatus | null;
   last_job_error: string | null;
+  /** The first error's stable code (VENDOR_UNAVAILABLE, VENDOR_AUTH_REVOKED, ...), beside the text. */
+  last_job_error_code: string | null;
   last_job_started_at: string | null;
   last_job_finished_at: string | null;
   message: string;
@@ -48,6 +50,7 @@ export function toVendorSyncStatus(row: IntegrationRow, item: LatestRunItem | un
   const job = item ? toAppJobStatus(item.status) : null;
   const errors = item?.errors.map((e) => e.message).filter(Boolean) ?? [];
   const lastOk = row.last_sync_status === 'succeeded' || row.last_sync_status === 'partial';
+  const reportsErrors = job === 'failed' || item?.status === 'partial';
   return {
     vendor: row.vendor,
     vendor_user_id: row.vendor_user_id,
@@ -57,7 +60,8 @@ export function toVendorSyncStatus(row: IntegrationRow, item: LatestRunItem | un
     sync_status: job ?? 'idle',
     sync_job_id: item?.run_id ?? null,
     last_job_status: job,
-    last_job_error: job === 'failed' || item?.status === 'partial' ? errors.join('; ') || null : null,
+    last_job_error: reportsErrors ? errors.join('; ') || null : null,
+    last_job_error_code: reportsErrors ? (item?.errors[0]?.code ?? null) : null,
     last_job_started_at: iso(item?.started_at),
     last_job_finished_at: iso(item?.finished_at),
     message: messageFor(row, item, errors),

@@ -12,9 +12,9 @@ import { VendorGrantRevokedError } from '../vendors/types.ts';
 export type FailureKind =
   /** This type cannot be read (scope refused, bad request): report it, sync the others. */
   | 'skip-type'
-  /** Rate limited (our budget, or the vendor's 429/503): come back later, no attempt spent. */
+  /** Rate limited (our budget, or the vendor's 429): come back later, no attempt spent. */
   | 'delay'
-  /** 5xx, timeouts, network: retry with backoff. */
+  /** 5xx (503 included), timeouts, network: retry with backoff, spending an attempt. */
   | 'retry'
   /** 401 even after a forced refresh: the grant is dead. */
   | 'reauth'
@@ -41,6 +41,9 @@ export function classify(err: unknown): Failure {
     return { kind: 'delay', code: 'VENDOR_RATE_LIMITED', message: err.message, untilMs: err.untilMs };
   }
   if (err instanceof VendorRateLimitError) {
+    // A 503 with a long Retry-After is still unavailability: it spends attempts, so an outage ends.
+    if (err.vendorStatus === 503)
+      return { kind: 'retry', code: 'VENDOR_UNAVAILABLE', message: 'HTTP 503 (Retry-After)' };
     return { kind: 'delay', code: 'VENDOR_RATE_LIMITED', message: 'vendor rate limit (429)' };
   }
   if (err instanceof VendorGrantRevokedError) {
@@ -55,8 +58,9 @@ export function classify(err: unknown): Failure {
     const reason = googleErrorReason(err.vendorBody);
     const status = err.vendorStatus;
     const message = `HTTP ${status}${reason ? ` ${reason}` : ''}`;
-    // NOTE: 429 RESOURCE_EXHAUSTED and 503 UNAVAILABLE: retry later with backoff (docs/google-health.md §7, §9).
-    if (status === 429 || status === 503) return { kind: 'delay', code: 'VENDOR_RATE_LIMITED', message };
+    // NOTE: 429 RESOURCE_EXHAUSTED: retry later with backoff (docs/google-health.md §7, §9). A quota refills, so
+    // waiting spends no attempt; 503 UNAVAILABLE is retried as a 5xx below, a bounded number of times.
+    if (status === 429) return { kind: 'delay', code: 'VENDOR_RATE_LIMITED', message };
     if (status === 401) return { kind: 'reauth', code: 'VENDOR_AUTH_REVOKED', message };
     // NOTE: a partial consent yields 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT for that type only (docs/google-health.md §2, §7).
     if (status === 403 && reason === 'ACCESS_TOKEN_SCOPE_INSUFFICIENT')

@@ -15,6 +15,7 @@ import type { FhirStore } from '../fhir/store/fhir.service.ts';
 import type { OutboundHttp } from '../http/outbound.ts';
 import type { WindowLimiter } from '../http/window-limiter.ts';
 import type { AccessTokens } from '../integrations/access-tokens.ts';
+import type { BackoffOptions } from '../jobs/backoff.ts';
 import type { Enqueue } from '../jobs/registry.ts';
 import type { Log } from '../log.ts';
 import { createGoogleHealthClient } from '../vendors/fitbit/client.ts';
@@ -35,6 +36,8 @@ export interface SyncTuning {
   cooldownMs?: number;
   immediateTimeoutMs?: number;
   budget?: RateBudgetOptions;
+  /** Wait between attempts of a sync job (default SYNC_BACKOFF). */
+  retryBackoff?: BackoffOptions;
 }
 
 export interface SyncEngineDeps {
@@ -93,6 +96,10 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     service,
     webhooks,
     runner,
-    jobs: syncJobs({ runner, enqueueDue: () => service.enqueueDue() }),
+    jobs: syncJobs({
+      runner,
+      enqueueDue: () => service.enqueueDue(),
+      ...(tuning.retryBackoff ? { backoff: tuning.retryBackoff } : {}),
+    }),
   };
 }

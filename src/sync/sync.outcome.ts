@@ -20,7 +20,7 @@ export interface SyncSettings {
   overlapDays: number;
   intervalMinutes: number;
   defaultTimeZone: string;
-  /** After a vendor 429/503: no requests for this user for this long (the job is delayed, not failed). */
+  /** After a vendor 429: no requests for this user for this long (the job is delayed, not failed). */
   cooldownMs: number;
 }
 
@@ -119,17 +119,29 @@ export function createOutcomes(deps: OutcomeDeps) {
     }
   }
 
-  /** The job's onFailure: its last attempt failed (or it failed permanently before finishing). */
-  async function markFailed(data: JobRef, err: unknown, ctx: { jobId: string }): Promise<void> {
+  /**
+   * The job's onFailure: its last attempt failed, it failed permanently before finishing, or the
+   * runner gave up on it (a stalled job: PermanentError JOB_STALLED). The run ends `failed` with
+   * the cause's stable code; the next scheduled sync is set as for any finished run.
+   */
+  async function markFailed(
+    data: JobRef,
+    err: unknown,
+    ctx: { jobId: string; attempt?: number },
+  ): Promise<void> {
     const integration = await integrations.getIntegration(db, data.integrationId);
     if (!integration) return;
     const item = data.syncRunId
       ? await repo.findItem(db, data.syncRunId, integration.id)
       : await repo.findOpenItemForJob(db, integration.id, ctx.jobId);
     if (!item || item.finished_at) return;
-    const failure = classify(err instanceof RetryableError && err.cause ? err.cause : err);
+    const cause = err instanceof RetryableError && err.cause ? err.cause : err;
+    const failure =
+      cause instanceof PermanentError ? { code: cause.code, message: cause.message } : classify(cause);
+    const attempts =
+      err instanceof RetryableError && ctx.attempt ? ` (gave up after ${ctx.attempt} attempts)` : '';
     await finish({ runId: item.run_id, integration }, data, 'failed', [
-      { code: failure.code, message: failure.message },
+      { code: failure.code, message: `${failure.message}${attempts}` },
     ]);
   }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
@@ -45,6 +46,19 @@ export interface Vault {
     expectedVersion: number,
     tokens: PlainTokens,
   ): Promise<number | undefined>;
+  /**
+   * Takes the refresh lease of an integration's tokens for `leaseMs` (database time), if the row is
+   * still at `expectedVersion` and nobody holds a live lease. The claim id, or undefined. A
+   * successful swapTokens or saveTokens ends the lease.
+   */
+  claimRefresh(
+    db: Db,
+    integrationId: string,
+    expectedVersion: number,
+    leaseMs: number,
+  ): Promise<string | undefined>;
+  /** Gives a lease back early (the refresh failed), if it is still this claim's. */
+  releaseRefresh(db: Db, integrationId: string, claim: string): Promise<void>;
   /** Reads and decrypts; `forUpdate` locks the row for the rest of the transaction. */
   readTokens(
     db: Db,
@@ -95,7 +109,12 @@ export function createVault(deps: { encryptionKeys: readonly string[]; clock: Cl
         .onConflict((oc) =>
           oc
             .column('integration_id')
-            .doUpdateSet({ ...sealed, token_version: sql<number>`integration_tokens.token_version + 1` })
+            .doUpdateSet({
+              ...sealed,
+              token_version: sql<number>`integration_tokens.token_version + 1`,
+              refresh_claim: null,
+              refresh_claimed_until: null,
+            })
             .where('integration_tokens.user_id', '=', owner.userId),
         )
         .returning('token_version')
@@ -106,12 +125,48 @@ export function createVault(deps: { encryptionKeys: readonly string[]; clock: Cl
     async swapTokens(db, integrationId, expectedVersion, tokens) {
       const row = await db
         .updateTable('integration_tokens')
-        .set({ ...sealRow(integrationId, tokens), token_version: expectedVersion + 1 })
+        .set({
+          ...sealRow(integrationId, tokens),
+          token_version: expectedVersion + 1,
+          refresh_claim: null,
+          refresh_claimed_until: null,
+        })
         .where('integration_id', '=', integrationId)
         .where('token_version', '=', expectedVersion)
         .returning('token_version')
         .executeTakeFirst();
       return row?.token_version;
+    },
+
+    async claimRefresh(db, integrationId, expectedVersion, leaseMs) {
+      const claim = randomUUID();
+      // Database time on both sides: processes with skewed clocks (or a test's fake clock) agree.
+      const row = await db
+        .updateTable('integration_tokens')
+        .set({
+          refresh_claim: claim,
+          refresh_claimed_until: sql<Date>`clock_timestamp() + ${leaseMs} * interval '1 millisecond'`,
+        })
+        .where('integration_id', '=', integrationId)
+        .where('token_version', '=', expectedVersion)
+        .where((eb) =>
+          eb.or([
+            eb('refresh_claimed_until', 'is', null),
+            eb('refresh_claimed_until', '<', sql<Date>`clock_timestamp()`),
+          ]),
+        )
+        .returning('integration_id')
+        .executeTakeFirst();
+      return row ? claim : undefined;
+    },
+
+    async releaseRefresh(db, integrationId, claim) {
+      await db
+        .updateTable('integration_tokens')
+        .set({ refresh_claim: null, refresh_claimed_until: null })
+        .where('integration_id', '=', integrationId)
+        .where('refresh_claim', '=', claim)
+        .execute();
     },
 
     async readTokens(db, integrationId, options = {}) {

@@ -9,7 +9,21 @@ import {
   testDatabaseUrl,
   withSandbox,
 } from '../helpers/app.ts';
+import { waitFor } from '../jobs/support.ts';
 import { connectFitbit } from './flow.ts';
+
+/** The promise's value, or a failure if it takes longer than `ms` (a blocked pool would). */
+async function answersWithin<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 // Refresh, single-flight and revocation, against the sandbox's token endpoint.
 let offsetMs = 0;
@@ -17,7 +31,8 @@ const clock = { now: () => new Date(Date.now() + offsetMs) };
 
 let t: SandboxTestApp;
 beforeAll(async () => {
-  t = await withSandbox({ app: { clock } });
+  // Many sign-ups from one address: the hanging-endpoint test connects 20 users.
+  t = await withSandbox({ app: { clock, env: { AUTH_RATE_LIMIT_PER_MINUTE: '1000' } } });
 });
 afterAll(async () => t?.close());
 
@@ -164,6 +179,76 @@ describe('getAccessToken', () => {
       t.sandbox.admin.clearFaults();
     }
     expect((await t.deps.accessTokens.getAccessToken(id)).accessToken.reveal()).toBeTruthy();
+  });
+});
+
+describe('a token endpoint that hangs', () => {
+  it('holds no database connection: 20 refreshes hang while other requests answer, and all finish when it recovers', async () => {
+    // Pool of 5 on PostgreSQL (test/helpers/app.ts), one connection on PGlite.
+    const all: { id: string; u: Awaited<ReturnType<typeof registerUser>> }[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      const u = await registerUser(t.app);
+      const person = t.sandbox.people.createPerson({ days: 1 });
+      await connectFitbit(t.app, u.auth, person.id);
+      const list = await t.app.inject({ url: '/integrations/vendors', headers: u.auth });
+      all.push({ id: list.json().integrations[0].id as string, u });
+    }
+    await waitFor('backfills done', async () => {
+      const jobs = (await t.deps.jobs.health()).detail ?? {};
+      return Number(jobs.waiting ?? 0) === 0 && Number(jobs.active ?? 0) === 0;
+    });
+    const before = await Promise.all(all.map((c) => t.deps.vault.readTokens(t.deps.db, c.id)));
+    t.sandbox.admin.injectFaults({ target: 'oauth', timeout: true, count: 20 });
+    offsetMs = 2 * 3600_000; // every token has expired
+    try {
+      const refreshes = all.map((c) => t.deps.accessTokens.getAccessToken(c.id));
+      for (const r of refreshes) r.catch(() => {});
+      await waitFor('refreshes waiting on the token endpoint', () => t.sandbox.admin.hangingRequests() >= 5);
+      const me = await answersWithin(5_000, t.app.inject({ url: '/auth/me', headers: all[0]!.u.auth }));
+      expect(me.statusCode).toBe(200);
+      const vendors = await answersWithin(
+        5_000,
+        t.app.inject({ url: '/integrations/vendors', headers: all[1]!.u.auth }),
+      );
+      expect(vendors.statusCode).toBe(200);
+      // All 20 are in flight at once: none waits for a pooled connection.
+      await waitFor('all 20 refreshes in flight', () => t.sandbox.admin.hangingRequests() === 20);
+
+      // The endpoint recovers: the hung requests answer 504, the wrapper retries, all refresh.
+      expect(t.sandbox.admin.releaseHanging()).toBe(20);
+      const results = await Promise.all(refreshes);
+      for (const [i, r] of results.entries()) {
+        expect(r.version).toBe(before[i]!.version + 1);
+        expect(await identityWith(r.accessToken.reveal())).toBe(200);
+      }
+      const leases = await t.deps.db
+        .selectFrom('integration_tokens')
+        .select('integration_id')
+        .where('refresh_claim', 'is not', null)
+        .execute();
+      expect(leases).toEqual([]);
+    } finally {
+      offsetMs = 0;
+      t.sandbox.admin.clearFaults();
+      t.sandbox.admin.releaseHanging();
+    }
+  });
+
+  it('a lease held by a process that died lapses, and the next caller refreshes', async () => {
+    const { id, person } = await connected();
+    const current = await t.deps.vault.readTokens(t.deps.db, id);
+    // Another process claimed the refresh and died: its lease ran out a moment ago.
+    await t.deps.db
+      .updateTable('integration_tokens')
+      .set({ refresh_claim: 'dead-process', refresh_claimed_until: new Date(Date.now() - 1000) })
+      .where('integration_id', '=', id)
+      .execute();
+    const token = await t.deps.accessTokens.getAccessToken(id, {
+      forceRefresh: true,
+      rejectedVersion: current!.version,
+    });
+    expect(token.version).toBe(current!.version + 1);
+    expect(refreshesOf(person.id)).toBe(1);
   });
 });
 

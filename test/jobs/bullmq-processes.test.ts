@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { JobStalledError } from '../../src/jobs/errors.ts';
 import { defineJobs, handler } from '../../src/jobs/registry.ts';
 import { createJobsFactory, sleep, testRedisUrl, uniquePrefix, waitFor } from './support.ts';
 
@@ -69,6 +70,46 @@ describe.skipIf(!testRedisUrl)('bullmq across processes', () => {
     await jobs.start();
     await waitFor('job recovered and completed', () => completed.includes(id), 30_000);
     expect(completed).toEqual([id]);
+  });
+
+  it('a job whose worker dies twice is failed without running again, and its onFailure runs', async () => {
+    const prefix = uniquePrefix();
+    const ran: string[] = [];
+    const failures: unknown[] = [];
+    const jobs = factory.make(
+      defineJobs({
+        hang: handler<Ids>(
+          async (_data, ctx) => {
+            ran.push(ctx.jobId);
+          },
+          {
+            onFailure: async (data, error, ctx) => {
+              failures.push({ data, error, jobId: ctx.jobId });
+            },
+          },
+        ),
+      }),
+      { prefix },
+    );
+    const { id } = await jobs.enqueue('hang', { integrationId: 'twice' });
+    for (const n of [1, 2]) {
+      const child = spawnWorker(prefix);
+      children.push(child);
+      const lines = collectLines(child);
+      await waitFor(`worker ${n} took the job`, () => lines.includes(`started ${id}`), 30_000);
+      child.kill('SIGKILL');
+      await waitFor(`worker ${n} gone`, () => child.exitCode !== null || child.signalCode !== null);
+    }
+
+    await jobs.start();
+    await waitFor('onFailure called', () => failures.length > 0, 30_000);
+    expect(ran).toEqual([]);
+    expect(failures).toHaveLength(1);
+    const failure = failures[0] as { data: Ids; error: JobStalledError; jobId: string };
+    expect(failure).toMatchObject({ data: { integrationId: 'twice' }, jobId: id });
+    expect(failure.error).toBeInstanceOf(JobStalledError);
+    expect(failure.error.code).toBe('JOB_STALLED');
+    expect((await jobs.health()).detail).toMatchObject({ failed: 1 });
   });
 
   it('keeps working after its Redis connections are dropped', async () => {

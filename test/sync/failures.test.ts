@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYNC_ATTEMPTS } from '../../src/sync/sync.jobs.ts';
 import { registerUser } from '../helpers/app.ts';
 import { consentWithForm, deliverCallback, startAuthorize } from '../integrations/flow.ts';
 import {
@@ -14,7 +15,11 @@ import {
 // What the vendor or the network does to a sync, and what the user sees afterwards.
 let t: SyncWorld;
 beforeAll(async () => {
-  t = await syncWorld({ start: '2026-11-20T12:00:00Z' });
+  // Short waits between job attempts, so a run that gives up does so within seconds.
+  t = await syncWorld({
+    start: '2026-11-20T12:00:00Z',
+    tuning: { retryBackoff: { baseMs: 20, maxMs: 100 } },
+  });
 });
 afterAll(async () => t?.close());
 
@@ -134,5 +139,65 @@ describe('results', () => {
     const st = await status(c.user.auth);
     expect(st.last_sync_status).toBe('succeeded');
     expect(Date.parse(st.next_sync_at ?? '')).toBe(Date.parse('2026-11-20T13:00:00Z'));
+  });
+}, 120_000);
+
+describe('outages', () => {
+  // Last in the file: it moves the clock past the next scheduled sync.
+  it('a Health API that keeps answering 503 fails the run as VENDOR_UNAVAILABLE after bounded retries; the next scheduled sync still runs', async () => {
+    const c = await connectPerson(t, { timeZone: 'Europe/Berlin', seed: 26 });
+    await settled(t, c.integrationId);
+    t.clock.advance(60_000); // the run below is the latest one /sync/status reports
+    t.sandbox.admin.resetRequestLog();
+    t.sandbox.admin.injectFaults({
+      status: 503,
+      count: 1_000_000,
+      personId: c.personId,
+      pathContains: '/dataTypes/',
+    });
+    let syncId: string;
+    try {
+      const result = await immediate(t, c.user.auth);
+      syncId = result.sync_id;
+      expect(result.status).toBe('failed');
+      expect(result.integrations[0]?.errors).toEqual([
+        {
+          code: 'VENDOR_UNAVAILABLE',
+          message: expect.stringMatching(
+            new RegExp(`^HTTP 503.*\\(gave up after ${SYNC_ATTEMPTS} attempts\\)$`),
+          ),
+        },
+      ]);
+      // Bounded: each attempt's request is retried by the outbound wrapper (3 times), no more.
+      const calls = Object.entries(t.sandbox.admin.requestLog().byUser[c.personId] ?? {})
+        .filter(([endpoint]) => endpoint.includes('/dataTypes/'))
+        .reduce((n, [, count]) => n + count, 0);
+      expect(calls).toBeGreaterThanOrEqual(SYNC_ATTEMPTS);
+      expect(calls).toBeLessThanOrEqual(SYNC_ATTEMPTS * 4);
+    } finally {
+      t.sandbox.admin.clearFaults();
+    }
+
+    const byId = await t.app.inject({ url: `/health/sync/${syncId}`, headers: c.user.auth });
+    expect(byId.json()).toMatchObject({
+      status: 'failed',
+      integrations: [{ status: 'failed', errors: [{ code: 'VENDOR_UNAVAILABLE' }] }],
+    });
+    const app = await t.app.inject({ url: '/sync/status', headers: c.user.auth });
+    expect(app.json().vendors[0]).toMatchObject({
+      last_job_status: 'failed',
+      last_job_error_code: 'VENDOR_UNAVAILABLE',
+      connected: true,
+    });
+    const st = await status(c.user.auth);
+    expect(st).toMatchObject({ status: 'connected', last_sync_status: 'failed' });
+    const next = Date.parse(st.next_sync_at ?? '');
+    expect(next).toBe(t.clock.now().getTime() + 60 * 60_000);
+
+    // The vendor is back by the next scheduled sync: it runs and succeeds.
+    t.clock.set(next + 1000);
+    expect(await t.deps.sync.service.enqueueDue()).toBeGreaterThanOrEqual(1);
+    await settled(t, c.integrationId);
+    expect((await status(c.user.auth)).last_sync_status).toBe('succeeded');
   });
 }, 120_000);

@@ -132,6 +132,45 @@ describe.skipIf(!testRedisUrl || !testDatabaseUrl)(
       expect((await items(w))[0]?.requests).toBeLessThan(40);
     });
 
+    it('a sync whose worker dies twice ends failed (JOB_STALLED) at once, not left for the orphan sweep', async () => {
+      const w = await world(false);
+      const c = await connect(w);
+      let requests = 0;
+      for (const n of [1, 2]) {
+        const worker = spawnWorker(w);
+        await waitFor(`worker ${n} ready`, () => worker.lines.includes('ready'), 30_000);
+        // Killed in the middle of the run, after it committed something of its own.
+        await waitFor(
+          `worker ${n} mid-run`,
+          async () => (await midway(w)) && ((await items(w))[0]?.requests ?? 0) > requests,
+          30_000,
+        );
+        worker.proc.kill('SIGKILL');
+        await waitFor(`worker ${n} gone`, () => worker.proc.signalCode !== null, 10_000);
+        requests = (await items(w))[0]?.requests ?? 0;
+      }
+      expect((await items(w))[0]?.finished_at).toBeNull();
+
+      const third = spawnWorker(w);
+      await waitFor('worker 3 ready', () => third.lines.includes('ready'), 30_000);
+      await waitFor(
+        'run finished',
+        async () => (await items(w)).every((i) => i.finished_at !== null),
+        30_000,
+      );
+      const [item] = await items(w);
+      expect(item?.status).toBe('failed');
+      expect(((item?.errors ?? []) as { code: string }[]).map((e) => e.code)).toEqual(['JOB_STALLED']);
+      const status = await w.app.app.inject({ url: '/sync/status', headers: c.user.auth });
+      expect(status.json().vendors[0]).toMatchObject({
+        last_job_status: 'failed',
+        last_job_error_code: 'JOB_STALLED',
+      });
+      // The integration keeps its schedule: the next sync is due an interval later.
+      const st = await w.app.app.inject({ url: '/integrations/fitbit/status', headers: c.user.auth });
+      expect(Date.parse(st.json().next_sync_at)).toBe(Date.parse(NOW) + 60 * 60_000);
+    });
+
     it('Redis connections dropped during a sync: the job resumes and completes', async () => {
       const w = await world(true);
       const c = await connect(w);

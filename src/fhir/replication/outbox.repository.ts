@@ -7,7 +7,12 @@
  *   takeDue(db, now, limit)                         -> due rows, oldest first
  *   completeRows(db, sent)                          -> deletes the rows whose seq is unchanged
  *   deferRows(db, ids, attempts -> next time, error)
- *   outboxStats(db, now)                            -> { pending, failing, oldestAgeSeconds, lastError }
+ *   deadLetterRows(db, ids, error, now)             -> set aside: never due again until a new change or an operator
+ *   outboxStats(db, now)                            -> { pending, failing, oldestAgeSeconds, lastError, dead }
+ *
+ * A dead letter is a row the server refused on every attempt (a 4xx): `dead_at` set and
+ * `next_attempt_at` at infinity, so it leaves the due index and the lag. A newer change to the
+ * resource revives it with a fresh attempt count.
  */
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
@@ -49,6 +54,8 @@ export async function enqueueChanges(
       action = excluded.action,
       identifier = coalesce(excluded.identifier, fhir_outbox.identifier),
       seq = fhir_outbox.seq + 1,
+      attempts = case when fhir_outbox.dead_at is null then fhir_outbox.attempts else 0 end,
+      dead_at = null,
       next_attempt_at = least(fhir_outbox.next_attempt_at, excluded.next_attempt_at)
   `.execute(db);
 }
@@ -68,6 +75,7 @@ export async function takeDue(db: Db, now: Date, limit: number): Promise<OutboxR
       'enqueued_at',
     ])
     .where('next_attempt_at', '<=', now)
+    .where('dead_at', 'is', null)
     .orderBy('next_attempt_at')
     .orderBy('id')
     .limit(limit)
@@ -98,30 +106,46 @@ export async function deferRows(
   `.execute(db);
 }
 
+/** Sets rows aside as dead letters (the server refused them for good). */
+export async function deadLetterRows(db: Db, ids: number[], error: string, now: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await sql`
+    update fhir_outbox set attempts = attempts + 1, next_attempt_at = 'infinity', dead_at = ${now},
+      last_error = ${error.slice(0, 500)}
+    where id = any(${ids}::bigint[])
+  `.execute(db);
+}
+
 export interface OutboxStats {
+  /** Rows still to be delivered (dead letters excluded). */
   pending: number;
   failing: number;
+  /** Age of the oldest row still to be delivered. */
   oldestAgeSeconds: number;
   lastError: string | null;
+  /** Dead letters waiting for an operator (or a newer change). */
+  dead: number;
 }
 
 export async function outboxStats(db: Db, now: Date): Promise<OutboxStats> {
   const row = await db
     .selectFrom('fhir_outbox')
-    .select((eb) => [
-      eb.fn.countAll<number>().as('pending'),
-      sql<number>`count(*) filter (where attempts > 0)`.as('failing'),
-      eb.fn.min('enqueued_at').as('oldest'),
+    .select([
+      sql<number>`count(*) filter (where dead_at is null)`.as('pending'),
+      sql<number>`count(*) filter (where dead_at is null and attempts > 0)`.as('failing'),
+      sql<Date | string | null>`min(enqueued_at) filter (where dead_at is null)`.as('oldest'),
+      sql<number>`count(*) filter (where dead_at is not null)`.as('dead'),
       sql<
         string | null
       >`(array_agg(last_error order by id desc) filter (where last_error is not null))[1]`.as('last_error'),
     ])
     .executeTakeFirstOrThrow();
-  const oldest = row.oldest ? new Date(row.oldest as Date | string) : undefined;
+  const oldest = row.oldest ? new Date(row.oldest) : undefined;
   return {
     pending: Number(row.pending),
     failing: Number(row.failing),
     oldestAgeSeconds: oldest ? Math.max(0, (now.getTime() - oldest.getTime()) / 1000) : 0,
     lastError: row.last_error,
+    dead: Number(row.dead),
   };
 }

@@ -6,8 +6,9 @@
  * Takes the due outbox rows (oldest first), sends them as one transaction Bundle and deletes the
  * rows the server accepted (at-least-once: a crash between the two re-sends, and conditional
  * updates make the re-send a no-op). A retryable failure (network, 408, 429, 5xx) defers the whole
- * batch with exponential backoff and full jitter, honouring Retry-After; a 4xx on a multi-row
- * batch is retried row by row so one bad resource cannot hold the others back.
+ * batch with exponential backoff and full jitter (capped), honouring Retry-After; a 4xx on a
+ * multi-row batch is retried row by row so one bad resource cannot hold the others back. A row the
+ * server refuses with a 4xx (not 408/429) on `deadLetterAfter` attempts becomes a dead letter.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { Clock } from '../../clock.ts';
@@ -15,7 +16,7 @@ import type { Db } from '../../db/database.ts';
 import type { Log } from '../../log.ts';
 import { findResourcesByIds } from '../store/fhir.repository.ts';
 import type { StoredResourceType } from '../store/resource-row.ts';
-import { completeRows, deferRows, type OutboxRow, takeDue } from './outbox.repository.ts';
+import { completeRows, deadLetterRows, deferRows, type OutboxRow, takeDue } from './outbox.repository.ts';
 import { toTransactionBundle } from './transaction-bundle.ts';
 
 export interface PushDeps {
@@ -28,9 +29,17 @@ export interface PushDeps {
   batchSize?: number;
   timeoutMs?: number;
   backoff?: { baseMs: number; maxMs: number };
+  /** Attempts a refused (4xx) row gets before it becomes a dead letter. Default DEAD_LETTER_AFTER. */
+  deadLetterAfter?: number;
   random?: () => number;
-  onResult?: (r: { sent: number; failed: number; error?: string }) => void;
+  onResult?: (r: { sent: number; failed: number; deadLettered: number; error?: string }) => void;
 }
+
+/**
+ * A 4xx is the server's verdict on the resource, so a few attempts are enough to ride out a
+ * server being reconfigured; network errors, 408, 429 and 5xx are retried without limit.
+ */
+export const DEAD_LETTER_AFTER = 5;
 
 export interface PushResult {
   sent: number;
@@ -57,6 +66,7 @@ export async function pushOutbox(deps: PushDeps): Promise<PushResult> {
   const resources = await loadResources(deps.db, rows);
   let sent = 0;
   let failed = 0;
+  let deadLettered = 0;
   let error: string | undefined;
   try {
     await send(deps, rows, resources);
@@ -72,18 +82,18 @@ export async function pushOutbox(deps: PushDeps): Promise<PushResult> {
           sent += 1;
         } catch (single) {
           const se = toPushError(single);
-          await defer(deps, [row], se);
+          deadLettered += await defer(deps, [row], se);
           error = se.message;
           failed += 1;
         }
       }
     } else {
-      await defer(deps, rows, e);
+      deadLettered += await defer(deps, rows, e);
       error = e.message;
       failed = rows.length;
     }
   }
-  deps.onResult?.({ sent, failed, ...(error ? { error } : {}) });
+  deps.onResult?.({ sent, failed, deadLettered, ...(error ? { error } : {}) });
   return { sent, failed, more: rows.length === batchSize };
 }
 
@@ -110,21 +120,39 @@ async function send(deps: PushDeps, rows: OutboxRow[], resources: Map<string, Re
   );
 }
 
-async function defer(deps: PushDeps, rows: OutboxRow[], e: PushError): Promise<void> {
+/** Schedules the rows' next attempt, or sets refused ones aside; returns how many became dead letters. */
+async function defer(deps: PushDeps, rows: OutboxRow[], e: PushError): Promise<number> {
   const { baseMs, maxMs } = deps.backoff ?? { baseMs: 1_000, maxMs: 15 * 60_000 };
   const random = deps.random ?? Math.random;
-  const now = deps.clock.now().getTime();
-  const deferred = rows.map((r) => {
-    // Full jitter: uniform in [0, min(max, base * 2^attempts)], never sooner than Retry-After.
-    const cap = Math.min(maxMs, baseMs * 2 ** Math.min(r.attempts, 30));
-    const wait = Math.max(random() * cap, e.retryAfterMs ?? 0);
-    return { id: r.id, nextAttemptAt: new Date(now + wait) };
-  });
+  const now = deps.clock.now();
+  const limit = deps.deadLetterAfter ?? DEAD_LETTER_AFTER;
+  const dead = e.retryable ? [] : rows.filter((r) => r.attempts + 1 >= limit);
+  const deferred = rows
+    .filter((r) => !dead.includes(r))
+    .map((r) => {
+      // Full jitter: uniform in [0, min(max, base * 2^attempts)], never sooner than Retry-After.
+      const cap = Math.min(maxMs, baseMs * 2 ** Math.min(r.attempts, 30));
+      const wait = Math.max(random() * cap, e.retryAfterMs ?? 0);
+      return { id: r.id, nextAttemptAt: new Date(now.getTime() + wait) };
+    });
   await deferRows(deps.db, deferred, e.message);
-  deps.log.warn(
-    { rows: rows.length, retryable: e.retryable, err: e.message },
-    'FHIR replication push failed',
+  await deadLetterRows(
+    deps.db,
+    dead.map((r) => r.id),
+    e.message,
+    now,
   );
+  if (deferred.length > 0)
+    deps.log.warn(
+      { rows: deferred.length, retryable: e.retryable, err: e.message },
+      'FHIR replication push failed',
+    );
+  for (const r of dead)
+    deps.log.error(
+      { resourceType: r.resource_type, resourceId: r.resource_id, attempts: r.attempts + 1, err: e.message },
+      'FHIR replication: change refused, set aside as a dead letter',
+    );
+  return dead.length;
 }
 
 function toPushError(err: unknown): PushError {

@@ -27,7 +27,7 @@ export interface ReplicationOptions {
   intervalMs?: number;
   /** Readiness fails when the oldest pending change is older than this. */
   maxLagSeconds?: number;
-  push?: Partial<Pick<PushDeps, 'batchSize' | 'timeoutMs' | 'backoff' | 'random'>>;
+  push?: Partial<Pick<PushDeps, 'batchSize' | 'timeoutMs' | 'backoff' | 'random' | 'deadLetterAfter'>>;
 }
 
 export interface Replication {
@@ -55,6 +55,11 @@ export function createReplication(options: ReplicationOptions): Replication {
     help: 'Failed pushes to the FHIR server',
     registers,
   });
+  const deadLetteredTotal = new Counter({
+    name: 'fhir_replication_dead_letters_total',
+    help: 'Outbox rows set aside as dead letters after the FHIR server refused them (4xx) on every attempt',
+    registers,
+  });
   let lastSuccessAt: Date | undefined;
   let lastError: string | undefined;
   new Gauge({
@@ -63,6 +68,14 @@ export function createReplication(options: ReplicationOptions): Replication {
     registers,
     async collect() {
       this.set((await outboxStats(db, clock.now())).pending);
+    },
+  });
+  new Gauge({
+    name: 'fhir_outbox_dead_letters',
+    help: 'Dead letters in the outbox: changes the FHIR server refused, waiting for an operator',
+    registers,
+    async collect() {
+      this.set((await outboxStats(db, clock.now())).dead);
     },
   });
   new Gauge({
@@ -83,6 +96,7 @@ export function createReplication(options: ReplicationOptions): Replication {
     ...options.push,
     onResult(r) {
       if (r.sent > 0) sentTotal.inc(r.sent);
+      if (r.deadLettered > 0) deadLetteredTotal.inc(r.deadLettered);
       if (r.error) {
         failedTotal.inc();
         lastError = r.error;
@@ -139,11 +153,14 @@ export function createReplication(options: ReplicationOptions): Replication {
       name: 'fhir_replication',
       async check() {
         const stats = await outboxStats(db, clock.now());
+        // Dead letters are an operator's task (a counter in /metrics), not a reason to stop
+        // routing traffic here: only the lag of changes still being delivered counts.
         return {
           ok: stats.oldestAgeSeconds <= maxLagSeconds,
           detail: {
             pending: stats.pending,
             failing: stats.failing,
+            dead_letters: stats.dead,
             lag_seconds: Math.round(stats.oldestAgeSeconds),
             last_error: lastError ?? stats.lastError,
             last_success_at: lastSuccessAt?.toISOString() ?? null,

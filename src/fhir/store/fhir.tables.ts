@@ -57,6 +57,8 @@ export interface FhirOutboxTable {
   attempts: number;
   next_attempt_at: Instant;
   last_error: string | null;
+  /** Set when the server refused the change on every attempt: a dead letter, no longer pushed. */
+  dead_at: Instant | null;
 }
 
 /**

@@ -12,6 +12,10 @@ export interface SandboxAdmin {
   /** Next matching requests fail (429/500/503/504), are delayed, or hang. */
   injectFaults(faults: FaultSpec | FaultSpec[]): void;
   clearFaults(): void;
+  /** Requests held by a `timeout` fault right now. */
+  hangingRequests(): number;
+  /** The hung requests answer now (504, as a gateway would); returns how many there were. */
+  releaseHanging(): number;
   /** The person revokes access (all clients, or one): tokens die, refresh says invalid_grant. Sends DELETE notifications first. */
   revokeGrant(personId: string, options?: { clientId?: string; notify?: boolean }): Promise<number>;
   /** The account has no Google Health profile: every users/me call answers 400 ACCOUNT_NOT_LINKED. */
@@ -44,6 +48,14 @@ export function createAdmin(ctx: SandboxContext): SandboxAdmin {
     },
     clearFaults() {
       ctx.faults.clear();
+    },
+    hangingRequests() {
+      return ctx.hanging.size;
+    },
+    releaseHanging() {
+      const held = [...ctx.hanging];
+      for (const release of held) release();
+      return held.length;
     },
     async revokeGrant(personId, options = {}) {
       requirePerson(ctx, personId);

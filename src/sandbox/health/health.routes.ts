@@ -124,8 +124,12 @@ async function applyFault(
   if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
   if (fault.timeout) {
     await new Promise<void>((resolve) => {
-      ctx.hanging.add(resolve);
-      request.raw.once('close', () => resolve());
+      const release = () => {
+        ctx.hanging.delete(release);
+        resolve();
+      };
+      ctx.hanging.add(release);
+      request.raw.once('close', release);
     });
     return 'hung';
   }

@@ -84,7 +84,13 @@ async function applyOAuthFault(ctx: SandboxContext, reply: FastifyReply, path: s
   if (!fault) return false;
   if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
   if (fault.timeout) {
-    await new Promise<void>((resolve) => ctx.hanging.add(resolve));
+    await new Promise<void>((resolve) => {
+      const release = () => {
+        ctx.hanging.delete(release);
+        resolve();
+      };
+      ctx.hanging.add(release);
+    });
     reply.code(504).send({ error: 'timeout' });
     return true;
   }

@@ -1,4 +1,5 @@
 import type { Observation } from '@medplum/fhirtypes';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OBSERVATION_IDENTIFIER_SYSTEM } from '../../../src/fhir/codes.ts';
 import { enqueueChanges, outboxStats } from '../../../src/fhir/replication/outbox.repository.ts';
@@ -143,6 +144,102 @@ describe('replication to an external FHIR server', () => {
     await drainUntilEmpty();
     expect(await remoteByIdentifier(obs[1]!)).toHaveLength(0);
     expect((await server.search(`Patient?_id=${u.patientId}`)).entry ?? []).toHaveLength(0);
+  });
+
+  it('a change the server refuses (4xx) becomes a dead letter: counted in /metrics, /readyz stays ready, an operator requeues it', async () => {
+    const u = await user();
+    const good = makeObservation(u.patientId, { key: 'dl-ok', effectiveDateTime: '2024-06-01T08:00:00Z' });
+    const bad = makeObservation(u.patientId, { key: 'dl-bad', effectiveDateTime: '2024-06-02T08:00:00Z' });
+    await t.deps.fhir.store.upsertResources(u.principal, [good, bad]);
+    // The refused change has been waiting for two hours, longer than the readiness lag limit.
+    await sql`update fhir_outbox set enqueued_at = now() - interval '2 hours' where resource_id = ${bad.id!}`.execute(
+      t.deps.db,
+    );
+    // A server that refuses one resource with 422 (a profile it does not accept).
+    const refusing: typeof fetch = async (input, init) => {
+      if (String(init?.body ?? '').includes(`"value":"${bad.identifier![0]!.value}"`)) {
+        const outcome = {
+          resourceType: 'OperationOutcome',
+          issue: [{ severity: 'error', code: 'processing' }],
+        };
+        return new Response(JSON.stringify(outcome), {
+          status: 422,
+          headers: { 'content-type': 'application/fhir+json' },
+        });
+      }
+      return globalThis.fetch(input, init);
+    };
+    const registry = new (await import('prom-client')).Registry();
+    const pusher = createReplication({
+      db: t.deps.db,
+      fetch: refusing,
+      clock: t.deps.clock,
+      log: t.deps.log,
+      metrics: { ...t.deps.metrics, registry },
+      serverUrl: server.url,
+      push: { backoff: { baseMs: 1, maxMs: 1 }, deadLetterAfter: 3, timeoutMs: 5_000 },
+    });
+    for (let i = 0; i < 10; i += 1) {
+      await pusher.drain();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(await remoteByIdentifier(good)).toHaveLength(1);
+    expect(await remoteByIdentifier(bad)).toHaveLength(0);
+    const row = await t.deps.db
+      .selectFrom('fhir_outbox')
+      .select(['attempts', 'dead_at'])
+      .where('resource_id', '=', bad.id!)
+      .executeTakeFirstOrThrow();
+    expect(row.attempts).toBe(3); // no attempt after the third
+    expect(row.dead_at).not.toBeNull();
+    expect(await registry.getSingleMetricAsString('fhir_replication_dead_letters_total')).toMatch(
+      /fhir_replication_dead_letters_total 1$/m,
+    );
+
+    const metrics = await t.app.inject({ url: '/metrics' });
+    expect(metrics.body).toMatch(/^fhir_outbox_dead_letters 1$/m);
+    expect(metrics.body).toMatch(/^fhir_outbox_pending 0$/m);
+    const ready = await t.app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    const check = await t.deps.fhir.replication!.readiness.check();
+    expect(check).toMatchObject({ ok: true, detail: { dead_letters: 1, pending: 0 } });
+
+    // The operator's requeue (docs/integration.md), once the server accepts the resource.
+    await sql`update fhir_outbox set dead_at = null, attempts = 0, next_attempt_at = now()
+      where dead_at is not null`.execute(t.deps.db);
+    await drainUntilEmpty();
+    expect(await remoteByIdentifier(bad)).toHaveLength(1);
+    expect((await t.app.inject({ url: '/metrics' })).body).toMatch(/^fhir_outbox_dead_letters 0$/m);
+  });
+
+  it('a 5xx is retried without becoming a dead letter', async () => {
+    const u = await user();
+    const obs = makeObservation(u.patientId, { key: 'dl-5xx', effectiveDateTime: '2024-06-03T08:00:00Z' });
+    await t.deps.fhir.store.upsertResources(u.principal, [obs]);
+    let failures = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      if (failures < 6) {
+        failures += 1;
+        return new Response('busy', { status: 503 });
+      }
+      return globalThis.fetch(input, init);
+    };
+    const pusher = createReplication({
+      db: t.deps.db,
+      fetch: flaky,
+      clock: t.deps.clock,
+      log: t.deps.log,
+      metrics: { ...t.deps.metrics, registry: new (await import('prom-client')).Registry() },
+      serverUrl: server.url,
+      push: { backoff: { baseMs: 1, maxMs: 1 }, deadLetterAfter: 3, timeoutMs: 5_000 },
+    });
+    for (let i = 0; i < 20 && (await remoteByIdentifier(obs)).length === 0; i += 1) {
+      await pusher.drain();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(failures).toBe(6);
+    expect(await remoteByIdentifier(obs)).toHaveLength(1);
+    expect((await outboxStats(t.deps.db, new Date())).dead).toBe(0);
   });
 
   it("the app's poller delivers changes in the background", async () => {
