@@ -9,7 +9,7 @@ export function accountRoutes(app: FastifyInstance, account: AccountService): vo
   app.delete(
     '/auth/me',
     {
-      config: { audit: 'account.erase' },
+      config: { audit: 'account.erase', errors: [409] },
       schema: {
         tags: ['Accounts'],
         security: [{ bearerAuth: [] }],

@@ -36,6 +36,16 @@ export const OPENAPI_TAGS = [
   { name: 'Operations', description: 'Liveness, readiness and metrics (public)' },
 ];
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Error statuses a route gives beyond the standard ones, for the OpenAPI document only (a
+     * response schema would also drive serialization, and FHIR errors are not problem+json).
+     */
+    errors?: readonly number[];
+  }
+}
+
 const PROBLEM_JSON = 'application/problem+json';
 const FHIR_JSON = 'application/fhir+json';
 
@@ -56,7 +66,10 @@ export const OperationOutcomeSchema = Type.Object(
 );
 
 /** The typical error of each status, for the examples. */
-const STANDARD: Record<number, { code: ErrorCode; detail: string; issue: string; field?: string }> = {
+const STANDARD: Record<
+  number,
+  { code: ErrorCode; detail: string; issue: string; field?: string; fhirDetail?: string }
+> = {
   400: { code: 'VALIDATION_FAILED', detail: 'limit: must be <= 500', issue: 'invalid', field: 'limit' },
   401: { code: 'UNAUTHENTICATED', detail: 'Missing bearer token', issue: 'login' },
   403: { code: 'FORBIDDEN', detail: 'Not allowed', issue: 'forbidden' },
@@ -69,7 +82,13 @@ const STANDARD: Record<number, { code: ErrorCode; detail: string; issue: string;
     issue: 'not-supported',
     field: 'content-type',
   },
-  422: { code: 'UNPROCESSABLE', detail: 'vendor: is not supported', issue: 'processing', field: 'vendor' },
+  422: {
+    code: 'UNKNOWN_VENDOR',
+    detail: 'vendor: is not available',
+    issue: 'processing',
+    field: 'vendor',
+    fhirDetail: 'Observation.subject is not the owner’s Patient',
+  },
   429: { code: 'RATE_LIMITED', detail: 'Rate limit exceeded, retry in 1 minute', issue: 'throttled' },
   500: { code: 'INTERNAL', detail: 'An unexpected error occurred', issue: 'exception' },
   502: { code: 'VENDOR_UNAVAILABLE', detail: 'Vendor is unavailable', issue: 'exception' },
@@ -104,8 +123,8 @@ export function errorResponse(status: number, fhir: boolean): Record<string, unk
         {
           severity: 'error',
           code: std.issue,
-          details: { text: std.detail },
-          ...(std.field ? { expression: [std.field] } : {}),
+          details: { text: std.fhirDetail ?? std.detail },
+          ...(std.field && !std.fhirDetail ? { expression: [std.field] } : {}),
         },
       ],
     };
@@ -171,8 +190,9 @@ export const documentRoute: Transform = ({ schema, url, route }) => {
     add(413);
     add(415);
   }
-  const config = route.config as { rateLimit?: unknown } | undefined;
+  const config = route.config as { rateLimit?: unknown; errors?: readonly number[] } | undefined;
   if (config?.rateLimit) add(429);
+  for (const status of config?.errors ?? []) add(status);
   add(500);
   const sorted = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
   return {

@@ -102,7 +102,13 @@ describe('the OpenAPI document', () => {
       need('500', true);
     }
     expect(missing).toEqual([]);
-    // The routes' own specific errors are kept.
+    // The routes' own specific errors are kept, and those stated for the document only are listed.
+    expect(doc.paths['/fhir/Observation']?.post?.responses['422']?.content).toHaveProperty([
+      'application/fhir+json',
+    ]);
+    expect(doc.paths['/auth/me']?.delete?.responses['409']?.content).toHaveProperty([
+      'application/problem+json',
+    ]);
     const sync = doc.paths['/vendors/{vendor}/sync']?.post?.responses ?? {};
     expect(Object.keys(sync)).toEqual(expect.arrayContaining(['409', '422', '429', '503']));
     expect(doc.paths['/auth/register']?.post?.responses['409']?.content).toHaveProperty([

@@ -60,7 +60,7 @@ export function registerFhirWrites(fhir: FastifyInstance, opts: { writes: FhirWr
   fhir.post<{ Body: Static<typeof ObservationBody> }>(
     '/Observation',
     {
-      config: { audit: 'fhir.Observation.create' },
+      config: { audit: 'fhir.Observation.create', errors: [422] },
       schema: {
         tags,
         security,
@@ -78,7 +78,7 @@ export function registerFhirWrites(fhir: FastifyInstance, opts: { writes: FhirWr
   fhir.post<{ Body: Static<typeof ConditionBody> }>(
     '/Condition',
     {
-      config: { audit: 'fhir.Condition.create' },
+      config: { audit: 'fhir.Condition.create', errors: [422] },
       schema: {
         tags,
         security,
