@@ -3,7 +3,8 @@
  * `transform` and `transformObject`), so that a route file states only what is special to it:
  *
  *   documentRoute   -> each operation gets the error responses it can give (400 on any, 401 when
- *                      protected, 404 on a path id, 413/415 on a body, 429 when rate limited, 500),
+ *                      protected, 404 on a path id, 413/415 on a body, 429 when rate limited, 500,
+ *                      and those of the route's `config.errors`),
  *                      as application/problem+json, or OperationOutcome as application/fhir+json
  *                      under /fhir; FHIR bodies and answers as application/fhir+json; 302 with Location
  *   finishDocument  -> unions of literals as `enum`, `x-enum` (values checked by the service) as `enum`,
