@@ -15,6 +15,7 @@ import { fhirProtectedRoutes, fhirPublicRoutes } from './fhir/api/fhir.routes.ts
 import { healthRoutes } from './health/health.routes.ts';
 import { protectScope } from './http/auth-hook.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
+import { documentRoute, finishDocument, OPENAPI_TAGS } from './http/openapi.ts';
 import { ProblemSchema } from './http/problem.ts';
 import { jsonBodyParser, parseQuery, rejectOversizedQuery } from './http/request-limits.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
@@ -118,12 +119,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'PHR Backend',
         version: '0.1.0',
-        description: 'Personal health record API (FHIR R4 inside)',
+        description: [
+          'Personal health record API (FHIR R4 inside).',
+          'Errors are application/problem+json (RFC 9457); under /fhir they are FHIR OperationOutcome (application/fhir+json).',
+          'Every /fhir operation is also served under /fhir/R4, in canonical R4 form (see the FHIR R4 tag); it is listed once.',
+        ].join(' '),
       },
+      tags: OPENAPI_TAGS,
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
     },
+    transform: documentRoute,
+    transformObject: finishDocument,
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

@@ -9,12 +9,14 @@ export function accountRoutes(app: FastifyInstance, account: AccountService): vo
   app.delete(
     '/auth/me',
     {
-      config: { audit: 'account.erase' },
+      config: { audit: 'account.erase', errors: [409] },
       schema: {
         tags: ['Accounts'],
         security: [{ bearerAuth: [] }],
-        summary: 'Erase the account and every piece of data about the person',
-        response: { 204: Type.Null(), 401: ProblemSchema },
+        summary: 'Erase the account',
+        description:
+          'Erases the account and every piece of data about the person (observations, FHIR resources, vendor connections, audit trail); every token of the account stops working.',
+        response: { 204: Type.Null({ description: 'Erased' }), 401: ProblemSchema },
       },
     },
     async (req, reply) => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Static } from 'typebox';
+import Type, { type Static } from 'typebox';
 import { principalOf } from '../http/auth-hook.ts';
 import { ProblemSchema } from '../http/problem.ts';
 import {
@@ -26,6 +26,9 @@ export function authPublicRoutes(app: FastifyInstance, auth: AuthService, perIpP
       compress,
       schema: {
         tags,
+        summary: 'Create an account and sign in',
+        description:
+          'Answers the new user and a token pair. 409 EMAIL_TAKEN when the address is registered; rate limited per address (429 with Retry-After).',
         body: RegisterBody,
         response: { 201: TokenPairSchema, 409: ProblemSchema, 429: ProblemSchema },
       },
@@ -39,6 +42,9 @@ export function authPublicRoutes(app: FastifyInstance, auth: AuthService, perIpP
       compress,
       schema: {
         tags,
+        summary: 'Sign in with email and password',
+        description:
+          'Answers a token pair: a short-lived access token (Bearer) and a refresh token. 401 INVALID_CREDENTIALS on a wrong email or password.',
         body: LoginBody,
         // 429: too many attempts from this address or for this account, or the account's back-off.
         response: { 200: TokenPairSchema, 401: ProblemSchema, 429: ProblemSchema },
@@ -51,7 +57,14 @@ export function authPublicRoutes(app: FastifyInstance, auth: AuthService, perIpP
     {
       config: { rateLimit },
       compress,
-      schema: { tags, body: RefreshBody, response: { 200: TokenPairSchema, 401: ProblemSchema } },
+      schema: {
+        tags,
+        summary: 'Trade a refresh token for a new token pair',
+        description:
+          'The refresh token is used once: the answer carries its successor. 401 when it is not valid.',
+        body: RefreshBody,
+        response: { 200: TokenPairSchema, 401: ProblemSchema },
+      },
     },
     async (req) => auth.refresh(req.body.refresh_token),
   );
@@ -65,8 +78,11 @@ export function authProtectedRoutes(app: FastifyInstance, auth: AuthService): vo
       schema: {
         tags,
         security,
-        summary: 'End this session and the one of refresh_token (none given: every session)',
+        summary: 'Sign out',
+        description:
+          'Ends this session and the one of refresh_token; with no refresh_token (or no body), every session of the account.',
         body: LogoutBody,
+        response: { 204: Type.Null({ description: 'Signed out' }) },
       },
     },
     async (req, reply) => {
@@ -74,7 +90,17 @@ export function authProtectedRoutes(app: FastifyInstance, auth: AuthService): vo
       return reply.code(204).send();
     },
   );
-  app.get('/auth/me', { schema: { tags, security, response: { 200: MeSchema } } }, async (req) =>
-    auth.me(principalOf(req)),
+  app.get(
+    '/auth/me',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'The signed-in account',
+        description: 'Who the bearer token belongs to, with the id of their FHIR Patient.',
+        response: { 200: MeSchema },
+      },
+    },
+    async (req) => auth.me(principalOf(req)),
   );
 }

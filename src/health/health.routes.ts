@@ -17,6 +17,12 @@ import type { HealthService } from './health.service.ts';
 const tags = ['Health data'];
 const security = [{ bearerAuth: [] }];
 const errors = { 400: ProblemSchema, 401: ProblemSchema };
+const EXPORT_EXAMPLES = {
+  csv: `id,type,status,value,unit,effective_start,effective_end,date,source_vendor,source_device,code_system,code,sample_count\no-1f2e3d4c5b6a,steps,final,8042,{steps},2026-11-01T00:00:00+01:00,2026-11-02T00:00:00+01:00,2026-11-01,fitbit,Pixel Watch 3,http://loinc.org,55423-8,\n`,
+  ndjson:
+    '{"resourceType":"Observation","id":"o-1f2e3d4c5b6a","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"55423-8"}]},"valueQuantity":{"value":8042,"unit":"steps"}}\n',
+  bundle: '{"resourceType":"Bundle","type":"collection","entry":[]}',
+};
 
 export function healthRoutes(app: FastifyInstance, health: HealthService): void {
   app.get<{ Querystring: Static<typeof ObservationsQuery> }>(
@@ -28,7 +34,7 @@ export function healthRoutes(app: FastifyInstance, health: HealthService): void 
         security,
         summary: 'Observations of every vendor, one shape',
         description:
-          'Gzip-encoded (Content-Encoding: gzip, Vary: Accept-Encoding) when the request accepts gzip.',
+          'Filtered by type, time range and source, newest first by default; page on with next_cursor. Gzip-encoded (Content-Encoding: gzip, Vary: Accept-Encoding) when the request accepts gzip.',
         querystring: ObservationsQuery,
         response: { 200: HealthObservationsResponseSchema, ...errors },
       },
@@ -62,7 +68,8 @@ export function healthRoutes(app: FastifyInstance, health: HealthService): void 
       schema: {
         tags,
         security,
-        summary: 'Per local day, week or month: count, min, max, avg, sum',
+        summary: 'Summary per day, week or month',
+        description: 'For one measurement type, per local day, week or month: count, min, max, avg and sum.',
         querystring: SummaryQuery,
         response: { 200: SummaryResponseSchema, ...errors },
       },
@@ -77,9 +84,21 @@ export function healthRoutes(app: FastifyInstance, health: HealthService): void 
       schema: {
         tags,
         security,
-        summary: 'Streamed export: CSV, FHIR NDJSON or a FHIR collection Bundle',
+        summary: 'Export observations',
+        description:
+          'Streamed as an attachment: format=csv (text/csv), ndjson (FHIR Observations, application/fhir+ndjson) or bundle (a FHIR collection Bundle, application/fhir+json). Same filters as GET /health/observations.',
         querystring: ExportQuery,
-        response: { 200: Type.String({ description: 'the export, streamed' }), ...errors },
+        response: {
+          200: {
+            description: 'The export, streamed (Content-Disposition: attachment)',
+            content: {
+              'text/csv': { schema: Type.String(), example: EXPORT_EXAMPLES.csv },
+              'application/fhir+ndjson': { schema: Type.String(), example: EXPORT_EXAMPLES.ndjson },
+              'application/fhir+json': { schema: Type.String(), example: EXPORT_EXAMPLES.bundle },
+            },
+          },
+          ...errors,
+        },
       },
     },
     async (req, reply) => {

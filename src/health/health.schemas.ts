@@ -3,11 +3,13 @@ import { MEASUREMENT_TYPES } from '../fhir/measurement.ts';
 
 // Query strings are coerced (a single `type=` becomes a one-item array); unknown parameters are a
 // 400 naming them. Values are parsed in health.query.ts so every bad one names its field.
-const List = (maxLength: number) =>
-  Type.Array(Type.String({ maxLength }), {
+const List = (maxLength: number, values?: readonly string[]) =>
+  Type.Array(Type.String({ maxLength, ...(values ? { 'x-enum': values } : {}) }), {
     maxItems: 50,
     description: 'repeatable, or a comma-separated list',
   });
+/** Measurement types: checked by the service (health.query.ts), listed as an enum in the OpenAPI document. */
+const TypeName = { 'x-enum': MEASUREMENT_TYPES };
 const DateOrDateTime = Type.String({
   maxLength: 40,
   description: 'YYYY-MM-DD (a local day boundary in your time zone) or an RFC 3339 date-time',
@@ -15,7 +17,7 @@ const DateOrDateTime = Type.String({
 const Sort = Type.Union([Type.Literal('-date'), Type.Literal('date')], { default: '-date' });
 
 const filterFields = {
-  type: Type.Optional(List(400)),
+  type: Type.Optional(List(400, MEASUREMENT_TYPES)),
   start: Type.Optional(DateOrDateTime),
   end: Type.Optional(DateOrDateTime),
   source: Type.Optional(List(200)),
@@ -33,7 +35,7 @@ export const ObservationsQuery = Type.Object(
 
 export const SummaryQuery = Type.Object(
   {
-    type: Type.String({ maxLength: 40, description: `one of ${MEASUREMENT_TYPES.join(', ')}` }),
+    type: Type.String({ maxLength: 40, description: `one of ${MEASUREMENT_TYPES.join(', ')}`, ...TypeName }),
     start: Type.Optional(DateOrDateTime),
     end: Type.Optional(DateOrDateTime),
     bucket: Type.Optional(
@@ -74,29 +76,79 @@ export const HealthObservationSchema = Type.Object({
   components: Type.Optional(Type.Record(Type.String(), Type.Number())),
 });
 
-export const HealthObservationsResponseSchema = Type.Object({
-  items: Type.Array(HealthObservationSchema),
-  next_cursor: Nullable(Type.String()),
-  limit: Type.Integer(),
-});
+export const HealthObservationsResponseSchema = Type.Object(
+  {
+    items: Type.Array(HealthObservationSchema),
+    next_cursor: Nullable(Type.String()),
+    limit: Type.Integer(),
+  },
+  {
+    examples: [
+      {
+        items: [
+          {
+            id: 'o-1f2e3d4c5b6a',
+            type: 'steps',
+            status: 'final',
+            code: { system: 'http://loinc.org', code: '55423-8', display: 'Number of steps' },
+            value: 8042,
+            unit: '{steps}',
+            unit_display: 'steps',
+            effective_start: '2026-11-01T00:00:00+01:00',
+            effective_end: '2026-11-02T00:00:00+01:00',
+            date: '2026-11-01',
+            source: { vendor: 'fitbit', device: 'Pixel Watch 3' },
+            samples: null,
+          },
+        ],
+        next_cursor: 'eyJkIjoiMjAyNi0xMS0wMSJ9',
+        limit: 50,
+      },
+    ],
+  },
+);
 
-export const SummaryResponseSchema = Type.Object({
-  type: Type.String(),
-  unit: Type.String(),
-  bucket: Type.String(),
-  time_zone: Type.String(),
-  buckets: Type.Array(
-    Type.Object({
-      date: Type.String({ description: 'the bucket’s first local date' }),
-      start: Type.String(),
-      end: Type.String(),
-      count: Type.Integer({
-        description: 'values in the bucket: one per observation, one per sample of a heart-rate window',
+export const SummaryResponseSchema = Type.Object(
+  {
+    type: Type.String(),
+    unit: Type.String(),
+    bucket: Type.String(),
+    time_zone: Type.String(),
+    buckets: Type.Array(
+      Type.Object({
+        date: Type.String({ description: 'the bucket’s first local date' }),
+        start: Type.String(),
+        end: Type.String(),
+        count: Type.Integer({
+          description: 'values in the bucket: one per observation, one per sample of a heart-rate window',
+        }),
+        min: Nullable(Type.Number()),
+        max: Nullable(Type.Number()),
+        avg: Nullable(Type.Number()),
+        sum: Nullable(Type.Number()),
       }),
-      min: Nullable(Type.Number()),
-      max: Nullable(Type.Number()),
-      avg: Nullable(Type.Number()),
-      sum: Nullable(Type.Number()),
-    }),
-  ),
-});
+    ),
+  },
+  {
+    examples: [
+      {
+        type: 'steps',
+        unit: '{steps}',
+        bucket: 'day',
+        time_zone: 'Europe/Berlin',
+        buckets: [
+          {
+            date: '2026-11-01',
+            start: '2026-11-01T00:00:00+01:00',
+            end: '2026-11-02T00:00:00+01:00',
+            count: 1,
+            min: 8042,
+            max: 8042,
+            avg: 8042,
+            sum: 8042,
+          },
+        ],
+      },
+    ],
+  },
+);

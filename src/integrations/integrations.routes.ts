@@ -38,7 +38,15 @@ export function integrationsPublicRoutes(
     '/integrations/:vendor/callback',
     {
       // Audited by the connect flow (src/deps.ts onConnected): no principal on this public route.
-      schema: { tags, params: VendorParams, querystring: CallbackQuery, response: { 302: Type.Null() } },
+      schema: {
+        tags,
+        summary: 'OAuth redirect back from the vendor',
+        description:
+          'Public: the vendor sends the browser here. Completes the connection and redirects (302) to the result page (or OAUTH_SUCCESS_REDIRECT) with status=connected or status=error&code=...',
+        params: VendorParams,
+        querystring: CallbackQuery,
+        response: { 302: Type.Null({ description: 'To the result page' }) },
+      },
     },
     async (req, reply) => {
       // The raw query, so parameters the vendor adds beyond the schema reach the OAuth validation.
@@ -52,7 +60,25 @@ export function integrationsPublicRoutes(
   );
   app.get<{ Querystring: Static<typeof OAuthResultQuery> }>(
     OAUTH_RESULT_PATH,
-    { schema: { tags, querystring: OAuthResultQuery, response: { 200: Type.String() } } },
+    {
+      schema: {
+        tags,
+        summary: 'OAuth result page',
+        description: 'Public: the HTML page a browser ends on after connecting a vendor.',
+        querystring: OAuthResultQuery,
+        response: {
+          200: {
+            description: 'An HTML page',
+            content: {
+              'text/html': {
+                schema: Type.String(),
+                example: '<!doctype html><title>Connected</title><p>Fitbit is connected.</p>',
+              },
+            },
+          },
+        },
+      },
+    },
     async (req, reply) => reply.type('text/html; charset=utf-8').send(renderOAuthResult(req.query)),
   );
 }
@@ -89,9 +115,16 @@ export function integrationsAuthorizeRoutes(
       schema: {
         tags,
         security,
+        summary: 'Start connecting a vendor (OAuth)',
+        description:
+          'Answers the vendor’s authorization URL as JSON, or redirects (302) to it with redirect=true, or when the token came as ?token= (the PHR-App’s browser, which cannot send headers). Sets a cookie that binds the flow to this browser.',
         params: VendorParams,
         querystring: AuthorizeQuery,
-        response: { 200: AuthorizeResponseSchema, 302: Type.Null(), 404: ProblemSchema },
+        response: {
+          200: AuthorizeResponseSchema,
+          302: Type.Null({ description: 'To the vendor’s authorization page' }),
+          404: ProblemSchema,
+        },
       },
     },
     async (req, reply) => {
@@ -112,7 +145,15 @@ export function integrationsAuthorizeRoutes(
 export function integrationsProtectedRoutes(app: FastifyInstance, service: IntegrationsService): void {
   app.get(
     '/integrations/vendors/available',
-    { schema: { tags, security, response: { 200: AvailableVendorsSchema } } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Vendors that can be connected',
+        description: 'Every vendor this server is configured for, with the data types it provides.',
+        response: { 200: AvailableVendorsSchema },
+      },
+    },
     async () => service.availableVendors(),
   );
   app.post<{ Body: Static<typeof SelectVendorBody> }>(
@@ -122,6 +163,9 @@ export function integrationsProtectedRoutes(app: FastifyInstance, service: Integ
       schema: {
         tags,
         security,
+        summary: 'Choose a vendor to connect',
+        description:
+          'Creates the integration (201) or answers the existing one (200); connect it with GET /integrations/{vendor}/authorize. 422 UNKNOWN_VENDOR for a vendor that is not available.',
         body: SelectVendorBody,
         response: { 200: VendorIntegrationInfoSchema, 201: VendorIntegrationInfoSchema, 422: ProblemSchema },
       },
@@ -137,6 +181,8 @@ export function integrationsProtectedRoutes(app: FastifyInstance, service: Integ
       schema: {
         tags,
         security,
+        summary: 'The account’s vendor integrations',
+        description: 'Every integration, or with active_only=true only the active ones.',
         querystring: ListIntegrationsQuery,
         response: { 200: IntegrationListSchema },
       },
@@ -149,7 +195,15 @@ export function integrationsProtectedRoutes(app: FastifyInstance, service: Integ
     '/integrations/vendors/:id',
     {
       config: { audit: 'integration.disconnect' },
-      schema: { tags, security, params: IdParams, response: { 204: Type.Null(), 404: ProblemSchema } },
+      schema: {
+        tags,
+        security,
+        summary: 'Disconnect an integration by id',
+        description:
+          'Revokes the vendor tokens and deactivates the integration; the data already synced stays.',
+        params: IdParams,
+        response: { 204: Type.Null({ description: 'Disconnected' }), 404: ProblemSchema },
+      },
     },
     async (req, reply) => {
       await service.deactivateIntegration(principalOf(req), req.params.id);
@@ -163,6 +217,8 @@ export function integrationsProtectedRoutes(app: FastifyInstance, service: Integ
       schema: {
         tags,
         security,
+        summary: 'Disconnect a vendor',
+        description: 'As DELETE /integrations/vendors/{id}, by vendor name; answers the vendor’s new status.',
         body: SelectVendorBody,
         response: { 200: IntegrationStatusSchema, 422: ProblemSchema },
       },
@@ -175,6 +231,8 @@ export function integrationsProtectedRoutes(app: FastifyInstance, service: Integ
       schema: {
         tags,
         security,
+        summary: 'Connection status of a vendor',
+        description: 'Whether it is connected, with which scopes, and how its last sync went.',
         params: VendorParams,
         response: { 200: IntegrationStatusSchema, 404: ProblemSchema },
       },

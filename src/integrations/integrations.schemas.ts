@@ -16,12 +16,42 @@ export const AvailableVendorsSchema = Type.Array(
     data_types: Type.Array(Type.String()),
     status: Type.Literal('available'),
   }),
+  {
+    examples: [
+      [
+        {
+          vendor: 'fitbit',
+          display_name: 'Fitbit',
+          data_types: ['steps', 'heart_rate'],
+          status: 'available',
+        },
+      ],
+    ],
+  },
 );
 
 export const SelectVendorBody = Type.Object(
   { vendor: Type.String({ minLength: 1, maxLength: 64 }) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ vendor: 'fitbit' }] },
 );
+
+const INTEGRATION_EXAMPLE = {
+  id: '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b',
+  vendor: 'fitbit',
+  display_name: 'Fitbit',
+  status: 'connected',
+  is_active: true,
+  created_at: '2026-11-02T08:00:00.000Z',
+  connected_at: '2026-11-02T08:01:00.000Z',
+  last_sync_at: '2026-11-02T08:15:04.000Z',
+  last_sync_status: 'succeeded',
+  next_sync_at: '2026-11-02T09:15:00.000Z',
+  vendor_user_id: '4KJ9XC',
+  legacy_vendor_user_id: null,
+  scopes: ['activity', 'heartrate'],
+  missing_scopes: [],
+  skipped_types: [],
+};
 
 export const VendorIntegrationInfoSchema = Type.Object(
   {
@@ -41,7 +71,7 @@ export const VendorIntegrationInfoSchema = Type.Object(
     missing_scopes: Type.Array(Type.String()),
     skipped_types: Type.Array(Type.String()),
   },
-  { $id: 'VendorIntegrationInfo' },
+  { $id: 'VendorIntegrationInfo', examples: [INTEGRATION_EXAMPLE] },
 );
 
 export const ListIntegrationsQuery = Type.Object(
@@ -49,7 +79,10 @@ export const ListIntegrationsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const IntegrationListSchema = Type.Object({ integrations: Type.Array(VendorIntegrationInfoSchema) });
+export const IntegrationListSchema = Type.Object(
+  { integrations: Type.Array(VendorIntegrationInfoSchema) },
+  { examples: [{ integrations: [INTEGRATION_EXAMPLE] }] },
+);
 
 export const IntegrationStatusSchema = Type.Object(
   {
@@ -66,7 +99,25 @@ export const IntegrationStatusSchema = Type.Object(
     next_sync_at: NullableDate,
     message: Type.String(),
   },
-  { $id: 'IntegrationStatus' },
+  {
+    $id: 'IntegrationStatus',
+    examples: [
+      {
+        vendor: 'fitbit',
+        connected: true,
+        is_connected: true,
+        status: 'connected',
+        vendor_user_id: '4KJ9XC',
+        scopes: ['activity', 'heartrate'],
+        missing_scopes: [],
+        skipped_types: [],
+        last_sync_at: '2026-11-02T08:15:04.000Z',
+        last_sync_status: 'succeeded',
+        next_sync_at: '2026-11-02T09:15:00.000Z',
+        message: 'Connected',
+      },
+    ],
+  },
 );
 
 export const AuthorizeQuery = Type.Object(
@@ -79,11 +130,23 @@ export const AuthorizeQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const AuthorizeResponseSchema = Type.Object({
-  authorization_url: Type.String(),
-  state: Type.String(),
-  expires_at: Type.String({ format: 'date-time' }),
-});
+export const AuthorizeResponseSchema = Type.Object(
+  {
+    authorization_url: Type.String(),
+    state: Type.String(),
+    expires_at: Type.String({ format: 'date-time' }),
+  },
+  {
+    examples: [
+      {
+        authorization_url:
+          'https://accounts.google.com/o/oauth2/v2/auth?client_id=phr&response_type=code&state=Zk9x2&code_challenge=E9Mel&code_challenge_method=S256',
+        state: 'Zk9x2',
+        expires_at: '2026-11-02T08:25:00.000Z',
+      },
+    ],
+  },
+);
 
 /** What the vendor appends to the redirect URI; Google adds more (scope, authuser, prompt, hd, iss). */
 export const CallbackQuery = Type.Object({

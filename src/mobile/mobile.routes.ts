@@ -26,35 +26,75 @@ const StatusQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const SyncTriggeredSchema = Type.Object({
-  vendor: Type.String(),
-  sync_job_id: Type.String(),
-  sync_id: Type.String(),
-  sync_status: Type.Union([Type.Literal('queued'), Type.Literal('running')]),
-  status: Type.Union([Type.Literal('queued'), Type.Literal('running')]),
-  message: Type.String(),
-});
+const SyncTriggeredSchema = Type.Object(
+  {
+    vendor: Type.String(),
+    sync_job_id: Type.String(),
+    sync_id: Type.String(),
+    sync_status: Type.Union([Type.Literal('queued'), Type.Literal('running')]),
+    status: Type.Union([Type.Literal('queued'), Type.Literal('running')]),
+    message: Type.String(),
+  },
+  {
+    examples: [
+      {
+        vendor: 'fitbit',
+        sync_job_id: 's-0c9b8a7d6e5f',
+        sync_id: 's-0c9b8a7d6e5f',
+        sync_status: 'queued',
+        status: 'queued',
+        message: 'Sync queued',
+      },
+    ],
+  },
+);
 
-const SyncStatusSchema = Type.Object({
-  user_id: Type.Integer(),
-  vendors: Type.Array(
-    Type.Object({
-      vendor: Type.String(),
-      vendor_user_id: Nullable(Type.String()),
-      integration_status: Type.String(),
-      connected: Type.Boolean(),
-      last_successful_sync_at: Nullable(Type.String({ format: 'date-time' })),
-      sync_status: Type.Union([AppJobStatus, Type.Literal('idle')]),
-      sync_job_id: Nullable(Type.String()),
-      last_job_status: Nullable(AppJobStatus),
-      last_job_error: Nullable(Type.String()),
-      last_job_error_code: Nullable(Type.String()),
-      last_job_started_at: Nullable(Type.String({ format: 'date-time' })),
-      last_job_finished_at: Nullable(Type.String({ format: 'date-time' })),
-      message: Type.String(),
-    }),
-  ),
-});
+const SyncStatusSchema = Type.Object(
+  {
+    user_id: Type.Integer(),
+    vendors: Type.Array(
+      Type.Object({
+        vendor: Type.String(),
+        vendor_user_id: Nullable(Type.String()),
+        integration_status: Type.String(),
+        connected: Type.Boolean(),
+        last_successful_sync_at: Nullable(Type.String({ format: 'date-time' })),
+        sync_status: Type.Union([AppJobStatus, Type.Literal('idle')]),
+        sync_job_id: Nullable(Type.String()),
+        last_job_status: Nullable(AppJobStatus),
+        last_job_error: Nullable(Type.String()),
+        last_job_error_code: Nullable(Type.String()),
+        last_job_started_at: Nullable(Type.String({ format: 'date-time' })),
+        last_job_finished_at: Nullable(Type.String({ format: 'date-time' })),
+        message: Type.String(),
+      }),
+    ),
+  },
+  {
+    examples: [
+      {
+        user_id: 1,
+        vendors: [
+          {
+            vendor: 'fitbit',
+            vendor_user_id: '4KJ9XC',
+            integration_status: 'connected',
+            connected: true,
+            last_successful_sync_at: '2026-11-02T08:15:04.000Z',
+            sync_status: 'success',
+            sync_job_id: 's-0c9b8a7d6e5f',
+            last_job_status: 'success',
+            last_job_error: null,
+            last_job_error_code: null,
+            last_job_started_at: '2026-11-02T08:15:00.000Z',
+            last_job_finished_at: '2026-11-02T08:15:04.000Z',
+            message: 'Last sync succeeded',
+          },
+        ],
+      },
+    ],
+  },
+);
 
 export async function mobileRoutes(scope: FastifyInstance, service: MobileService): Promise<void> {
   await scope.register(async (mobile) => {
@@ -72,9 +112,9 @@ export async function mobileRoutes(scope: FastifyInstance, service: MobileServic
         schema: {
           tags,
           security,
-          summary: 'Start a sync (PHR-App; an empty body with a JSON content type is accepted)',
+          summary: 'Start a sync of one vendor',
           description:
-            'Same rule as POST /health/sync: a queued or running run is answered (same sync_job_id), 429 over the per-user limit, 503 without a job queue.',
+            'For the PHR-App: an empty body with a JSON content type is accepted. Same rule as POST /health/sync: a queued or running run is answered (same sync_job_id), 429 over the per-user limit, 503 without a job queue.',
           params: VendorParams,
           response: {
             202: SyncTriggeredSchema,
@@ -97,7 +137,9 @@ export async function mobileRoutes(scope: FastifyInstance, service: MobileServic
         schema: {
           tags,
           security,
-          summary: 'Latest sync per vendor, in the statuses PHR-App understands',
+          summary: 'Latest sync per vendor',
+          description:
+            'In the statuses the PHR-App understands (queued, running, success, failed; idle before the first run).',
           querystring: StatusQuery,
           response: { 200: SyncStatusSchema },
         },

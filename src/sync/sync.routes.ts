@@ -37,7 +37,30 @@ export const SyncResultSchema = Type.Object(
       }),
     ),
   },
-  { $id: 'SyncResult' },
+  {
+    $id: 'SyncResult',
+    examples: [
+      {
+        sync_id: 's-0c9b8a7d6e5f',
+        status: 'succeeded',
+        started_at: '2026-11-02T08:15:00.000Z',
+        finished_at: '2026-11-02T08:15:04.000Z',
+        integrations: [
+          {
+            vendor: 'fitbit',
+            status: 'succeeded',
+            window: { start: '2026-10-26', end: '2026-11-02' },
+            requests: 12,
+            fetched: 340,
+            created: 28,
+            updated: 2,
+            unchanged: 310,
+            errors: [],
+          },
+        ],
+      },
+    ],
+  },
 );
 
 const SyncParams = Type.Object({ sync_id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
@@ -56,12 +79,15 @@ export function syncRoutes(app: FastifyInstance, sync: SyncService): void {
         security,
         summary: 'Sync every connected vendor in the background',
         description:
-          'While a run of the same integration is queued or running, answers with that run (same sync_id). Starting a new run counts against SYNC_TRIGGERS_PER_MINUTE per user (429 with Retry-After beyond it); 503 JOBS_UNAVAILABLE when the job queue cannot be reached.',
+          'Answers at once with the run to poll (GET /health/sync/{sync_id}). While a run of the same integration is queued or running, answers with that run (same sync_id). Starting a new run counts against SYNC_TRIGGERS_PER_MINUTE per user (429 with Retry-After beyond it); 503 JOBS_UNAVAILABLE when the job queue cannot be reached.',
         response: {
-          202: Type.Object({
-            sync_id: Type.String(),
-            status: Type.Union([Type.Literal('queued'), Type.Literal('running')]),
-          }),
+          202: Type.Object(
+            {
+              sync_id: Type.String(),
+              status: Type.Union([Type.Literal('queued'), Type.Literal('running')]),
+            },
+            { examples: [{ sync_id: 's-0c9b8a7d6e5f', status: 'queued' }] },
+          ),
           ...triggerErrors,
         },
       },
@@ -76,8 +102,9 @@ export function syncRoutes(app: FastifyInstance, sync: SyncService): void {
       schema: {
         tags,
         security,
-        summary: 'Sync now and answer with the result (status running if it takes longer than ~25 s)',
-        description: 'Joins a queued or running run instead of starting one; limits as POST /health/sync.',
+        summary: 'Sync now and answer with the result',
+        description:
+          'Waits for the run; status running when it takes longer than about 25 s (poll GET /health/sync/{sync_id}). Joins a queued or running run instead of starting one; limits as POST /health/sync.',
         response: { 200: SyncResultSchema, ...triggerErrors },
       },
     },
@@ -91,7 +118,8 @@ export function syncRoutes(app: FastifyInstance, sync: SyncService): void {
       schema: {
         tags,
         security,
-        summary: 'A sync result (own syncs only)',
+        summary: 'A sync result',
+        description: 'The run and what it did per vendor; only the caller’s own runs (404 otherwise).',
         params: SyncParams,
         response: { 200: SyncResultSchema, 404: ProblemSchema, ...errors },
       },
@@ -121,15 +149,18 @@ export function syncWebhookRoutes(app: FastifyInstance, webhooks: WebhookService
       {
         schema: {
           tags: ['Vendor integrations'],
-          summary:
-            'Google Health API webhook: verification handshake (201/401/403) and signed notifications (204; 401, or 503 while the signing keys cannot be fetched or the job queue is down)',
-          body: Type.Unknown(),
+          summary: 'Google Health API webhook',
+          description:
+            'Called by Google, not by clients: the verification handshake (201, 401 or 403) and signed notifications (204; 401, or 503 while the signing keys cannot be fetched or the job queue is down). Answers have no body.',
+          body: Type.Unknown({
+            examples: [{ type: 'verification', verificationCode: 'f1e2d3c4' }],
+          }),
           response: {
-            201: Type.Null(),
-            204: Type.Null(),
-            401: Type.Null(),
-            403: Type.Null(),
-            503: Type.Null(),
+            201: Type.Null({ description: 'Verification accepted' }),
+            204: Type.Null({ description: 'Notification taken' }),
+            401: Type.Null({ description: 'Missing or wrong secret or signature' }),
+            403: Type.Null({ description: 'Refused' }),
+            503: Type.Null({ description: 'Signing keys or job queue unavailable' }),
           },
         },
       },

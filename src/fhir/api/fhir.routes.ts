@@ -13,22 +13,27 @@ import Type, { type Static } from 'typebox';
 import { principalOf } from '../../http/auth-hook.ts';
 import { registerFhirWrites } from '../writes/writes.routes.ts';
 import { capabilityStatement } from './capability.ts';
+import { FHIR_EXAMPLES, fhirResource } from './examples.ts';
 import type { FhirApi, ReadableType } from './fhir-api.service.ts';
 import { FHIR_JSON, outcome, registerFhirErrors } from './outcome.ts';
 
+/** `listed`: the OpenAPI document lists each operation once, under /fhir; /fhir/R4 is its alias. */
 export const FHIR_MOUNTS = [
-  { prefix: '/fhir/R4', appView: false },
-  { prefix: '/fhir', appView: true },
+  { prefix: '/fhir/R4', appView: false, listed: false },
+  { prefix: '/fhir', appView: true, listed: true },
 ] as const;
+
+function hideUnlisted(scope: FastifyInstance, mount: (typeof FHIR_MOUNTS)[number]): void {
+  if (mount.listed) return;
+  scope.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, hide: true };
+  });
+}
 
 const tags = ['FHIR R4'];
 const security = [{ bearerAuth: [] }];
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9\\-.]{1,64}$' }) });
 const LooseQuery = Type.Object({}, { additionalProperties: true });
-const FhirResource = Type.Object(
-  { resourceType: Type.String() },
-  { additionalProperties: true, description: 'A FHIR R4 resource (application/fhir+json)' },
-);
 
 function send(request: FastifyRequest, reply: FastifyReply, body: unknown): FastifyReply {
   const accept = request.headers.accept ?? '';
@@ -40,10 +45,18 @@ export async function fhirPublicRoutes(app: FastifyInstance, opts: { baseUrl: st
   for (const mount of FHIR_MOUNTS) {
     await app.register(
       async (scope) => {
+        hideUnlisted(scope, mount);
         registerFhirErrors(scope);
         scope.get(
           '/metadata',
-          { schema: { tags, summary: 'CapabilityStatement', response: { 200: FhirResource } } },
+          {
+            schema: {
+              tags,
+              summary: 'CapabilityStatement',
+              description: 'Public: what this server supports, with every search parameter.',
+              response: { 200: fhirResource(FHIR_EXAMPLES.capabilityStatement) },
+            },
+          },
           async (req, reply) =>
             send(
               req,
@@ -75,7 +88,13 @@ export async function fhirProtectedRoutes(scope: FastifyInstance, opts: { api: F
     const base = `${opts.baseUrl}${mount.prefix}`;
     await scope.register(
       async (fhir) => {
+        hideUnlisted(fhir, mount);
         registerFhirErrors(fhir);
+        const readExamples = {
+          Patient: FHIR_EXAMPLES.patient,
+          Observation: FHIR_EXAMPLES.observation,
+          Device: FHIR_EXAMPLES.device,
+        };
         const readRoute = (type: ReadableType) =>
           fhir.get<{ Params: Static<typeof IdParams> }>(
             `/${type}/:id`,
@@ -85,8 +104,9 @@ export async function fhirProtectedRoutes(scope: FastifyInstance, opts: { api: F
                 tags,
                 security,
                 summary: `Read a ${type}`,
+                description: `The caller’s own ${type} only (404 otherwise), with ETag and Last-Modified; 304 on a matching If-None-Match.`,
                 params: IdParams,
-                response: { 200: FhirResource },
+                response: { 200: fhirResource(readExamples[type]) },
               },
             },
             async (req, reply) => {
@@ -107,9 +127,11 @@ export async function fhirProtectedRoutes(scope: FastifyInstance, opts: { api: F
             schema: {
               tags,
               security,
-              summary: 'Search Observations (searchset Bundle)',
+              summary: 'Search Observations',
+              description:
+                'A searchset Bundle of the caller’s Observations with self and next links; the parameters supported are listed in the CapabilityStatement (GET /fhir/metadata).',
               querystring: LooseQuery,
-              response: { 200: FhirResource },
+              response: { 200: fhirResource(FHIR_EXAMPLES.observationSearch) },
             },
           },
           async (req, reply) =>

@@ -13,19 +13,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { principalOf } from '../../http/auth-hook.ts';
 import { jsonBodyParser } from '../../http/request-limits.ts';
+import { FHIR_EXAMPLES, fhirResource } from '../api/examples.ts';
 import { FHIR_JSON } from '../api/outcome.ts';
 import type { StoredResource } from '../store/fhir.repository.ts';
 import type { FhirWrites } from './writes.service.ts';
 
 const tags = ['FHIR R4'];
 const security = [{ bearerAuth: [] }];
-const FhirResource = Type.Object(
-  { resourceType: Type.String() },
-  {
-    additionalProperties: true,
-    description: 'A FHIR R4 resource (application/fhir+json or application/json)',
-  },
+const ObservationBody = fhirResource(FHIR_EXAMPLES.observationBody, 'A FHIR R4 Observation');
+const StoredObservation = fhirResource(FHIR_EXAMPLES.observation, 'The stored Observation');
+const ConditionBody = fhirResource(
+  FHIR_EXAMPLES.conditionBody,
+  'A FHIR R4 Condition or a transaction Bundle',
 );
+const StoredCondition = fhirResource(FHIR_EXAMPLES.condition);
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9\\-.]{1,64}$' }) });
 const LooseQuery = Type.Object({}, { additionalProperties: true });
 
@@ -56,32 +57,36 @@ export function registerFhirWrites(fhir: FastifyInstance, opts: { writes: FhirWr
     fhir.addContentTypeParser('application/fhir+json', { parseAs: 'string' }, jsonBodyParser(fhir));
   }
 
-  fhir.post<{ Body: Static<typeof FhirResource> }>(
+  fhir.post<{ Body: Static<typeof ObservationBody> }>(
     '/Observation',
     {
-      config: { audit: 'fhir.Observation.create' },
+      config: { audit: 'fhir.Observation.create', errors: [422] },
       schema: {
         tags,
         security,
-        summary: 'Create an Observation (idempotent: a re-sent one answers 200 with the stored resource)',
-        body: FhirResource,
-        response: { 200: FhirResource, 201: FhirResource },
+        summary: 'Create an Observation',
+        description:
+          'Idempotent: 201 with the stored resource, or 200 when the same Observation was stored before. Location, ETag and Last-Modified name the stored version.',
+        body: ObservationBody,
+        response: { 200: StoredObservation, 201: StoredObservation },
       },
     },
     async (req, reply) =>
       sendStored(req, reply, base, await writes.createObservation(principalOf(req), req.body)),
   );
 
-  fhir.post<{ Body: Static<typeof FhirResource> }>(
+  fhir.post<{ Body: Static<typeof ConditionBody> }>(
     '/Condition',
     {
-      config: { audit: 'fhir.Condition.create' },
+      config: { audit: 'fhir.Condition.create', errors: [422] },
       schema: {
         tags,
         security,
         summary: 'Create a Condition, or every Condition of a transaction Bundle',
-        body: FhirResource,
-        response: { 200: FhirResource, 201: FhirResource },
+        description:
+          'One Condition: 201, or 200 when already stored. A transaction Bundle of Conditions: 200 with a transaction-response Bundle, all or nothing.',
+        body: ConditionBody,
+        response: { 200: StoredCondition, 201: StoredCondition },
       },
     },
     async (req, reply) => {
@@ -98,9 +103,11 @@ export function registerFhirWrites(fhir: FastifyInstance, opts: { writes: FhirWr
       schema: {
         tags,
         security,
-        summary: 'Search Conditions (searchset Bundle)',
+        summary: 'Search Conditions',
+        description:
+          'A searchset Bundle of the caller’s Conditions (patient, _count, _sort=-recorded-date, ...).',
         querystring: LooseQuery,
-        response: { 200: FhirResource },
+        response: { 200: fhirResource(FHIR_EXAMPLES.conditionSearch) },
       },
     },
     async (req, reply) =>
@@ -115,8 +122,9 @@ export function registerFhirWrites(fhir: FastifyInstance, opts: { writes: FhirWr
         tags,
         security,
         summary: 'Read a Condition',
+        description: 'The caller’s own Condition only (404 otherwise); 304 on a matching If-None-Match.',
         params: IdParams,
-        response: { 200: FhirResource },
+        response: { 200: StoredCondition },
       },
     },
     async (req, reply) => {
