@@ -102,7 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // gzip for answers over 1 kB when the client accepts it (browsers and Dart's HttpClient, so the
   // Flutter app, do): its GET /fhir/Observation?_count=1000 is megabytes of JSON. Small answers are
   // compressed inline, larger ones and streams (exports) on libuv's thread pool. Answers already
-  // encoded are left alone (/health/observations gzips from cached parts: src/health/rendered-items.ts).
+  // encoded are left alone (/health/observations gzips from cached parts: src/http/rendered-page.ts).
   // Request bodies are not decompressed: the contract has no compressed uploads.
   await app.register(compress, { encodings: ['gzip'], threshold: 1024, globalDecompression: false });
   // Per-IP limits (auth routes): counted in Redis when REDIS_URL is set, so that several API

@@ -14,6 +14,7 @@ import { createFhirApi, type FhirApi } from './fhir/api/fhir-api.service.ts';
 import { createReplication, type Replication, withReplication } from './fhir/replication/replication.ts';
 import { createFhirStore, type FhirStore } from './fhir/store/fhir.service.ts';
 import { createHealthService, type HealthService } from './health/health.service.ts';
+import { createItemRenderer } from './health/rendered-items.ts';
 import { type Authenticator, createAuthenticator } from './http/auth-hook.ts';
 import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
 import { createSharedLimits, type SharedLimits } from './http/shared-limits.ts';
@@ -25,7 +26,7 @@ import { type CreateJobsOptions, createJobs } from './jobs/jobs.ts';
 import type { JobSystem } from './jobs/registry.ts';
 import { createLogger, type Log } from './log.ts';
 import { createMobileService, type MobileService } from './mobile/mobile.service.ts';
-import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { createMetrics, type Metrics, registerItemCacheMetrics } from './ops/metrics.ts';
 import type { ReadinessCheck } from './ops/readiness.ts';
 import { createSyncEngine, SYNC_TICK_MS, type SyncEngine, type SyncTuning } from './sync/index.ts';
 import { createVault, type Vault } from './vault/vault.ts';
@@ -128,6 +129,9 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     announceEnded: (userId) => sessionEvents.announce(userId),
   });
   const metrics = createMetrics({ defaultMetrics: config.env !== 'test' });
+  // Rendered /health/observations items, kept across requests (src/health/rendered-items.ts).
+  const healthItems = createItemRenderer({ maxBytes: config.healthItemCacheBytes });
+  registerItemCacheMetrics(metrics, healthItems);
   const fhirStore = createFhirStore({
     db,
     clock,
@@ -235,8 +239,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       db,
       clock,
       defaultTimeZone: config.defaultTimeZone,
-      itemCacheBytes: config.healthItemCacheBytes,
-      registers: [metrics.registry],
+      items: healthItems,
     }),
     account,
     sync,

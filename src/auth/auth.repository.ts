@@ -161,3 +161,9 @@ export async function wasIdentityErasedSince(
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** users.time_zone; undefined when there is no such user. */
+export async function findTimeZone(db: Db, userId: number): Promise<string | null | undefined> {
+  const row = await db.selectFrom('users').select('time_zone').where('id', '=', userId).executeTakeFirst();
+  return row ? row.time_zone : undefined;
+}

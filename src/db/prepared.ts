@@ -3,9 +3,10 @@
  *
  *   executePrepared(db, query)        -> rows; on a server the statement is parsed and planned once
  *                                        per connection, then its plan is reused (PGlite: as usual)
- *   compileByShape(build)             -> (shape, values) -> CompiledQuery: Kysely builds and compiles
- *                                        `build(slots)` once per shape, marked for executePrepared;
- *                                        each call fills in its values (a Date as its ISO text)
+ *   preparedStatement(build, shapeOf) -> statement: `build(db, slots)` built and compiled by Kysely
+ *                                        once per shape and database handle, marked for executePrepared
+ *     statement.execute(db, input)    -> rows (its values filled in, a Date as its ISO text)
+ *     statement.compile(db, input)    -> the CompiledQuery it runs (tests compare it with a direct build)
  *   preparingQuery(client.query)      -> the pg client's query function, naming marked statements
  *
  * Why: parsing and planning were a large share of PostgreSQL's CPU per health page
@@ -41,6 +42,31 @@ class Slot {
   }
 }
 
+export interface PreparedStatement<I, R> {
+  compile(db: Db, input: I): CompiledQuery<R>;
+  execute(db: Db, input: I): Promise<R[]>;
+}
+
+/**
+ * The one cache of compiled statements: per database handle (a query compiles for its dialect),
+ * then per shape (`compileByShape`). Repositories declare their hot queries with it at module level.
+ */
+export function preparedStatement<I, R>(
+  build: (db: Db, shaped: I) => Compilable<R>,
+  shapeOf: (input: I, slot: (value: unknown) => never) => I,
+): PreparedStatement<I, R> {
+  const byDb = new WeakMap<Db, (input: I) => CompiledQuery<R>>();
+  const compile = (db: Db, input: I): CompiledQuery<R> => {
+    let compileShaped = byDb.get(db);
+    if (compileShaped === undefined) {
+      compileShaped = compileByShape((shaped: I) => build(db, shaped), shapeOf);
+      byDb.set(db, compileShaped);
+    }
+    return compileShaped(input);
+  };
+  return { compile, execute: (db, input) => executePrepared(db, compile(db, input)) };
+}
+
 /**
  * A query built and compiled once per shape: building and compiling a health page's query with
  * Kysely on every request was a visible share of the server's CPU per page (bench/api/README.md).
@@ -50,7 +76,7 @@ class Slot {
  * (no arithmetic on them in JS: do it in SQL). test/health/page-shape.test.ts checks the result
  * against building the query with the values themselves.
  */
-export function compileByShape<I, R>(
+function compileByShape<I, R>(
   build: (shaped: I) => Compilable<R>,
   shapeOf: (input: I, slot: (value: unknown) => never) => I,
   maxShapes = 500,

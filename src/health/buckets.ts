@@ -10,7 +10,7 @@
  */
 import { formatOffset, offsetMinutes, toLocalIso } from '../fhir/time.ts';
 import { offsetAt } from '../fhir/zones.ts';
-import type { Bucket } from './health.repository.ts';
+import type { Bucket } from './summary.repository.ts';
 
 export type BucketBounds = Readonly<{ date: string; start: string; end: string }>;
 

@@ -1,10 +1,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
-import { acceptsGzip } from '../http/accept-encoding.ts';
 import { principalOf } from '../http/auth-hook.ts';
-import { bodyOf } from '../http/chunks-body.ts';
 import { ProblemSchema } from '../http/problem.ts';
+import { sendRenderedPage } from '../http/rendered-page.ts';
 import {
   ExportQuery,
   HealthObservationsResponseSchema,
@@ -39,26 +38,8 @@ export function healthRoutes(app: FastifyInstance, health: HealthService): void 
         response: { 200: HealthObservationsResponseSchema, ...errors },
       },
     },
-    async (req, reply) => {
-      // Rendered JSON (src/health/rendered-items.ts): sent as is, so the audit gets the ids here.
-      // gzip when the client accepts it (browsers and Dart's HttpClient do): a week of heart-rate
-      // windows is 164 kB of JSON, 28 kB gzipped from parts deflated once per item. The chunks are
-      // the cached items themselves; a large answer is written without joining them
-      // (src/http/chunks-body.ts).
-      const gzip = acceptsGzip(req.headers['accept-encoding']);
-      const { chunks, ids } = await health.listObservations(
-        principalOf(req),
-        req.query,
-        gzip ? 'gzip' : 'identity',
-      );
-      req.auditIds = ids;
-      if (gzip) reply.header('content-encoding', 'gzip');
-      // Appended: CORS may have set Vary: Origin already.
-      const vary = reply.getHeader('vary');
-      reply.header('vary', vary ? `${String(vary)}, accept-encoding` : 'accept-encoding');
-      const body = bodyOf(chunks);
-      return reply.type('application/json; charset=utf-8').header('content-length', body.length).send(body);
-    },
+    // Items rendered once and cached: the edge sends them (gzip, Vary, audit ids).
+    async (req, reply) => sendRenderedPage(reply, await health.listObservations(principalOf(req), req.query)),
   );
 
   app.get<{ Querystring: Static<typeof SummaryQuery> }>(

@@ -1,12 +1,13 @@
 /**
  * The vendor-agnostic health API (docs/api.md "Health data"): principal first, repository below.
  *
- *   listObservations(principal, query, encoding?) -> { chunks (the JSON answer, HealthObservationsResponse,
- *                                        gzip-encoded when asked, in order), ids }
+ *   listObservations(principal, query) -> RenderedPage (HealthObservationsResponse as rendered
+ *                                        items; sent by src/http/rendered-page.ts)
  *   summary(principal, query)          -> { type, unit, bucket, time_zone, buckets }
  *   exportObservations(principal, query) -> { contentType, filename, body: AsyncIterable<string> }
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+
+import { findTimeZone } from '../auth/auth.repository.ts';
 import type { Principal } from '../auth/auth.service.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
@@ -25,15 +26,9 @@ import {
   parseSources,
   parseTypes,
 } from './health.query.ts';
-import {
-  type Bucket,
-  findStoredJson,
-  findTimeZone,
-  pageKeys,
-  pageObservations,
-  summarize,
-} from './health.repository.ts';
-import { createItemRenderer, type Encoding, type ItemRenderer } from './rendered-items.ts';
+import { findStoredJson, pageKeys, pageObservations } from './pages.repository.ts';
+import { createItemRenderer, type ItemRenderer, type RenderedPage } from './rendered-items.ts';
+import { type Bucket, summarize } from './summary.repository.ts';
 
 export interface HealthServiceDeps {
   db: Db;
@@ -41,10 +36,8 @@ export interface HealthServiceDeps {
   defaultTimeZone: string;
   /** Rows per keyset query while exporting. */
   exportPageSize?: number;
-  /** Bytes of rendered page items kept in memory (0: none). */
-  itemCacheBytes?: number;
-  /** Where the item cache's metrics go (health_item_cache_*). */
-  registers?: Registry[];
+  /** Rendered page items (built in src/deps.ts; default: one that keeps nothing). */
+  items?: ItemRenderer;
 }
 
 export interface FilterQuery {
@@ -75,8 +68,7 @@ const ZONE_CACHE_SIZE = 10_000;
 export function createHealthService(deps: HealthServiceDeps) {
   const { db } = deps;
   const exportPageSize = deps.exportPageSize ?? 1_000;
-  const renderer = createItemRenderer({ maxBytes: deps.itemCacheBytes ?? 0 });
-  if (deps.registers) itemCacheMetrics(renderer, deps.registers);
+  const renderer = deps.items ?? createItemRenderer({ maxBytes: 0 });
 
   // A person's zone changes rarely: remember it for a minute rather than read it on every request.
   const zones = new Map<number, { zone: string; until: number }>();
@@ -107,19 +99,15 @@ export function createHealthService(deps: HealthServiceDeps) {
   }
 
   return {
-    /** The answer as chunks of JSON bytes, gzip-encoded if asked (the route sends them as they are), and the ids it holds (audit). */
-    async listObservations(
-      principal: Principal,
-      query: ObservationsQuery,
-      encoding: Encoding = 'identity',
-    ): Promise<{ chunks: Buffer[]; ids: string[] }> {
+    /** The page as rendered items and the ids it lists. */
+    async listObservations(principal: Principal, query: ObservationsQuery): Promise<RenderedPage> {
       const sort = query.sort ?? '-date';
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort);
       const filter = await filterOf(principal, query);
       const page = await pageKeys(db, principal.userId, filter, { sort, after, limit: query.limit });
       const next = page.next ? encodeCursor(sort, page.next) : null;
       const fetch = (ids: string[]) => findStoredJson(db, principal.userId, ids);
-      return renderer.page(page.rows, fetch, next, query.limit, encoding);
+      return renderer.page(page.rows, fetch, next, query.limit);
     },
 
     async summary(principal: Principal, query: SummaryQuery) {
@@ -159,28 +147,4 @@ export function createHealthService(deps: HealthServiceDeps) {
       return exportBody(query.format, pages, deps.clock.now());
     },
   };
-}
-
-function itemCacheMetrics(renderer: ItemRenderer, registers: Registry[]): void {
-  new Gauge({
-    name: 'health_item_cache_bytes',
-    help: 'Bytes of rendered /health/observations items held (HEALTH_ITEM_CACHE_MB)',
-    registers,
-    collect() {
-      this.set(renderer.stats().bytes);
-    },
-  });
-  const reported = { hits: 0, misses: 0 };
-  new Counter({
-    name: 'health_item_cache_lookups_total',
-    help: 'Items of /health/observations pages found rendered (hit) or rendered anew (miss)',
-    labelNames: ['result'],
-    registers,
-    collect() {
-      const { hits, misses } = renderer.stats();
-      this.inc({ result: 'hit' }, hits - reported.hits);
-      this.inc({ result: 'miss' }, misses - reported.misses);
-      Object.assign(reported, { hits, misses });
-    },
-  });
 }

@@ -1,29 +1,32 @@
 /**
- * The health API's page answer as bytes, from stored rows, each item rendered once.
+ * The health API's page answer, from stored rows, each item rendered once.
  *
- *   createItemRenderer({ maxBytes })               -> renderer (maxBytes 0: render every time, keep nothing)
- *   await renderer.page(keys, fetch, nextCursor, limit, encoding?) -> { chunks: Buffer[] (the JSON answer, in order), ids: string[] }
- *     keys: the page's [{ id, content_hash }] in order; fetch(ids): the stored rows of the ones not held;
- *     encoding 'gzip': the same JSON gzip-encoded, from each item's deflated part (src/http/gzip-parts.ts),
- *     made the first time a gzip answer holds the item and kept beside it
+ *   createItemRenderer({ maxBytes })              -> renderer (maxBytes 0: render every time, keep nothing)
+ *   await renderer.page(keys, fetch, nextCursor, limit) -> RenderedPage { ids, chunks(coding) }
+ *     keys: the page's [{ id, content_hash }] in order; fetch(ids): the stored rows of the ones not held
+ *   page.chunks('identity' | 'gzip')             -> Buffer[]: the JSON answer in order, as is or
+ *     gzip-encoded from each item's deflated part (src/http/gzip-parts.ts), made once and kept beside it
+ *   renderer.stats()                             -> { entries, bytes, hits, misses, evictions } (src/ops/metrics.ts)
  *
+ * The page is data to the service; only the HTTP edge (src/http/rendered-page.ts) asks it for bytes.
  * An item is `JSON.stringify(toHealthObservation(resource))`: a pure function of the row's id and
  * stored JSON, so it is kept by id with the content_hash (the hash of exactly that JSON) it was
  * rendered from, and served only when the page's row has that hash: never stale.
  * Rows come only from the owner-filtered page query, so a cached item is only ever served to
  * whoever the query returned its row to.
  *
- * Why: JSON.parse, the transform and the schema serializer were a large share of the server's CPU
- * per page (bench/api/README.md); the page is the cached items' bytes in order, and the page
- * query reads only ids and hashes, so PostgreSQL sends the stored JSON of missing items only. The output
- * is the same JSON the route schema describes (test/health/rendered-items.test.ts checks it
- * against the schema and against the transform).
+ * Why: parsing, transforming and serializing every item per page cost the server's CPU
+ * (bench/api/README.md); the page query reads only ids and hashes, so PostgreSQL sends the stored
+ * JSON of missing items only. The output is the same JSON the route schema describes
+ * (test/health/rendered-items.test.ts checks it against the schema and against the transform).
  * Eviction is first-in first-out by bytes: cheap on every hit (no reordering), and a hot item
  * evicted is rendered again at the cost of an uncached one.
  */
 import type { Observation } from '@medplum/fhirtypes';
 import { toHealthObservation } from '../fhir/health-observation.ts';
+import type { ContentCoding } from '../http/accept-encoding.ts';
 import { type DeflatedPart, deflatedPart, gzipOf, storedPart } from '../http/gzip-parts.ts';
+import type { RenderedBody } from '../http/rendered-page.ts';
 
 export interface ItemKey {
   id: string;
@@ -34,8 +37,6 @@ export interface RenderableRow extends ItemKey {
   /** The stored JSON (without id and version meta). */
   resource: string;
 }
-
-export type Encoding = 'identity' | 'gzip';
 
 export type ItemRenderer = ReturnType<typeof createItemRenderer>;
 
@@ -65,6 +66,7 @@ export function createItemRenderer(options: { maxBytes: number }) {
   let bytes = 0;
   let hits = 0;
   let misses = 0;
+  let evictions = 0;
 
   function render(row: RenderableRow): Entry {
     const resource = JSON.parse(row.resource) as Observation;
@@ -98,6 +100,7 @@ export function createItemRenderer(options: { maxBytes: number }) {
       if (bytes <= maxBytes * 0.9) break;
       cache.delete(id);
       bytes -= sizeOf(id, entry);
+      evictions += 1;
     }
   }
 
@@ -117,17 +120,13 @@ export function createItemRenderer(options: { maxBytes: number }) {
   }
 
   return {
-    /**
-     * The page's JSON answer, as is or gzip-encoded, as chunks to send in order (the cached items
-     * themselves: joining them cost a new buffer per answer), and the ids of its items (in order).
-     */
+    /** The page's items (rendered or held) and the ids it lists (in order); bytes on demand. */
     async page(
       keys: ItemKey[],
       fetch: (ids: string[]) => Promise<RenderableRow[]>,
       nextCursor: string | null,
       limit: number,
-      encoding: Encoding = 'identity',
-    ): Promise<{ chunks: Buffer[]; ids: string[] }> {
+    ): Promise<RenderedPage> {
       const found = keys.map(held);
       const missing = keys.filter((_, i) => found[i] === undefined);
       misses += missing.length;
@@ -150,24 +149,60 @@ export function createItemRenderer(options: { maxBytes: number }) {
         ids.push(key.id);
         served.push(entry as Served);
       }
-      const close = Buffer.from(`],"next_cursor":${JSON.stringify(nextCursor)},"limit":${limit}}`);
-      if (encoding === 'identity') {
-        const parts = listOf(
-          served.map((e) => e.item),
-          OPEN,
-          COMMA,
-        );
-        parts.push(close);
-        return { chunks: parts, ids };
-      }
-      const parts = served.map((entry, i) => partOf(ids[i] as string, entry));
-      return { chunks: gzipOf(listOf(parts, OPEN_PART, COMMA_PART), close), ids };
+      return new RenderedPage(ids, served, nextCursor, limit, partOf);
     },
-    /** Entries and bytes held, and lookups so far (for tests and metrics). */
-    stats(): { entries: number; bytes: number; hits: number; misses: number } {
-      return { entries: cache.size, bytes, hits, misses };
+    /** Entries and bytes held, and lookups and evictions so far (for tests and metrics). */
+    stats(): ItemCacheStats {
+      return { entries: cache.size, bytes, hits, misses, evictions };
     },
   };
+}
+
+export interface ItemCacheStats {
+  entries: number;
+  bytes: number;
+  hits: number;
+  misses: number;
+  evictions: number;
+}
+
+/** A page answer as data: its ids, and its bytes in either coding when the HTTP edge asks. */
+export class RenderedPage implements RenderedBody {
+  readonly ids: string[];
+  readonly #served: Served[];
+  readonly #nextCursor: string | null;
+  readonly #limit: number;
+  readonly #partOf: (id: string, entry: Served) => DeflatedPart;
+
+  constructor(
+    ids: string[],
+    served: Served[],
+    nextCursor: string | null,
+    limit: number,
+    partOf: (id: string, entry: Served) => DeflatedPart,
+  ) {
+    this.ids = ids;
+    this.#served = served;
+    this.#nextCursor = nextCursor;
+    this.#limit = limit;
+    this.#partOf = partOf;
+  }
+
+  /** The JSON answer as chunks to send in order: the cached items themselves, never joined here. */
+  chunks(coding: ContentCoding): Buffer[] {
+    const close = Buffer.from(`],"next_cursor":${JSON.stringify(this.#nextCursor)},"limit":${this.#limit}}`);
+    if (coding === 'identity') {
+      const parts = listOf(
+        this.#served.map((e) => e.item),
+        OPEN,
+        COMMA,
+      );
+      parts.push(close);
+      return parts;
+    }
+    const parts = this.#served.map((entry, i) => this.#partOf(this.ids[i] as string, entry));
+    return gzipOf(listOf(parts, OPEN_PART, COMMA_PART), close);
+  }
 }
 
 /** `open`, then the items with `comma` between them. */

@@ -6,6 +6,9 @@
  *
  * Browsers and Dart's HttpClient (the Flutter app's) send `gzip` by default.
  */
+
+/** The codings an answer rendered in advance comes in (src/http/rendered-page.ts). */
+export type ContentCoding = 'identity' | 'gzip';
 export function acceptsGzip(header: string | string[] | undefined): boolean {
   if (header === undefined) return false;
   let named: boolean | undefined;

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -26,4 +26,51 @@ export function createMetrics(options: { defaultMetrics: boolean }): Metrics {
       registers: [registry],
     }),
   };
+}
+
+/** Running totals a cache keeps itself (src/health/rendered-items.ts stats()). */
+export interface CacheStats {
+  bytes: number;
+  hits: number;
+  misses: number;
+  evictions: number;
+}
+
+/**
+ * health_item_cache_*: the rendered /health/observations items. Read from the cache's own counters
+ * when /metrics is scraped, so a lookup costs the request path nothing.
+ */
+export function registerItemCacheMetrics(metrics: Metrics, cache: { stats(): CacheStats }): void {
+  const registers = [metrics.registry];
+  new Gauge({
+    name: 'health_item_cache_bytes',
+    help: 'Bytes of rendered /health/observations items held (HEALTH_ITEM_CACHE_MB)',
+    registers,
+    collect() {
+      this.set(cache.stats().bytes);
+    },
+  });
+  const reported = { hits: 0, misses: 0, evictions: 0 };
+  new Counter({
+    name: 'health_item_cache_lookups_total',
+    help: 'Items of /health/observations pages found rendered (hit) or rendered anew (miss)',
+    labelNames: ['result'],
+    registers,
+    collect() {
+      const { hits, misses } = cache.stats();
+      this.inc({ result: 'hit' }, hits - reported.hits);
+      this.inc({ result: 'miss' }, misses - reported.misses);
+      Object.assign(reported, { hits, misses });
+    },
+  });
+  new Counter({
+    name: 'health_item_cache_evictions_total',
+    help: 'Rendered /health/observations items dropped to stay within HEALTH_ITEM_CACHE_MB',
+    registers,
+    collect() {
+      const { evictions } = cache.stats();
+      this.inc(evictions - reported.evictions);
+      reported.evictions = evictions;
+    },
+  });
 }

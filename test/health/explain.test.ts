@@ -5,7 +5,8 @@
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRange } from '../../src/health/health.query.ts';
-import { pageQuery, summaryQuery } from '../../src/health/health.repository.ts';
+import { pageQuery } from '../../src/health/pages.repository.ts';
+import { summaryQuery } from '../../src/health/summary.repository.ts';
 import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
 import { heartRateHour, steps, storeMeasurements } from '../helpers/observations.ts';
 

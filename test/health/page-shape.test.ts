@@ -1,5 +1,5 @@
 /**
- * The health page query is compiled once per shape (src/db/prepared.ts compileByShape): for any
+ * The health queries are compiled once per shape (src/db/prepared.ts preparedStatement): for any
  * request, the memoized statement and its filled-in values must equal what Kysely compiles from
  * the values themselves, whether the shape was seen before or not.
  */
@@ -8,12 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEASUREMENT_TYPES, type MeasurementType } from '../../src/fhir/measurement.ts';
 import type { HealthFilter, HealthKeyset, HealthSort } from '../../src/health/health.query.ts';
 import {
-  compiledKeysQuery,
-  compiledPageQuery,
   keysQuery,
+  keysStatement,
   type PageRequest,
   pageQuery,
-} from '../../src/health/health.repository.ts';
+  pageStatement,
+} from '../../src/health/pages.repository.ts';
+import { type Bucket, summaryQuery, summaryStatement } from '../../src/health/summary.repository.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 let t: TestApp;
@@ -59,7 +60,7 @@ describe('page query compiled per shape', () => {
       fc.property(fc.integer({ min: 1, max: 1_000_000 }), filter, page, (userId, f, p) => {
         // Twice with other values of the same shape: the second run reuses the first's statement.
         for (const uid of [userId, userId + 1]) {
-          const memo = compiledPageQuery(t.deps.db, { userId: uid, filter: f, page: p });
+          const memo = pageStatement.compile(t.deps.db, { userId: uid, filter: f, page: p });
           const direct = pageQuery(t.deps.db, uid, f, p).compile();
           expect(memo.sql).toBe(`/* prepared */ ${direct.sql}`); // marked for executePrepared
           // Dates are filled in as their ISO text (src/db/prepared.ts).
@@ -67,13 +68,35 @@ describe('page query compiled per shape', () => {
           expect(memo.parameters).toEqual(direct.parameters.map(iso));
           // The pages' key list (`pageKeys`: the same query, aggregated into one text).
           const keysPage = { ...p, full: undefined };
-          const keys = compiledKeysQuery(t.deps.db, { userId: uid, filter: f, page: keysPage });
+          const keys = keysStatement.compile(t.deps.db, { userId: uid, filter: f, page: keysPage });
           const keysDirect = keysQuery(t.deps.db, uid, f, keysPage).compile();
           expect(keys.sql).toBe(`/* prepared */ ${keysDirect.sql}`);
           expect(keys.parameters).toEqual(keysDirect.parameters.map(iso));
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('summary query compiled per shape', () => {
+  it('equals the query compiled from the values, for new and for known shapes', () => {
+    const range = fc.record({ from: bound, to: bound }, { requiredKeys: [] });
+    const bucket = fc.constantFrom<Bucket>('day', 'week', 'month');
+    const type = fc.constantFrom(...MEASUREMENT_TYPES);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), type, range, bucket, (userId, ty, r, b) => {
+        for (const uid of [userId, userId + 1]) {
+          const memo = summaryStatement.compile(t.deps.db, { userId: uid, type: ty, range: r, bucket: b });
+          const inner = summaryQuery(t.deps.db, uid, ty, r, b).compile();
+          // The statement wraps the bucket query, aggregating its rows into one JSON text.
+          expect(memo.sql.startsWith('/* prepared */ select ')).toBe(true);
+          expect(memo.sql).toContain(`from ((${inner.sql})) b`);
+          const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
+          expect(memo.parameters).toEqual(inner.parameters.map(iso));
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 });

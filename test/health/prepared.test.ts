@@ -10,7 +10,7 @@ import { openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { executePrepared, preparingQuery } from '../../src/db/prepared.ts';
 import { parseRange } from '../../src/health/health.query.ts';
-import { pageObservations, pageQuery } from '../../src/health/health.repository.ts';
+import { pageObservations, pageQuery } from '../../src/health/pages.repository.ts';
 import { createTestApp, registerUser, type TestApp, testDatabaseUrl } from '../helpers/app.ts';
 import { heartRateHour, stepsDays, storeMeasurements } from '../helpers/observations.ts';
 

@@ -5,7 +5,12 @@ import Value from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Measurement, toHealthObservation, toObservation } from '../../src/fhir/index.ts';
 import { HealthObservationsResponseSchema } from '../../src/health/health.schemas.ts';
-import { createItemRenderer, type RenderableRow } from '../../src/health/rendered-items.ts';
+import {
+  createItemRenderer,
+  type RenderableRow,
+  type RenderedPage,
+} from '../../src/health/rendered-items.ts';
+import { createMetrics, registerItemCacheMetrics } from '../../src/ops/metrics.ts';
 import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
 import { heartRateHour, steps, storeMeasurements, weight } from '../helpers/observations.ts';
 
@@ -42,7 +47,9 @@ const rows = observations.map(rowOf);
 const byId = new Map(rows.map((r) => [r.id, r]));
 
 /** A page's answer: its chunks, in order. */
-const bodyOf = (page: { chunks: Buffer[] }) => Buffer.concat(page.chunks);
+const bodyOf = (page: RenderedPage) => Buffer.concat(page.chunks('identity'));
+/** The same answer gzip-encoded (its parts deflated and kept the first time). */
+const gzipOf = (page: RenderedPage) => Buffer.concat(page.chunks('gzip'));
 
 /** A fetch that serves `rows` and records what it was asked for. */
 function store(served: Map<string, RenderableRow> = byId) {
@@ -60,8 +67,9 @@ describe('createItemRenderer', () => {
   it('renders exactly the JSON of the transform, valid against the route schema', async () => {
     const renderer = createItemRenderer({ maxBytes: 1_000_000 });
     const { fetch } = store();
-    const { chunks, ids } = await renderer.page(rows, fetch, 'abc"d', 50);
-    const body = bodyOf({ chunks });
+    const page = await renderer.page(rows, fetch, 'abc"d', 50);
+    const body = bodyOf(page);
+    const { ids } = page;
     const items = observations.map((o) => toHealthObservation(o));
     expect(body.toString()).toBe(JSON.stringify({ items, next_cursor: 'abc"d', limit: 50 }));
     expect(Value.Check(HealthObservationsResponseSchema, JSON.parse(body.toString()))).toBe(true);
@@ -132,8 +140,13 @@ describe('createItemRenderer', () => {
     for (let i = 0; i < 3; i += 1) await small.page(rows, store().fetch, null, 50);
     expect(small.stats().bytes).toBeLessThanOrEqual(3_000);
     expect(small.stats().entries).toBeGreaterThan(0);
+    expect(none.stats().evictions).toBe(0);
     const again = await small.page(rows, store().fetch, null, 50);
     expect(again.ids).toEqual(rows.map((r) => r.id));
+    const tiny = createItemRenderer({ maxBytes: 1_500 }); // two small items at most: one evicted per page
+    for (let i = 0; i < 2; i += 1) await tiny.page(rows, store().fetch, null, 50);
+    expect(tiny.stats().bytes).toBeLessThanOrEqual(1_500);
+    expect(tiny.stats().evictions).toBeGreaterThan(0);
   });
 });
 
@@ -144,24 +157,24 @@ describe('createItemRenderer, gzip', () => {
     const identity = bodyOf(await createItemRenderer({ maxBytes: 0 }).page(rows, store().fetch, 'c', 50));
     for (const maxBytes of [0, 1_000_000]) {
       const renderer = createItemRenderer({ maxBytes });
-      const fresh = await renderer.page(rows, store().fetch, 'c', 50, 'gzip');
-      const held = await renderer.page(rows, store().fetch, 'c', 50, 'gzip');
-      expect(json(bodyOf(fresh))).toBe(identity.toString());
-      expect(json(bodyOf(held))).toBe(identity.toString());
+      const fresh = await renderer.page(rows, store().fetch, 'c', 50);
+      expect(json(gzipOf(fresh))).toBe(identity.toString());
+      const held = await renderer.page(rows, store().fetch, 'c', 50);
+      expect(json(gzipOf(held))).toBe(identity.toString());
       expect(held.ids).toEqual(rows.map((r) => r.id));
     }
-    const empty = await createItemRenderer({ maxBytes: 0 }).page([], store().fetch, null, 10, 'gzip');
-    expect(json(bodyOf(empty))).toBe('{"items":[],"next_cursor":null,"limit":10}');
+    const empty = await createItemRenderer({ maxBytes: 0 }).page([], store().fetch, null, 10);
+    expect(json(gzipOf(empty))).toBe('{"items":[],"next_cursor":null,"limit":10}');
   });
 
   it('deflates an item once, keeps the part beside it within the budget, and drops it with the item', async () => {
     const renderer = createItemRenderer({ maxBytes: 1_000_000 });
     await renderer.page(rows, store().fetch, null, 50);
     const plain = renderer.stats().bytes;
-    await renderer.page(rows, store().fetch, null, 50, 'gzip');
+    gzipOf(await renderer.page(rows, store().fetch, null, 50));
     const withParts = renderer.stats().bytes;
     expect(withParts).toBeGreaterThan(plain);
-    await renderer.page(rows, store().fetch, null, 50, 'gzip');
+    gzipOf(await renderer.page(rows, store().fetch, null, 50));
     expect(renderer.stats().bytes).toBe(withParts);
 
     // A new version replaces item and part: the gzip answer has the new value.
@@ -169,18 +182,33 @@ describe('createItemRenderer, gzip', () => {
       ...(observations[0] as Observation),
       valueQuantity: { value: 9000, unit: '/d', system: 'http://unitsofmeasure.org', code: '/d' },
     });
-    const page = await renderer.page(
-      [changed],
-      store(new Map([[changed.id, changed]])).fetch,
-      null,
-      50,
-      'gzip',
-    );
-    expect(JSON.parse(json(bodyOf(page))).items[0].value).toBe(9000);
+    const page = await renderer.page([changed], store(new Map([[changed.id, changed]])).fetch, null, 50);
+    expect(JSON.parse(json(gzipOf(page))).items[0].value).toBe(9000);
 
     const small = createItemRenderer({ maxBytes: 3_000 });
-    for (let i = 0; i < 3; i += 1) await small.page(rows, store().fetch, null, 50, 'gzip');
+    for (let i = 0; i < 3; i += 1) gzipOf(await small.page(rows, store().fetch, null, 50));
     expect(small.stats().bytes).toBeLessThanOrEqual(3_000);
+  });
+});
+
+describe('health_item_cache_* metrics', () => {
+  it('report the cache bytes, lookups and evictions as /metrics reads them', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const small = createItemRenderer({ maxBytes: 1_500 }); // two small items at most
+    registerItemCacheMetrics(metrics, small);
+    for (let i = 0; i < 3; i += 1) await small.page(rows, store().fetch, null, 50);
+    const { bytes, hits, misses, evictions } = small.stats();
+    expect(evictions).toBeGreaterThan(0);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain(`health_item_cache_bytes ${bytes}\n`);
+    expect(text).toContain(`health_item_cache_lookups_total{result="hit"} ${hits}\n`);
+    expect(text).toContain(`health_item_cache_lookups_total{result="miss"} ${misses}\n`);
+    expect(text).toContain(`health_item_cache_evictions_total ${evictions}\n`);
+    // Counters, not gauges: a second scrape after more evictions reports the running total.
+    await small.page(rows, store().fetch, null, 50);
+    expect(await metrics.registry.metrics()).toContain(
+      `health_item_cache_evictions_total ${small.stats().evictions}\n`,
+    );
   });
 });
 
@@ -209,6 +237,7 @@ describe('GET /health/observations through the item cache', () => {
     expect(metrics).toMatch(/^health_item_cache_lookups_total\{result="hit"\} 1$/m);
     expect(metrics).toMatch(/^health_item_cache_lookups_total\{result="miss"\} 2$/m);
     expect(metrics).toMatch(/^health_item_cache_bytes [1-9]\d*$/m);
+    expect(metrics).toMatch(/^health_item_cache_evictions_total 0$/m);
   });
 
   it('gzips the answer for clients that accept it, and says it varies with Accept-Encoding', async () => {

@@ -9,7 +9,7 @@ import { type Kysely, sql } from 'kysely';
 // Every other row counts as one value: its valueQuantity.value.
 //
 // A row's contribution, in both rollup functions and in the summary's query over the rows
-// (src/health/health.repository.ts):
+// (src/health/summary.repository.ts):
 //   values  coalesce(sample_count, (value is not null)::int)
 //   min     case when sample_count is null then value else sample_min end   (max, sum alike)
 // The functions are 0007's refresh and 0009's insert trigger with only those aggregates changed;

@@ -10,7 +10,7 @@ import { migrateTo, migrateToLatest } from '../../../src/db/migrate.ts';
 import { toObservation } from '../../../src/fhir/observation.mapper.ts';
 import { createFhirStore } from '../../../src/fhir/store/fhir.service.ts';
 import { toResourceRow } from '../../../src/fhir/store/resource-row.ts';
-import { summarize } from '../../../src/health/health.repository.ts';
+import { summarize } from '../../../src/health/summary.repository.ts';
 import { testDatabaseUrl } from '../../helpers/app.ts';
 import { heartRateHour, steps } from '../../helpers/observations.ts';
 
