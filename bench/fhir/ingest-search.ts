@@ -27,6 +27,7 @@ import { LOINC } from '../../src/fhir/codes.ts';
 import { groupHeartRateSamples, type RawHeartRateSample } from '../../src/fhir/heart-rate-window.ts';
 import type { Measurement, MeasurementType } from '../../src/fhir/measurement.ts';
 import { toObservation } from '../../src/fhir/observation.mapper.ts';
+import { BATCH_COLUMNS } from '../../src/fhir/store/fhir.repository.ts';
 import { createFhirStore } from '../../src/fhir/store/fhir.service.ts';
 import type { ResourceRow } from '../../src/fhir/store/resource-row.ts';
 import { mapInTurns } from '../../src/turns.ts';
@@ -114,59 +115,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-// Every column of fhir_resources, in the order the floor loads them.
-const COLUMNS = [
-  'resource_type',
-  'id',
-  'user_id',
-  'identifier',
-  'type',
-  'code',
-  'code_system',
-  'category',
-  'effective_start',
-  'effective_end',
-  'local_date',
-  'status',
-  'source_vendor',
-  'value',
-  'sample_count',
-  'sample_min',
-  'sample_max',
-  'sample_sum',
-  'daily',
-  'version_id',
-  'last_updated',
-  'content_hash',
-  'resource',
-] as const;
+// Every column of fhir_resources, in the order the floor loads them: the store's batch columns, then
+// the ones the upsert fills itself.
+const COLUMNS = [...BATCH_COLUMNS.map((c) => c.name), 'user_id', 'version_id', 'last_updated', 'resource'];
 
 function columnValues(r: ResourceRow, lastUpdated: string): (string | number | boolean | null)[] {
-  return [
-    r.resource_type,
-    r.id,
-    r.user_id,
-    r.identifier,
-    r.type,
-    r.code,
-    r.code_system,
-    r.category,
-    r.effective_start,
-    r.effective_end,
-    r.local_date,
-    r.status,
-    r.source_vendor,
-    r.value,
-    r.sample_count,
-    r.sample_min,
-    r.sample_max,
-    r.sample_sum,
-    r.daily,
-    1,
-    lastUpdated,
-    r.content_hash,
-    r.json,
-  ];
+  return [...BATCH_COLUMNS.map((c) => r[c.name]), r.user_id, 1, lastUpdated, r.json];
 }
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
@@ -265,22 +219,13 @@ async function rawLoadFloor(
     }
   } else {
     await sql.raw(create).execute(db);
+    // The same unnest as the store's upsert, user_id and the JSON as arrays too.
     const insert = (b: readonly ResourceRow[]) => {
-      const col = <K extends keyof ResourceRow>(k: K) => b.map((r) => r[k]);
+      const arrays = BATCH_COLUMNS.map((c) => sql`${b.map((r) => r[c.name])}::${sql.raw(`${c.pgType}[]`)}`);
       return sql`insert into copy_floor (${sql.join(COLUMNS.map((c) => sql.id(c)))})
-        select t.resource_type, t.id, t.user_id, t.identifier, t.type, t.code, t.code_system, t.category,
-          t.effective_start, t.effective_end, t.local_date, t.status, t.source_vendor, t.value, t.sample_count,
-          t.sample_min, t.sample_max, t.sample_sum, t.daily, 1, ${lastUpdated}, t.content_hash, t.json
-        from unnest(${col('resource_type')}::text[], ${col('id')}::text[], ${col('user_id')}::integer[],
-          ${col('identifier')}::text[], ${col('type')}::text[], ${col('code')}::text[], ${col('code_system')}::text[],
-          ${col('category')}::text[], ${col('effective_start')}::timestamptz[], ${col('effective_end')}::timestamptz[],
-          ${col('local_date')}::date[], ${col('status')}::text[], ${col('source_vendor')}::text[],
-          ${col('value')}::float8[], ${col('sample_count')}::integer[], ${col('sample_min')}::float8[],
-          ${col('sample_max')}::float8[], ${col('sample_sum')}::float8[], ${col('daily')}::bool[],
-          ${col('content_hash')}::text[], ${col('json')}::text[])
-          as t(resource_type, id, user_id, identifier, type, code, code_system, category, effective_start,
-            effective_end, local_date, status, source_vendor, value, sample_count, sample_min, sample_max,
-            sample_sum, daily, content_hash, json)`.execute(db);
+        select ${sql.join(BATCH_COLUMNS.map((c) => sql.ref(`t.${c.name}`)))}, t.user_id, 1, ${lastUpdated}, t.json
+        from unnest(${sql.join(arrays)}, ${b.map((r) => r.user_id)}::integer[], ${b.map((r) => r.json)}::text[])
+          as t(${sql.join(BATCH_COLUMNS.map((c) => sql.id(c.name)))}, user_id, json)`.execute(db);
     };
     for (let pass = 0; pass < 3; pass += 1) {
       await sql`truncate copy_floor`.execute(db);

@@ -6,6 +6,8 @@
  *   zoneOffsetAt(zone, wallMs)             -> the offset of a local wall-clock time given as if UTC
  *   localDateIn('Asia/Tokyo', ms)          -> '2026-08-30'
  *   isValidZone(zone)                      -> fixed offset or a zone Intl knows
+ *   storedZone(users.time_zone)            -> the stored zone when valid, else undefined
+ *   userZone(users.time_zone, fallback)    -> the zone a person's local dates are read in
  */
 import { offsetMinutes } from './time.ts';
 
@@ -65,4 +67,14 @@ export function isValidZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A person's stored zone (users.time_zone, as a vendor reported it) when it is valid. */
+export function storedZone(stored: string | null | undefined): string | undefined {
+  return stored && isValidZone(stored) ? stored : undefined;
+}
+
+/** The zone a person's local dates are read in: their stored zone when valid, else the configured default. */
+export function userZone(stored: string | null | undefined, defaultZone: string): string {
+  return storedZone(stored) ?? defaultZone;
 }

@@ -19,7 +19,7 @@ import { toObservation } from '../fhir/observation.mapper.ts';
 import { toDevice } from '../fhir/resources.mapper.ts';
 import type { FhirStore, Owner, PreparedResources } from '../fhir/store/fhir.service.ts';
 import { mapInTurns } from '../turns.ts';
-import { addCounts, advanceCursor, type ItemCounts, storedObservationIds } from './sync.repository.ts';
+import { advanceCursor, type ItemCounts, saveProgress } from './sync.repository.ts';
 
 /** NOTE: a fixed meta.source per type, not the configured base URL, so moving the API (or a sandbox port) does not rewrite every resource. */
 const SOURCE_BASE = 'https://health.googleapis.com/v4/users/me/dataTypes';
@@ -34,13 +34,15 @@ export interface PreparedChunk {
 }
 
 export interface ChunkCommit {
-  userId: number;
+  /** Read once per run (src/fhir/store); the write itself locks and re-checks it. */
+  owner: Owner;
   runId: string;
   integrationId: string;
   type: string;
   prepared: PreparedChunk;
   fetched: number;
   requests: number;
+  /** The run's plan with this chunk done: saved in the chunk's transaction. */
   plan: unknown;
   /** Advance the type's cursor to this date (complete days only), if set. */
   cursorThrough: string | undefined;
@@ -81,14 +83,14 @@ export async function commitChunk(
   deps: ChunkDeps,
   chunk: ChunkCommit,
 ): Promise<ItemCounts & { deleted: number }> {
-  const { db, store } = deps;
-  const principal = { userId: chunk.userId };
+  const { store } = deps;
+  const principal = { userId: chunk.owner.userId };
   const counts = await writeChunk(deps, chunk);
   let deleted = 0;
   if (chunk.prune) {
-    const { patientId } = await store.ownerOf(principal);
+    const { patientId } = chunk.owner;
     const prefix = `${OBSERVATION_IDENTIFIER_SYSTEM}|${observationIdentifier(patientId, chunk.prune.vendor, '').value}`;
-    const stored = await storedObservationIds(db, chunk.userId, {
+    const stored = await store.observationIdsOn(principal, {
       type: chunk.type,
       identifierPrefix: prefix,
       ...chunk.prune,
@@ -105,7 +107,7 @@ export async function commitChunk(
 
 async function writeChunk(deps: ChunkDeps, chunk: ChunkCommit): Promise<ItemCounts> {
   const { db, clock, store } = deps;
-  const principal = { userId: chunk.userId };
+  const principal = { userId: chunk.owner.userId };
   const { devices, observations } = chunk.prepared;
   return db.transaction().execute(async (trx) => {
     const now = clock.now();
@@ -116,7 +118,7 @@ async function writeChunk(deps: ChunkDeps, chunk: ChunkCommit): Promise<ItemCoun
       counts = { created: written.created, updated: written.updated, unchanged: written.unchanged };
     }
     const total = { ...counts, requests: chunk.requests, fetched: chunk.fetched };
-    await addCounts(trx, chunk.runId, chunk.integrationId, total, chunk.plan);
+    await saveProgress(trx, chunk.runId, chunk.integrationId, total, chunk.plan);
     if (chunk.cursorThrough)
       await advanceCursor(trx, chunk.integrationId, chunk.type, chunk.cursorThrough, now);
     return total;

@@ -8,17 +8,21 @@ import type { BackoffOptions } from '../jobs/backoff.ts';
 import { defineJobs, handler } from '../jobs/registry.ts';
 import type { SyncRunner } from './sync.runner.ts';
 
+/** The payload of `sync.integration`, declared once: the runner and its outcomes read it. */
+export type SyncJobData = {
+  integrationId: string;
+  /** Resume (or start) this run; a new run is opened when absent. */
+  syncRunId?: string;
+  reason: 'backfill' | 'scheduled' | 'manual' | 'webhook';
+  /** Our measurement types; all granted types when absent. */
+  types?: readonly string[];
+  /** A targeted window of local dates (webhooks), inclusive. */
+  windowStart?: string;
+  windowEnd?: string;
+};
+
 export type SyncJobs = {
-  'sync.integration': {
-    integrationId: string;
-    syncRunId?: string;
-    reason: 'backfill' | 'scheduled' | 'manual' | 'webhook';
-    /** Our measurement types; all granted types when absent. */
-    types?: readonly string[];
-    /** A targeted window of local dates (webhooks), inclusive. */
-    windowStart?: string;
-    windowEnd?: string;
-  };
+  'sync.integration': SyncJobData;
   'sync.enqueueDue': Record<string, never>;
 };
 

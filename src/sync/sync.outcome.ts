@@ -12,6 +12,8 @@ import type { Log } from '../log.ts';
 import type { GoogleHealthSession } from '../vendors/fitbit/client.ts';
 import type { RateBudget } from '../vendors/fitbit/rate-budget.ts';
 import { classify } from './failures.ts';
+import type { RequestMeter } from './request-meter.ts';
+import type { SyncJobData } from './sync.jobs.ts';
 import * as repo from './sync.repository.ts';
 import type { SyncError } from './sync.tables.ts';
 
@@ -38,7 +40,7 @@ interface RunRef {
   integration: IntegrationRow;
 }
 
-type JobRef = { integrationId: string; syncRunId?: string; reason: string };
+type JobRef = Pick<SyncJobData, 'integrationId' | 'syncRunId' | 'reason'>;
 
 export function createOutcomes(deps: OutcomeDeps) {
   const { db, clock, log } = deps;
@@ -79,14 +81,14 @@ export function createOutcomes(deps: OutcomeDeps) {
   async function fail(
     ref: RunRef,
     data: JobRef,
-    session: GoogleHealthSession,
+    session: GoogleHealthSession & { requests: RequestMeter },
     err: unknown,
-    pending: { requests: number },
   ): Promise<never> {
-    if (pending.requests > 0) {
-      const counts = { requests: pending.requests, fetched: 0, created: 0, updated: 0, unchanged: 0 };
+    const requests = session.requests.unrecorded;
+    if (requests > 0) {
+      const counts = { requests, fetched: 0, created: 0, updated: 0, unchanged: 0 };
       await repo.addCounts(db, ref.runId, ref.integration.id, counts);
-      pending.requests = 0;
+      session.requests.recorded(requests);
     }
     if (session.signal?.aborted) throw err; // the worker is stopping: the job runs again elsewhere
     const failure = classify(err);

@@ -167,13 +167,36 @@ export async function startItem(
     .execute();
 }
 
-/** Adds a committed chunk's counts (call inside the chunk's transaction). */
+/** Adds requests and written resources to the run item's counts. */
 export async function addCounts(
   db: Db,
   runId: string,
   integrationId: string,
   counts: ItemCounts,
-  plan?: unknown,
+): Promise<void> {
+  await updateItem(db, runId, integrationId, counts, undefined);
+}
+
+/**
+ * Saves the run's plan (per-type progress, errors) with the counts of the step that moved it, in
+ * one statement: inside a chunk's transaction, so a resumed run starts after the last commit.
+ */
+export async function saveProgress(
+  db: Db,
+  runId: string,
+  integrationId: string,
+  counts: ItemCounts,
+  plan: unknown,
+): Promise<void> {
+  await updateItem(db, runId, integrationId, counts, plan);
+}
+
+async function updateItem(
+  db: Db,
+  runId: string,
+  integrationId: string,
+  counts: ItemCounts,
+  plan: unknown,
 ): Promise<void> {
   await db
     .updateTable('sync_run_items')
@@ -249,35 +272,9 @@ export async function setUserTimeZone(db: Db, userId: number, zone: string): Pro
     .execute();
 }
 
-export async function userTimeZone(db: Db, userId: number): Promise<string | null | undefined> {
-  const row = await db.selectFrom('users').select('time_zone').where('id', '=', userId).executeTakeFirst();
-  return row?.time_zone;
-}
-
 /** The scheduler enqueued it: the next tick should not enqueue it again. */
 export async function setNextSyncAt(db: Db, integrationId: string, at: Date): Promise<void> {
   await db.updateTable('integrations').set({ next_sync_at: at }).where('id', '=', integrationId).execute();
-}
-
-/**
- * Ids of the user's stored Observations of one type from one vendor on local dates [start, end]:
- * what a complete re-read of those dates must find again (or the vendor no longer holds it).
- */
-export async function storedObservationIds(
-  db: Db,
-  userId: number,
-  query: { type: string; identifierPrefix: string; start: string; end: string },
-): Promise<string[]> {
-  const rows = await db
-    .selectFrom('fhir_resources')
-    .select('id')
-    .where('user_id', '=', userId)
-    .where('resource_type', '=', 'Observation')
-    .where('type', '=', query.type)
-    .where('identifier', 'like', `${query.identifierPrefix.replace(/[\\%_]/g, '\\$&')}%`)
-    .where(sql<boolean>`local_date between ${query.start}::date and ${query.end}::date`)
-    .execute();
-  return rows.map((r) => r.id);
 }
 
 /**

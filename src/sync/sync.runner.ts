@@ -14,7 +14,7 @@ import type { Db } from '../db/database.ts';
 import { MEASUREMENT_TYPES, type Measurement, type MeasurementType } from '../fhir/measurement.ts';
 import type { FhirStore } from '../fhir/store/fhir.service.ts';
 import { formatOffset } from '../fhir/time.ts';
-import { isValidZone, localDateIn, offsetAt } from '../fhir/zones.ts';
+import { isValidZone, localDateIn, offsetAt, storedZone } from '../fhir/zones.ts';
 import type { AccessTokens } from '../integrations/access-tokens.ts';
 import type { IntegrationRow } from '../integrations/integrations.repository.ts';
 import * as integrations from '../integrations/integrations.repository.ts';
@@ -26,20 +26,13 @@ import { consentCoverage } from '../vendors/types.ts';
 import { commitChunk, prepareChunk } from './commit-chunk.ts';
 import { classify } from './failures.ts';
 import { fetchChunk } from './fetch-chunk.ts';
-import { addDays, chunksOf, type DateRange, planType, TYPE_SPECS } from './plan.ts';
-import { ORPHAN_AFTER_MS } from './sync.jobs.ts';
+import { pipelined } from './pipeline.ts';
+import { addDays, chunksOf, planType, TYPE_SPECS } from './plan.ts';
+import { type RequestMeter, requestMeter } from './request-meter.ts';
+import { ORPHAN_AFTER_MS, type SyncJobData } from './sync.jobs.ts';
 import { createOutcomes, type SyncSettings } from './sync.outcome.ts';
 import * as repo from './sync.repository.ts';
 import type { SyncError } from './sync.tables.ts';
-
-export interface SyncJobData {
-  integrationId: string;
-  syncRunId?: string;
-  reason: 'backfill' | 'scheduled' | 'manual' | 'webhook';
-  types?: readonly string[];
-  windowStart?: string;
-  windowEnd?: string;
-}
 
 export interface SyncRunnerDeps {
   db: Db;
@@ -68,6 +61,18 @@ export interface StoredPlan {
   zoneStale?: boolean;
   types: Partial<Record<MeasurementType, TypePlan>>;
   errors: SyncError[];
+}
+
+/** The vendor session of one run: it counts its requests until the run item records them. */
+type RunSession = GoogleHealthSession & { requests: RequestMeter };
+
+/** What one run works with, read once at its start. */
+interface RunContext {
+  runId: string;
+  integration: IntegrationRow;
+  session: RunSession;
+  /** The FHIR store's owner (user row, zone); updated when the run stores a new zone. */
+  owner: Awaited<ReturnType<FhirStore['ownerOf']>>;
 }
 
 export type SyncRunner = ReturnType<typeof createSyncRunner>;
@@ -99,29 +104,26 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   }
 
   /** The user's zone: the stored one, or (backfill, none stored, or `refresh`) users/me/settings. */
-  async function timeZone(
-    integration: IntegrationRow,
-    session: GoogleHealthSession,
-    refresh: boolean,
-  ): Promise<string> {
-    const known = await repo.userTimeZone(db, integration.user_id);
-    if (!refresh && known && isValidZone(known)) return known;
+  async function timeZone(run: RunContext, refresh: boolean): Promise<string> {
+    const known = storedZone(run.owner.storedZone);
+    if (!refresh && known) return known;
     try {
-      const settings = await deps.client.settings(session);
+      const settings = await deps.client.settings(run.session);
       if (settings.timeZone && isValidZone(settings.timeZone)) {
-        await repo.setUserTimeZone(db, integration.user_id, settings.timeZone);
+        await repo.setUserTimeZone(db, run.integration.user_id, settings.timeZone);
+        run.owner = { ...run.owner, zone: settings.timeZone, storedZone: settings.timeZone };
         return settings.timeZone;
       }
     } catch (err) {
       // NOTE: settings needs settings.readonly; without it the stored zone (or the default) is used.
       if (classify(err).code !== 'SCOPE_NOT_GRANTED') throw err;
     }
-    const stored = await repo.userTimeZone(db, integration.user_id);
-    return stored && isValidZone(stored) ? stored : deps.settings.defaultTimeZone;
+    return run.owner.zone;
   }
 
-  async function makePlan(data: SyncJobData, integration: IntegrationRow, session: GoogleHealthSession) {
-    const zone = await timeZone(integration, session, data.reason === 'backfill');
+  async function makePlan(data: SyncJobData, run: RunContext): Promise<StoredPlan> {
+    const { integration } = run;
+    const zone = await timeZone(run, data.reason === 'backfill');
     const today = localDateIn(zone, clock.now().getTime());
     const adapter = findVendor(deps.vendors, integration.vendor);
     const granted = new Set(adapter ? consentCoverage(adapter, integration.scopes).types : []);
@@ -144,6 +146,21 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     return plan;
   }
 
+  /** A new plan is saved once, as the run item starts; each commit then saves its progress. */
+  async function startPlan(data: SyncJobData, run: RunContext, jobId: string): Promise<StoredPlan> {
+    const plan = await makePlan(data, run);
+    const starts = Object.values(plan.types).map((t) => t.start);
+    const windowStart = starts.length ? starts.reduce((a, b) => (a < b ? a : b)) : plan.today;
+    await repo.startItem(db, run.runId, run.integration.id, {
+      jobId,
+      plan,
+      windowStart,
+      windowEnd: plan.today,
+      now: clock.now(),
+    });
+    return plan;
+  }
+
   async function run(data: SyncJobData, ctx: { jobId: string; signal: AbortSignal }): Promise<void> {
     const integration = await integrations.getIntegration(db, data.integrationId);
     if (!integration?.is_active) return;
@@ -156,120 +173,97 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       ]);
     }
 
-    const pending = { requests: 0 };
-    const session: GoogleHealthSession = {
+    const requests = requestMeter();
+    const session: RunSession = {
       withToken: (call) => deps.accessTokens.withAccessToken(integration.id, call),
       budgetKey: integration.vendor_user_id ?? integration.id,
       signal: ctx.signal,
-      onRequest: () => {
-        pending.requests += 1;
-      },
+      onRequest: requests.onRequest,
+      requests,
     };
     try {
-      let plan = item.plan as StoredPlan | null;
-      if (!plan) {
-        plan = await makePlan(data, integration, session);
-        const starts = Object.values(plan.types).map((t) => t.start);
-        const windowStart = starts.length ? starts.reduce((a, b) => (a < b ? a : b)) : plan.today;
-        await repo.startItem(db, item.run_id, integration.id, {
-          jobId: ctx.jobId,
-          plan,
-          windowStart,
-          windowEnd: plan.today,
-          now: clock.now(),
-        });
+      const owner = await deps.store.ownerOf({ userId: integration.user_id });
+      const r: RunContext = { runId: item.run_id, integration, session, owner };
+      const plan = (item.plan as StoredPlan | null) ?? (await startPlan(data, r, ctx.jobId));
+      const yesterday = addDays(localDateIn(plan.zone, clock.now().getTime()), -1);
+      for (const type of MEASUREMENT_TYPES) {
+        const typePlan = plan.types[type];
+        if (typePlan) await syncType(r, plan, type, typePlan, yesterday);
       }
-      await syncTypes(plan, item.run_id, integration, session, pending);
       // The data's own offsets disagree with the stored zone (travel, a changed setting): re-read it for next time.
-      if (plan.zoneStale) await timeZone(integration, session, true);
-      await repo.addCounts(db, item.run_id, integration.id, { ...zero(), requests: pending.requests });
-      pending.requests = 0;
+      if (plan.zoneStale) await timeZone(r, true);
+      await recordRequests(r);
       const synced = Object.values(plan.types).some((t) => t.done !== null);
       const status = plan.errors.length === 0 ? 'succeeded' : synced ? 'partial' : 'failed';
       await outcomes.finish(ref, data, status, plan.errors);
     } catch (err) {
-      await outcomes.fail(ref, data, session, err, pending);
+      await outcomes.fail(ref, data, session, err);
     }
   }
 
-  async function syncTypes(
+  /** The requests not yet counted, added to the run item (with the plan, when it changed). */
+  async function recordRequests(run: RunContext, plan?: StoredPlan): Promise<void> {
+    const n = run.session.requests.unrecorded;
+    const counts = { ...zero(), requests: n };
+    if (plan) await repo.saveProgress(db, run.runId, run.integration.id, counts, plan);
+    else await repo.addCounts(db, run.runId, run.integration.id, counts);
+    run.session.requests.recorded(n);
+  }
+
+  /**
+   * One data type, chunk by chunk, oldest first. Chunk i + 1 is fetched (vendor requests, the
+   * mappers, the store's rows) while chunk i commits (src/sync/pipeline.ts). A fetch that fails for
+   * this type only (skip-type) ends the type with an error; the run goes on with the next.
+   */
+  async function syncType(
+    run: RunContext,
     plan: StoredPlan,
-    runId: string,
-    integration: IntegrationRow,
-    session: GoogleHealthSession,
-    pending: { requests: number },
+    type: MeasurementType,
+    typePlan: TypePlan,
+    yesterday: string,
   ): Promise<void> {
-    const yesterday = addDays(localDateIn(plan.zone, clock.now().getTime()), -1);
-    // Read once per run: the store builds rows again if the person's zone changes meanwhile.
-    const owner = await deps.store.ownerOf({ userId: integration.user_id });
-    for (const type of MEASUREMENT_TYPES) {
-      const typePlan = plan.types[type];
-      if (!typePlan) continue;
-      const spec = TYPE_SPECS[type];
-      const from = typePlan.done ? addDays(typePlan.done, 1) : typePlan.start;
-      const chunks = [...chunksOf({ start: from, end: typePlan.end }, spec.chunkDays)];
-      // Chunk i + 1 is fetched (vendor requests, the mappers, the store's rows) while chunk i is
-      // committed: the vendor's latency and this process's CPU overlap the database's work. Chunks
-      // still commit in order; a failed commit aborts the prefetch (its requests are counted, its
-      // data dropped).
-      const stop = new AbortController();
-      const signal = session.signal ? AbortSignal.any([session.signal, stop.signal]) : stop.signal;
-      const fetchAndPrepare = async (chunk: DateRange) => {
+    const { integration, session } = run;
+    const spec = TYPE_SPECS[type];
+    const from = typePlan.done ? addDays(typePlan.done, 1) : typePlan.start;
+    const failed = await pipelined(chunksOf({ start: from, end: typePlan.end }, spec.chunkDays), {
+      signal: session.signal,
+      fetch: async (chunk, signal) => {
         const f = await fetchChunk(deps.client, { ...session, signal }, spec, chunk, plan.zone);
+        const owner = run.owner;
         return { ...f, prepared: await prepareChunk(deps, { owner, dataType: spec.dataType, ...f }) };
-      };
-      const prefetch = (chunk: DateRange | undefined) => {
-        if (!chunk) return undefined;
-        const fetching = fetchAndPrepare(chunk);
-        fetching.catch(() => {}); // awaited in the next turn, or abandoned when a commit fails
-        return fetching;
-      };
-      let next = prefetch(chunks[0]);
-      for (const [i, chunk] of chunks.entries()) {
-        let fetched: Awaited<ReturnType<typeof fetchAndPrepare>>;
-        try {
-          fetched = await (next ?? fetchAndPrepare(chunk));
-        } catch (err) {
-          const failure = classify(err);
-          if (failure.kind !== 'skip-type') throw err;
-          log.warn({ integrationId: integration.id, type, code: failure.code }, 'sync: data type skipped');
-          plan.errors.push({ code: failure.code, message: `${type}: ${failure.message}` });
-          typePlan.end = typePlan.done ?? addDays(typePlan.start, -1);
-          await repo.addCounts(db, runId, integration.id, { ...zero(), requests: pending.requests }, plan);
-          pending.requests = 0;
-          break;
-        }
-        next = prefetch(chunks[i + 1]);
+      },
+      commit: async (fetched, chunk) => {
         typePlan.done = chunk.end;
         if (!plan.zoneStale && !zoneMatches(plan.zone, fetched.measurements)) plan.zoneStale = true;
         // Only complete days move a cursor, and targeted re-reads never do (they may run ahead of a backfill).
         const through = chunk.end < yesterday ? chunk.end : yesterday;
         // The requests made so far (the prefetch's own keep counting during the commit).
-        const requests = pending.requests;
-        pending.requests = 0;
-        try {
-          await commitChunk(deps, {
-            userId: integration.user_id,
-            runId,
-            integrationId: integration.id,
-            type,
-            prepared: fetched.prepared,
-            fetched: fetched.fetched,
-            requests,
-            plan,
-            cursorThrough: plan.targeted || through < chunk.start ? undefined : through,
-            prune:
-              spec.kind === 'samples' || spec.kind === 'sleep'
-                ? { ...chunk, vendor: integration.vendor }
-                : undefined,
-          });
-        } catch (err) {
-          pending.requests += requests;
-          stop.abort();
-          throw err;
-        }
-      }
-    }
+        const requests = session.requests.unrecorded;
+        await commitChunk(deps, {
+          owner: run.owner,
+          runId: run.runId,
+          integrationId: integration.id,
+          type,
+          prepared: fetched.prepared,
+          fetched: fetched.fetched,
+          requests,
+          plan,
+          cursorThrough: plan.targeted || through < chunk.start ? undefined : through,
+          prune:
+            spec.kind === 'samples' || spec.kind === 'sleep'
+              ? { ...chunk, vendor: integration.vendor }
+              : undefined,
+        });
+        session.requests.recorded(requests);
+      },
+    });
+    if (!failed) return;
+    const failure = classify(failed.error);
+    if (failure.kind !== 'skip-type') throw failed.error;
+    log.warn({ integrationId: integration.id, type, code: failure.code }, 'sync: data type skipped');
+    plan.errors.push({ code: failure.code, message: `${type}: ${failure.message}` });
+    typePlan.end = typePlan.done ?? addDays(typePlan.start, -1);
+    await recordRequests(run, plan);
   }
 
   return { run, markFailed: outcomes.markFailed };

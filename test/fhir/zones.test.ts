@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { offsetMinutes, parseOffset } from '../../src/fhir/time.ts';
-import { isValidZone, localDateIn, offsetAt, zoneOffsetAt } from '../../src/fhir/zones.ts';
+import {
+  isValidZone,
+  localDateIn,
+  offsetAt,
+  storedZone,
+  userZone,
+  zoneOffsetAt,
+} from '../../src/fhir/zones.ts';
 
 describe('zones', () => {
   it('fixed offsets and UTC need no zone database', () => {
@@ -37,5 +44,16 @@ describe('zones', () => {
     expect(isValidZone('Europe/Berlin')).toBe(true);
     expect(isValidZone('+02:00')).toBe(true);
     expect(isValidZone('Mars/Olympus')).toBe(false);
+  });
+
+  it("a person's zone: the stored one when valid, else the configured default", () => {
+    expect(userZone('Asia/Tokyo', 'Europe/Berlin')).toBe('Asia/Tokyo');
+    expect(userZone('+05:30', 'Europe/Berlin')).toBe('+05:30');
+    expect(userZone('Mars/Olympus', 'Europe/Berlin')).toBe('Europe/Berlin');
+    expect(userZone(null, 'Europe/Berlin')).toBe('Europe/Berlin');
+    expect(userZone(undefined, 'UTC')).toBe('UTC');
+    expect(storedZone('Mars/Olympus')).toBeUndefined();
+    expect(storedZone('')).toBeUndefined();
+    expect(storedZone('America/New_York')).toBe('America/New_York');
   });
 });

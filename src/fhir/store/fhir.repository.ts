@@ -6,10 +6,11 @@
  *   deleteResource(db, userId, type, id)       -> the deleted key | undefined
  *   deleteAllForUser(db, userId)               -> every deleted key
  *   listResources(db, userId, type, afterId, limit) -> a page of a user's resources of a type, by id
+ *   findObservationIdsOn(db, userId, { type, identifierPrefix, start, end }) -> ids on those local dates
  */
 
 import type { Resource } from '@medplum/fhirtypes';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type { ResourceRow, StoredResourceType } from './resource-row.ts';
 
@@ -60,9 +61,67 @@ export async function upsertRows(
 }
 
 /**
+ * The columns a batch sends as one array each, and their PostgreSQL types: the unnest arguments,
+ * the INSERT's column list and the conflict's SET clause are all built from this list. `key`
+ * columns identify the row and are never updated.
+ */
+export const BATCH_COLUMNS = [
+  { name: 'resource_type', pgType: 'text', key: true },
+  { name: 'id', pgType: 'text', key: true },
+  { name: 'identifier', pgType: 'text', key: true },
+  { name: 'type', pgType: 'text' },
+  { name: 'code', pgType: 'text' },
+  { name: 'code_system', pgType: 'text' },
+  { name: 'category', pgType: 'text' },
+  { name: 'effective_start', pgType: 'timestamptz' },
+  { name: 'effective_end', pgType: 'timestamptz' },
+  { name: 'local_date', pgType: 'date' },
+  { name: 'status', pgType: 'text' },
+  { name: 'source_vendor', pgType: 'text' },
+  { name: 'value', pgType: 'float8' },
+  { name: 'sample_count', pgType: 'integer' },
+  { name: 'sample_min', pgType: 'float8' },
+  { name: 'sample_max', pgType: 'float8' },
+  { name: 'sample_sum', pgType: 'float8' },
+  { name: 'daily', pgType: 'bool' },
+  { name: 'content_hash', pgType: 'text' },
+] as const satisfies readonly { name: keyof ResourceRow; pgType: string; key?: boolean }[];
+
+/**
+ * The upsert's text for each conflict target, built once at load. Parameters: $1 the owner, $2 the
+ * time, then one array per batch column, then the JSON lines.
+ *
+ * A scalar subquery, not `not exists`: the planner turns the latter into a hash anti join over all
+ * of the user's rows, per batch; this stays one probe of a unique index per row. A row with the
+ * same id owned by someone else is never overwritten.
+ */
+function upsertText(target: 'identifier' | 'id'): string {
+  const names = BATCH_COLUMNS.map((c) => c.name);
+  const arrays = BATCH_COLUMNS.map((c, i) => `$${i + 3}::${c.pgType}[]`);
+  const lines = `$${BATCH_COLUMNS.length + 3}::text`;
+  const updates = BATCH_COLUMNS.filter((c) => !('key' in c)).map((c) => `${c.name} = excluded.${c.name}`);
+  const same =
+    target === 'identifier'
+      ? 'f.resource_type = t.resource_type and f.id = t.id and f.user_id = $1 and f.identifier = t.identifier'
+      : 'f.resource_type = t.resource_type and f.id = t.id and f.user_id = $1';
+  const conflict = target === 'identifier' ? '(user_id, resource_type, identifier)' : '(resource_type, id)';
+  const owner = target === 'id' ? ' and fhir_resources.user_id = excluded.user_id' : '';
+  return `insert into fhir_resources (${names.join(', ')}, user_id, version_id, last_updated, resource)
+select ${names.map((n) => `t.${n}`).join(', ')}, $1::integer, 1, $2::timestamptz, t.json
+from unnest(${arrays.join(', ')}, string_to_array(${lines}, E'\\n')) as t(${names.join(', ')}, json)
+where (select f.content_hash from fhir_resources f where ${same}) is distinct from t.content_hash
+on conflict ${conflict} do update set ${updates.join(', ')},
+  version_id = fhir_resources.version_id + 1, last_updated = excluded.last_updated, resource = excluded.resource
+where fhir_resources.content_hash is distinct from excluded.content_hash${owner}
+returning resource_type, id, identifier, version_id, (xmax = 0) as inserted`;
+}
+
+const UPSERT_TEXT = { identifier: upsertText('identifier'), id: upsertText('id') } as const;
+
+/**
  * The batch travels as one array per column and the resource JSON as one text of lines, so the
- * statement has 21 parameters whatever the batch size: far less PostgreSQL CPU than one
- * `jsonb_to_recordset` document (bench/fhir/README.md); the resources are stored as the text
+ * statement has a fixed number of parameters whatever the batch size: far less PostgreSQL CPU than
+ * one `jsonb_to_recordset` document (bench/fhir/README.md); the resources are stored as the text
  * they are (no jsonb parse), and an unchanged row costs one index probe.
  */
 async function runUpsert(
@@ -72,47 +131,10 @@ async function runUpsert(
   now: Date,
   target: 'identifier' | 'id',
 ): Promise<ChangedRow[]> {
-  const col = <K extends keyof ResourceRow>(k: K) => rows.map((r) => r[k]);
-  const lines = jsonLines(rows);
-  const conflict =
-    target === 'identifier' ? sql`(user_id, resource_type, identifier)` : sql`(resource_type, id)`;
-  const same =
-    target === 'identifier'
-      ? sql`f.resource_type = t.resource_type and f.id = t.id and f.user_id = ${userId} and f.identifier = t.identifier`
-      : sql`f.resource_type = t.resource_type and f.id = t.id and f.user_id = ${userId}`;
-  // A scalar subquery, not `not exists`: the planner turns the latter into a hash anti join over
-  // all of the user's rows, per batch; this stays one probe of a unique index per row.
-  // A row with the same id owned by someone else is never overwritten.
-  const owner = target === 'id' ? sql`and fhir_resources.user_id = excluded.user_id` : sql``;
-  const result = await sql<ChangedRow>`
-    insert into fhir_resources (resource_type, id, user_id, identifier, type, code, code_system, category,
-      effective_start, effective_end, local_date, status, source_vendor, value, sample_count, sample_min,
-      sample_max, sample_sum, daily, version_id, last_updated, content_hash, resource)
-    select t.resource_type, t.id, ${userId}, t.identifier, t.type, t.code, t.code_system, t.category,
-      t.effective_start, t.effective_end, t.local_date, t.status, t.source_vendor, t.value, t.sample_count,
-      t.sample_min, t.sample_max, t.sample_sum, t.daily, 1, ${now}, t.content_hash, t.json
-    from unnest(${col('resource_type')}::text[], ${col('id')}::text[], ${col('identifier')}::text[],
-      ${col('type')}::text[], ${col('code')}::text[], ${col('code_system')}::text[], ${col('category')}::text[],
-      ${col('effective_start')}::timestamptz[], ${col('effective_end')}::timestamptz[],
-      ${col('local_date')}::date[], ${col('status')}::text[], ${col('source_vendor')}::text[],
-      ${col('value')}::float8[], ${col('sample_count')}::integer[], ${col('sample_min')}::float8[],
-      ${col('sample_max')}::float8[], ${col('sample_sum')}::float8[], ${col('daily')}::bool[],
-      ${col('content_hash')}::text[], string_to_array(${lines}::text, E'\\n'))
-      as t(resource_type, id, identifier, type, code, code_system, category, effective_start, effective_end,
-        local_date, status, source_vendor, value, sample_count, sample_min, sample_max, sample_sum, daily,
-        content_hash, json)
-    where (select f.content_hash from fhir_resources f where ${same}) is distinct from t.content_hash
-    on conflict ${conflict} do update set
-      type = excluded.type, code = excluded.code, code_system = excluded.code_system,
-      category = excluded.category, effective_start = excluded.effective_start,
-      effective_end = excluded.effective_end, local_date = excluded.local_date, status = excluded.status,
-      source_vendor = excluded.source_vendor, value = excluded.value, sample_count = excluded.sample_count,
-      sample_min = excluded.sample_min, sample_max = excluded.sample_max, sample_sum = excluded.sample_sum,
-      daily = excluded.daily, version_id = fhir_resources.version_id + 1,
-      last_updated = excluded.last_updated, content_hash = excluded.content_hash, resource = excluded.resource
-    where fhir_resources.content_hash is distinct from excluded.content_hash ${owner}
-    returning resource_type, id, identifier, version_id, (xmax = 0) as inserted
-  `.execute(db);
+  const parameters: unknown[] = [userId, now];
+  for (const c of BATCH_COLUMNS) parameters.push(rows.map((r) => r[c.name]));
+  parameters.push(jsonLines(rows));
+  const result = await db.executeQuery<ChangedRow>(CompiledQuery.raw(UPSERT_TEXT[target], parameters));
   return result.rows;
 }
 
@@ -233,6 +255,24 @@ export async function findOwnedIds(
     .where('user_id', '=', userId)
     .where('resource_type', '=', type)
     .where('id', 'in', ids)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Ids of the user's Observations of one type whose identifier starts with the prefix, on local dates [start, end]. */
+export async function findObservationIdsOn(
+  db: Db,
+  userId: number,
+  query: { type: string; identifierPrefix: string; start: string; end: string },
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('fhir_resources')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('resource_type', '=', 'Observation')
+    .where('type', '=', query.type)
+    .where('identifier', 'like', `${query.identifierPrefix.replace(/[\\%_]/g, '\\$&')}%`)
+    .where(sql<boolean>`local_date between ${query.start}::date and ${query.end}::date`)
     .execute();
   return rows.map((r) => r.id);
 }

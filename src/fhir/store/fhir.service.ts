@@ -10,6 +10,7 @@
  *   searchObservations(principal, query, { total })          -> { rows, next, total? }
  *   readCondition(principal, id), searchConditions(principal, query, { total }) (user-written Conditions)
  *   ownedIds(principal, type, ids)                            -> the subset of ids the caller holds
+ *   observationIdsOn(principal, { type, identifierPrefix, start, end }) -> the ids stored on those local dates
  *   deleteResource(principal, type, id)                       -> true when something was deleted
  *   eraseUser(principal)                                      -> number of resources deleted
  *
@@ -25,7 +26,7 @@ import { AppError, notFound } from '../../errors.ts';
 import { mapInTurns } from '../../turns.ts';
 import { enqueueChanges } from '../replication/outbox.repository.ts';
 import { toPatient } from '../resources.mapper.ts';
-import { isValidZone } from '../zones.ts';
+import { userZone } from '../zones.ts';
 import { type ConditionQuery, countConditions, queryConditions } from './condition-query.repository.ts';
 import * as repo from './fhir.repository.ts';
 import {
@@ -94,11 +95,17 @@ export function createFhirStore(deps: FhirStoreDeps) {
     principal: Principal,
     conn: Db = db,
     options: { forWrite?: boolean } = {},
-  ): Promise<Owner & { name: string; email: string }> {
+  ): Promise<Owner & { name: string; email: string; storedZone: string | null }> {
     const user = await findUserById(conn, principal.userId, { keyShare: options.forWrite });
     if (!user) throw new AppError('UNAUTHENTICATED', 'Account no longer exists');
-    const zone = user.time_zone && isValidZone(user.time_zone) ? user.time_zone : deps.defaultTimeZone;
-    return { userId: user.id, patientId: user.fhir_patient_id, zone, name: user.name, email: user.email };
+    return {
+      userId: user.id,
+      patientId: user.fhir_patient_id,
+      zone: userZone(user.time_zone, deps.defaultTimeZone),
+      storedZone: user.time_zone,
+      name: user.name,
+      email: user.email,
+    };
   }
 
   function buildRows(owner: Owner, resources: readonly StorableResource[]): PreparedResources {
@@ -199,6 +206,17 @@ export function createFhirStore(deps: FhirStoreDeps) {
 
     async ownedIds(principal: Principal, type: StoredResourceType, ids: string[]): Promise<Set<string>> {
       return new Set(await repo.findOwnedIds(db, principal.userId, type, [...new Set(ids)]));
+    },
+
+    /**
+     * Ids of the caller's Observations of one type, whose identifier starts with the prefix (one
+     * vendor's), on local dates [start, end]: what a complete re-read of those dates must find again.
+     */
+    async observationIdsOn(
+      principal: Principal,
+      query: { type: string; identifierPrefix: string; start: string; end: string },
+    ): Promise<string[]> {
+      return repo.findObservationIdsOn(db, principal.userId, query);
     },
 
     async searchConditions(principal: Principal, query: ConditionQuery, options: { total?: boolean } = {}) {

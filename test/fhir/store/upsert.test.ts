@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BATCH_COLUMNS } from '../../../src/fhir/store/fhir.repository.ts';
 import { createFhirStore } from '../../../src/fhir/store/fhir.service.ts';
 import { queryObservations } from '../../../src/fhir/store/observation-query.repository.ts';
 import { setUserTimeZone } from '../../../src/sync/sync.repository.ts';
@@ -189,5 +191,18 @@ describe('FHIR store upsert', () => {
     expect(ids).toHaveLength(12);
     expect(ids[0]).toBe('2024-01-01T12:00:00.000Z');
     expect([...ids].sort()).toEqual(ids);
+  });
+});
+
+describe("the bulk upsert's column list", () => {
+  it('names every column of fhir_resources once (the rest the statement fills itself)', async () => {
+    const { rows } = await sql<{ column_name: string }>`
+      select column_name from information_schema.columns
+      where table_schema = current_schema() and table_name = 'fhir_resources'`.execute(t.deps.db);
+    const batch = BATCH_COLUMNS.map((c) => c.name as string);
+    expect(new Set(batch).size).toBe(batch.length);
+    expect([...batch, 'user_id', 'version_id', 'last_updated', 'resource'].sort()).toEqual(
+      rows.map((r) => r.column_name).sort(),
+    );
   });
 });
