@@ -13,7 +13,7 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { CODES } from '../fhir/codes.ts';
-import { isValidZone } from '../fhir/zones.ts';
+import { userZone } from '../fhir/zones.ts';
 import { bucketBounder } from './buckets.ts';
 import { type ExportFormat, exportBody, pageThrough } from './health.export.ts';
 import {
@@ -80,7 +80,7 @@ export function createHealthService(deps: HealthServiceDeps) {
     if (known && known.until > now) return known.zone;
     const stored = await findTimeZone(db, principal.userId);
     if (stored === undefined) throw new AppError('UNAUTHENTICATED', 'Account no longer exists');
-    const zone = stored && isValidZone(stored) ? stored : deps.defaultTimeZone;
+    const zone = userZone(stored, deps.defaultTimeZone);
     if (zones.size >= ZONE_CACHE_SIZE) zones.clear();
     zones.set(principal.userId, { zone, until: now + ZONE_TTL_MS });
     return zone;
