@@ -2,19 +2,18 @@
  * FHIR R4 routes, mounted at `/fhir/R4` and at `/fhir` (the PHR app's base, served the app view).
  *
  *   fhirPublicRoutes(app, { baseUrl })        -> GET metadata (public), OperationOutcome 404s
- *   fhirProtectedRoutes(scope, { api, baseUrl }) -> reads and Observation search, inside the auth scope,
- *                                                  and the writes of src/fhir/writes (Observation, Condition)
+ *   fhirProtectedRoutes(scope, { api, baseUrl }) -> reads and Observation search, inside the auth scope
+ *   (the writes, Observation and Condition, are fhirWriteRoutes in src/fhir/writes, on the same mounts)
  *
  * Answers are application/fhir+json (application/json when that is all the client accepts);
  * errors are OperationOutcome (registerFhirErrors on each FHIR scope).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { principalOf } from '../../http/auth-hook.ts';
-import { registerFhirWrites } from '../writes/writes.routes.ts';
 import { capabilityStatement } from './capability.ts';
 import type { FhirApi, ReadableType } from './fhir-api.service.ts';
-import { FHIR_JSON, outcome, registerFhirErrors } from './outcome.ts';
+import { FHIR_JSON, outcome, registerFhirErrors, sendFhir } from './outcome.ts';
 
 export const FHIR_MOUNTS = [
   { prefix: '/fhir/R4', appView: false },
@@ -30,12 +29,6 @@ const FhirResource = Type.Object(
   { additionalProperties: true, description: 'A FHIR R4 resource (application/fhir+json)' },
 );
 
-function send(request: FastifyRequest, reply: FastifyReply, body: unknown): FastifyReply {
-  const accept = request.headers.accept ?? '';
-  const plainJson = accept.includes('application/json') && !accept.includes('fhir+json');
-  return reply.type(plainJson ? 'application/json; charset=utf-8' : FHIR_JSON).send(body);
-}
-
 export async function fhirPublicRoutes(app: FastifyInstance, opts: { baseUrl: string; startedAt: Date }) {
   for (const mount of FHIR_MOUNTS) {
     await app.register(
@@ -45,7 +38,7 @@ export async function fhirPublicRoutes(app: FastifyInstance, opts: { baseUrl: st
           '/metadata',
           { schema: { tags, summary: 'CapabilityStatement', response: { 200: FhirResource } } },
           async (req, reply) =>
-            send(
+            sendFhir(
               req,
               reply,
               capabilityStatement(`${opts.baseUrl}${mount.prefix}`, opts.startedAt.toISOString()),
@@ -94,7 +87,7 @@ export async function fhirProtectedRoutes(scope: FastifyInstance, opts: { api: F
               const etag = `W/"${found.versionId}"`;
               reply.header('etag', etag).header('last-modified', found.lastUpdated.toUTCString());
               if (req.headers['if-none-match'] === etag) return reply.code(304).send();
-              return send(req, reply, found.resource);
+              return sendFhir(req, reply, found.resource);
             },
           );
         readRoute('Patient');
@@ -113,13 +106,12 @@ export async function fhirProtectedRoutes(scope: FastifyInstance, opts: { api: F
             },
           },
           async (req, reply) =>
-            send(
+            sendFhir(
               req,
               reply,
               await api.searchObservations(principalOf(req), req.query, { base, appView: mount.appView }),
             ),
         );
-        registerFhirWrites(fhir, { writes: api.writes, base });
       },
       { prefix: mount.prefix },
     );
