@@ -28,7 +28,7 @@ import { createLogger, type Log } from './log.ts';
 import { createMobileService, type MobileService } from './mobile/mobile.service.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import type { ReadinessCheck } from './ops/readiness.ts';
-import { createSyncEngine, SYNC_TICK_MS, type SyncEngine, type SyncTuning } from './sync/index.ts';
+import { createSyncEngine, SYNC_TICK_MS, type SyncEngine, type SyncTuning } from './sync/sync.engine.ts';
 import { createVault, type Vault } from './vault/vault.ts';
 import { createVendorRegistry, type VendorRegistry } from './vendors/registry.ts';
 

@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import type { SandboxOptions } from '../../src/sandbox/index.ts';
-import type { SyncTuning } from '../../src/sync/index.ts';
+import type { SyncTuning } from '../../src/sync/sync.engine.ts';
 import { registerUser, type SandboxTestApp, withSandbox } from '../helpers/app.ts';
 import { connectFitbit } from '../integrations/flow.ts';
 
