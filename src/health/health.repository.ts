@@ -21,7 +21,7 @@ import type { Db } from '../db/database.ts';
 import { compileByShape, executePrepared } from '../db/prepared.ts';
 import type { Database } from '../db/schema.ts';
 import { type StoredRowFields, toStored } from '../fhir/store/fhir.repository.ts';
-import type { Bound, HealthFilter, HealthKeyset, HealthRange, HealthSort } from './health.query.ts';
+import type { Bound, HealthFilter, HealthKeyset, HealthRange, HealthSort } from './health.query-parser.ts';
 import type { ItemKey } from './rendered-items.ts';
 
 type Eb = ExpressionBuilder<Database, 'fhir_resources'>;

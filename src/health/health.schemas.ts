@@ -2,7 +2,7 @@ import Type, { type Static, type TSchema } from 'typebox';
 import { MEASUREMENT_TYPES } from '../fhir/measurement.ts';
 
 // Query strings are coerced (a single `type=` becomes a one-item array); unknown parameters are a
-// 400 naming them. Values are parsed in health.query.ts so every bad one names its field.
+// 400 naming them. Values are parsed in health.query-parser.ts so every bad one names its field.
 const List = (maxLength: number) =>
   Type.Array(Type.String({ maxLength }), {
     maxItems: 50,

@@ -24,7 +24,7 @@ import {
   parseRange,
   parseSources,
   parseTypes,
-} from './health.query.ts';
+} from './health.query-parser.ts';
 import {
   type Bucket,
   findStoredJson,

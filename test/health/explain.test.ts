@@ -4,7 +4,7 @@
  */
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRange } from '../../src/health/health.query.ts';
+import { parseRange } from '../../src/health/health.query-parser.ts';
 import { pageQuery, summaryQuery } from '../../src/health/health.repository.ts';
 import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
 import { heartRateHour, steps, storeMeasurements } from '../helpers/observations.ts';
