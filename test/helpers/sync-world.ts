@@ -5,8 +5,8 @@
 import { expect } from 'vitest';
 import type { SandboxOptions } from '../../src/sandbox/index.ts';
 import type { SyncTuning } from '../../src/sync/sync.engine.ts';
-import { registerUser, type SandboxTestApp, withSandbox } from '../helpers/app.ts';
-import { connectFitbit } from '../integrations/flow.ts';
+import { registerUser, type SandboxTestApp, withSandbox } from './app.ts';
+import { connectFitbit } from './flow.ts';
 
 export interface FakeClock {
   now(): Date;
