@@ -140,11 +140,6 @@ export function civilDate(date: string): CivilDate {
   return { year: Number(date.slice(0, 4)), month: Number(date.slice(5, 7)), day: Number(date.slice(8, 10)) };
 }
 
-export function civilDateToString(date: CivilDate): string {
-  const pad = (n: number, w: number) => String(n).padStart(w, '0');
-  return `${pad(date.year, 4)}-${pad(date.month, 2)}-${pad(date.day, 2)}`;
-}
-
 /** Proto3 JSON CivilDateTime: zero time fields are omitted, and so is an all-zero time. */
 export function civilDateTimeAt(ms: number, offsetSeconds: number): CivilDateTime {
   const local = new Date(ms + offsetSeconds * 1000);
