@@ -69,7 +69,7 @@ function computeOffset(timeZone: string, ms: number): number {
 }
 
 /** 'YYYY-MM-DD' of an instant seen at a fixed offset. */
-export function dateAtOffset(ms: number, offsetSeconds: number): string {
+function dateAtOffset(ms: number, offsetSeconds: number): string {
   return new Date(ms + offsetSeconds * 1000).toISOString().slice(0, 10);
 }
 
