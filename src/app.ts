@@ -12,6 +12,7 @@ import { authProtectedRoutes, authPublicRoutes } from './auth/auth.routes.ts';
 import type { Config } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { fhirProtectedRoutes, fhirPublicRoutes } from './fhir/api/fhir.routes.ts';
+import { fhirWriteRoutes } from './fhir/writes/writes.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { protectScope } from './http/auth-hook.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
@@ -160,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await mobileRoutes(scope, deps.mobile); // PHR-App: POST /vendors/{vendor}/sync, GET /sync/status
     integrationsProtectedRoutes(scope, deps.integrations);
     await fhirProtectedRoutes(scope, { api: deps.fhir.api, baseUrl: config.publicBaseUrl });
+    await fhirWriteRoutes(scope, { writes: deps.fhir.writes, baseUrl: config.publicBaseUrl });
   });
 
   return app;

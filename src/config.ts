@@ -138,7 +138,7 @@ export class ConfigError extends Error {
   }
 }
 
-export function parseDuration(value: string): number {
+function parseDuration(value: string): number {
   const match = /^(\d+)(s|m|h|d)?$/.exec(value);
   if (!match) throw new Error(`not a duration: ${value}`);
   const unit = { s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
@@ -151,7 +151,7 @@ const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
  * TRUST_PROXY: unset (trust no proxy), a hop count, or a comma list of addresses, CIDR ranges and
  * proxy-addr's names (loopback, linklocal, uniquelocal). A string result is the problem found.
  */
-export function parseTrustProxy(value: string | undefined): false | number | string[] | string {
+function parseTrustProxy(value: string | undefined): false | number | string[] | string {
   if (value === undefined) return false;
   if (/^\d+$/.test(value.trim())) {
     const hops = Number(value.trim());

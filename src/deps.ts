@@ -13,6 +13,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createFhirApi, type FhirApi } from './fhir/api/fhir-api.service.ts';
 import { createReplication, type Replication, withReplication } from './fhir/replication/replication.ts';
 import { createFhirStore, type FhirStore } from './fhir/store/fhir.service.ts';
+import { createFhirWrites, type FhirWrites } from './fhir/writes/writes.service.ts';
 import { createHealthService, type HealthService } from './health/health.service.ts';
 import { createItemRenderer } from './health/rendered-items.ts';
 import { type Authenticator, createAuthenticator } from './http/auth-hook.ts';
@@ -28,7 +29,7 @@ import { createLogger, type Log } from './log.ts';
 import { createMobileService, type MobileService } from './mobile/mobile.service.ts';
 import { createMetrics, type Metrics, registerItemCacheMetrics } from './ops/metrics.ts';
 import type { ReadinessCheck } from './ops/readiness.ts';
-import { createSyncEngine, SYNC_TICK_MS, type SyncEngine, type SyncTuning } from './sync/index.ts';
+import { createSyncEngine, SYNC_TICK_MS, type SyncEngine, type SyncTuning } from './sync/sync.engine.ts';
 import { createVault, type Vault } from './vault/vault.ts';
 import { createVendorRegistry, type VendorRegistry } from './vendors/registry.ts';
 
@@ -54,7 +55,7 @@ export interface AppDeps {
   /** Vendor access tokens for the sync engine (refresh, single-flight, needs_reauth). */
   accessTokens: AccessTokens;
   /** The FHIR store, the FHIR API service, and replication when FHIR_SERVER_URL is set. */
-  fhir: { store: FhirStore; api: FhirApi; replication: Replication | undefined };
+  fhir: { store: FhirStore; api: FhirApi; writes: FhirWrites; replication: Replication | undefined };
   /** Audit trail of reads and changes of health data and grants (src/audit). */
   audit: Audit;
   /** The vendor-agnostic health API: observations, summary, export (src/health). */
@@ -233,7 +234,12 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       },
     }),
     accessTokens,
-    fhir: { store: fhirStore, api: createFhirApi(fhirStore, clock), replication },
+    fhir: {
+      store: fhirStore,
+      api: createFhirApi(fhirStore, clock),
+      writes: createFhirWrites({ store: fhirStore, clock }),
+      replication,
+    },
     audit,
     health: createHealthService({
       db,

@@ -23,6 +23,7 @@ import pg from 'pg';
 import { insertUser } from '../../src/auth/auth.repository.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
+import { mapInSlices } from '../../src/event-loop.ts';
 import { LOINC } from '../../src/fhir/codes.ts';
 import { groupHeartRateSamples, type RawHeartRateSample } from '../../src/fhir/heart-rate-window.ts';
 import type { Measurement, MeasurementType } from '../../src/fhir/measurement.ts';
@@ -30,7 +31,6 @@ import { toObservation } from '../../src/fhir/observation.mapper.ts';
 import { BATCH_COLUMNS } from '../../src/fhir/store/fhir.repository.ts';
 import { createFhirStore } from '../../src/fhir/store/fhir.service.ts';
 import type { ResourceRow } from '../../src/fhir/store/resource-row.ts';
-import { mapInTurns } from '../../src/turns.ts';
 
 const DAYS = Number(process.env.BENCH_DAYS ?? 365);
 const SEARCHES = Number(process.env.BENCH_SEARCHES ?? 300);
@@ -312,7 +312,7 @@ try {
       // prepareChunk does outside the transaction, in slices (pipelined: while batch i - 1 is written).
       // Serial (BENCH_PIPELINE=0): the Observations go in as they are, the store builds the rows.
       const resources = PIPELINE
-        ? await store.prepareResources(owner, await mapInTurns(batch, (m) => toObservation(m, ctx)))
+        ? await store.prepareResources(owner, await mapInSlices(batch, (m) => toObservation(m, ctx)))
         : batch.map((m) => toObservation(m, ctx));
       await writing;
       const write = store.upsertResources({ userId: who.id }, resources).then((r) => {

@@ -48,10 +48,6 @@ export async function insertUser(
     .executeTakeFirst();
 }
 
-export async function deleteUser(db: Db, userId: number): Promise<void> {
-  await db.deleteFrom('users').where('id', '=', userId).execute();
-}
-
 export async function insertRefreshToken(
   db: Db,
   row: { id: string; familyId: string; userId: number; tokenHash: string; expiresAt: Date },

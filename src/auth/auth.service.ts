@@ -242,7 +242,7 @@ function hashSubject(subject: string): string {
   return createHash('sha256').update(subject).digest('base64url');
 }
 
-export function toPublicUser(user: repo.UserRow): PublicUser {
+function toPublicUser(user: repo.UserRow): PublicUser {
   return {
     id: user.id,
     email: user.email,

@@ -32,7 +32,7 @@ export interface RawHeartRateSample {
 const HOUR_MS = 3_600_000;
 
 /** One hour at 1-second resolution; a window never needs more. */
-export const MAX_GRID_SLOTS = 3_600;
+const MAX_GRID_SLOTS = 3_600;
 
 /**
  * Windows samples by (vendor, device, offset, local hour). The caller passes every sample of each
@@ -167,7 +167,7 @@ export function sampleStats(data: string): SampleStats {
 }
 
 /** The offset written at the end of a local RFC 3339 time ('Z' reads as '+00:00'). */
-export function offsetOf(localTime: string): string {
+function offsetOf(localTime: string): string {
   const tail = localTime.slice(-6);
   return /^[+-]\d{2}:\d{2}$/.test(tail) ? tail : '+00:00';
 }

@@ -47,8 +47,6 @@ export const CANONICAL_UNIT = {
   vo2_max: 'mL/kg/min',
 } as const satisfies Record<MeasurementType, string>;
 
-export type CanonicalUnit = (typeof CANONICAL_UNIT)[MeasurementType];
-
 /** Sleep stages, vendor-neutral. CLASSIC trackers report asleep/restless/awake; STAGES ones light/deep/rem/awake. */
 export const SLEEP_STAGES = ['awake', 'light', 'deep', 'rem', 'asleep', 'restless'] as const;
 export type SleepStage = (typeof SLEEP_STAGES)[number];

@@ -11,7 +11,7 @@
  */
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { Bound, HealthFilter } from './health.query.ts';
+import type { Bound, HealthFilter } from './health.query-parser.ts';
 
 type Eb = ExpressionBuilder<Database, 'fhir_resources'>;
 

@@ -11,7 +11,7 @@
  */
 import type { Observation } from '@medplum/fhirtypes';
 import { type HealthObservation, toHealthObservation } from '../fhir/health-observation.ts';
-import type { HealthKeyset } from './health.query.ts';
+import type { HealthKeyset } from './health.query-parser.ts';
 
 export type ExportFormat = 'csv' | 'ndjson' | 'bundle';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

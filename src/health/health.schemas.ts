@@ -2,13 +2,13 @@ import Type, { type Static, type TSchema } from 'typebox';
 import { MEASUREMENT_TYPES } from '../fhir/measurement.ts';
 
 // Query strings are coerced (a single `type=` becomes a one-item array); unknown parameters are a
-// 400 naming them. Values are parsed in health.query.ts so every bad one names its field.
+// 400 naming them. Values are parsed in health.query-parser.ts so every bad one names its field.
 const List = (maxLength: number, values?: readonly string[]) =>
   Type.Array(Type.String({ maxLength, ...(values ? { 'x-enum': values } : {}) }), {
     maxItems: 50,
     description: 'repeatable, or a comma-separated list',
   });
-/** Measurement types: checked by the service (health.query.ts), listed as an enum in the OpenAPI document. */
+/** Measurement types: checked by the service (health.query-parser.ts), listed as an enum in the OpenAPI document. */
 const TypeName = { 'x-enum': MEASUREMENT_TYPES };
 const DateOrDateTime = Type.String({
   maxLength: 40,

@@ -25,7 +25,7 @@ import {
   parseRange,
   parseSources,
   parseTypes,
-} from './health.query.ts';
+} from './health.query-parser.ts';
 import { findStoredJson, pageKeys, pageObservations } from './pages.repository.ts';
 import { createItemRenderer, type ItemRenderer, type RenderedPage } from './rendered-items.ts';
 import { type Bucket, summarize } from './summary.repository.ts';

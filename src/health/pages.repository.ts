@@ -14,7 +14,7 @@ import type { Db } from '../db/database.ts';
 import { preparedStatement } from '../db/prepared.ts';
 import { type StoredRowFields, toStored } from '../fhir/store/fhir.repository.ts';
 import { observationConditions } from './conditions.ts';
-import type { Bound, HealthFilter, HealthKeyset, HealthSort } from './health.query.ts';
+import type { Bound, HealthFilter, HealthKeyset, HealthSort } from './health.query-parser.ts';
 import type { ItemKey } from './rendered-items.ts';
 
 const micros = sql<string>`(extract(epoch from effective_start) * 1000000)::bigint::text`;

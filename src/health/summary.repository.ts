@@ -9,7 +9,7 @@ import { type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { preparedStatement } from '../db/prepared.ts';
 import { observationConditions } from './conditions.ts';
-import type { Bound, HealthFilter, HealthRange } from './health.query.ts';
+import type { Bound, HealthFilter, HealthRange } from './health.query-parser.ts';
 
 export type Bucket = 'day' | 'week' | 'month';
 

@@ -44,7 +44,7 @@ export function toProblem(error: unknown): Problem {
   return problem('INTERNAL', 500, 'Internal error', 'An unexpected error occurred');
 }
 
-export function sendProblem(reply: FastifyReply, p: Problem, retryAfter?: number): FastifyReply {
+function sendProblem(reply: FastifyReply, p: Problem, retryAfter?: number): FastifyReply {
   if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply.code(p.status).type('application/problem+json').send(p);
 }

@@ -23,10 +23,10 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.ts';
 import type { Log } from '../log.ts';
 
-export const FREE_FAILURES = 5;
-export const BASE_LOCK_MS = 60_000;
+const FREE_FAILURES = 5;
+const BASE_LOCK_MS = 60_000;
 export const MAX_LOCK_MS = 15 * 60_000;
-export const QUIET_MS = 15 * 60_000;
+const QUIET_MS = 15 * 60_000;
 
 export interface LoginBackoff {
   /** 0 when sign-in may be tried, else seconds until the lock ends. */

@@ -3,13 +3,13 @@
 // One cookie whose value we mint ourselves, so a small reader instead of a cookie plugin: nothing
 // parses the Cookie header of the other routes, and there is no quoting or decoding to get right.
 
-export const BINDING_COOKIE = 'phr_oauth_binding';
+const BINDING_COOKIE = 'phr_oauth_binding';
 /** 32 random bytes in base64url, as oauth4webapi's generateRandomState makes them. */
 const BINDING_VALUE = /^[A-Za-z0-9_-]{43}$/;
 /** A browser sends one; a few more (same name, other paths) are tolerated, not a whole header's worth. */
 const MAX_VALUES = 4;
 
-export const isBindingValue = (value: string): boolean => BINDING_VALUE.test(value);
+const isBindingValue = (value: string): boolean => BINDING_VALUE.test(value);
 
 /** The well-formed binding values in a Cookie header, in the order the browser sent them. */
 export function readBindingCookies(header: string | undefined): string[] {

@@ -49,7 +49,7 @@ export async function listIntegrations(
 }
 
 /** Inserts a new integration; undefined when the user already has one for this vendor. */
-export async function insertIntegration(
+async function insertIntegration(
   db: Db,
   userId: number,
   row: { id: string; vendor: string; status: IntegrationStatus; now: Date },

@@ -5,7 +5,7 @@ export interface BackoffOptions {
   maxMs?: number;
 }
 
-export const DEFAULT_BACKOFF = { baseMs: 1000, maxMs: 5 * 60_000 } as const;
+const DEFAULT_BACKOFF = { baseMs: 1000, maxMs: 5 * 60_000 } as const;
 
 /**
  * Exponential backoff with "equal jitter": half the capped exponential delay is fixed, the

@@ -20,7 +20,7 @@ import { WebhookService } from './webhooks/webhook.service.ts';
 import type { WebhookOptions } from './webhooks/webhook.types.ts';
 
 /** Where the sandbox serves its webhook signing keyset (Google's path on www.gstatic.com). */
-export const WEBHOOK_KEYSET_PATH = '/googlehealthapi/webhooks/webhooks_public_keyset.json';
+const WEBHOOK_KEYSET_PATH = '/googlehealthapi/webhooks/webhooks_public_keyset.json';
 
 export type { SandboxAdmin } from './admin/admin.ts';
 export type { FaultSpec } from './admin/faults.ts';

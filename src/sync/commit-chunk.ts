@@ -12,13 +12,13 @@
 import type { Device } from '@medplum/fhirtypes';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
+import { mapInSlices } from '../event-loop.ts';
 import { OBSERVATION_IDENTIFIER_SYSTEM } from '../fhir/codes.ts';
 import { observationIdentifier } from '../fhir/ids.ts';
 import type { Measurement } from '../fhir/measurement.ts';
 import { toObservation } from '../fhir/observation.mapper.ts';
 import { toDevice } from '../fhir/resources.mapper.ts';
 import type { FhirStore, Owner, PreparedResources } from '../fhir/store/fhir.service.ts';
-import { mapInTurns } from '../turns.ts';
 import { advanceCursor, type ItemCounts, saveProgress } from './sync.repository.ts';
 
 /** NOTE: a fixed meta.source per type, not the configured base URL, so moving the API (or a sandbox port) does not rewrite every resource. */
@@ -64,8 +64,8 @@ export async function prepareChunk(
   const now = deps.clock.now();
   const devices = new Map<string, Device>();
   const ctx = { patientId: owner.patientId, now, sourceUri: `${SOURCE_BASE}/${chunk.dataType}` };
-  // In slices, like the rows below: a commit in flight keeps going between them (src/turns.ts).
-  const observations = await mapInTurns(measurements, (m) => {
+  // In slices, like the rows below: a commit in flight keeps going between them (src/event-loop.ts).
+  const observations = await mapInSlices(measurements, (m) => {
     const device = toDevice(m.source, { patientId: owner.patientId });
     if (device?.id) devices.set(device.id, device);
     const obs = toObservation(m, ctx);

@@ -11,8 +11,8 @@ import {
   testDatabaseUrl,
   withSandbox,
 } from '../helpers/app.ts';
+import { connectFitbit } from '../helpers/flow.ts';
 import { heartRateHour, patientIdOf, stepsDays, storeMeasurements } from '../helpers/observations.ts';
-import { connectFitbit } from '../integrations/flow.ts';
 
 let t: SandboxTestApp;
 beforeAll(async () => {

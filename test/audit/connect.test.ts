@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, type SandboxTestApp, withSandbox } from '../helpers/app.ts';
-import { connectFitbit } from '../integrations/flow.ts';
+import { connectFitbit } from '../helpers/flow.ts';
 
 // The OAuth callback is public (the vendor's redirect carries no bearer token), so the route
 // hook cannot say whose grant it was; the connect flow records it for the user the state names.

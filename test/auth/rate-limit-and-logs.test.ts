@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, registerUser, type TestApp, uniqueEmail } from '../helpers/app.ts';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../jobs/support.ts';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/jobs.ts';
 
 let t: TestApp;
 beforeAll(async () => {

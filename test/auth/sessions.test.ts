@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, registerUser, type TestApp, testDatabaseUrl } from '../helpers/app.ts';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../jobs/support.ts';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/jobs.ts';
 
 let t: TestApp;
 beforeAll(async () => {

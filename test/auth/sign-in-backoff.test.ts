@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/clock.ts';
 import { MAX_LOCK_MS } from '../../src/http/login-backoff.ts';
 import { createTestApp, registerUser, type TestApp, uniqueEmail } from '../helpers/app.ts';
-import { deleteKeys, testRedisUrl, uniquePrefix } from '../jobs/support.ts';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/jobs.ts';
 
 const PASSWORD = 'correct horse battery';
 

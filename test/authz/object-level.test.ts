@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toDevice } from '../../src/fhir/index.ts';
 import { registerUser, type SandboxTestApp, withSandbox } from '../helpers/app.ts';
+import { questionnaireCondition } from '../helpers/app-bodies.ts';
+import { connectFitbit } from '../helpers/flow.ts';
 import { heartRateHour, patientIdOf, stepsDays, storeMeasurements } from '../helpers/observations.ts';
-import { connectFitbit } from '../integrations/flow.ts';
-import { questionnaireCondition } from '../mobile/app-bodies.ts';
 
 type User = Awaited<ReturnType<typeof registerUser>>;
 let t: SandboxTestApp;

@@ -12,7 +12,7 @@ import {
   toObservation,
   typeForCode,
 } from '../../src/fhir/index.ts';
-import { assertValid } from './validate.ts';
+import { assertValid } from '../helpers/validate-fhir.ts';
 
 const L = 'http://loinc.org';
 const P = 'https://phr.example/fhir/CodeSystem/phr-observation';

@@ -8,7 +8,7 @@ import {
   toObservation,
   toPatient,
 } from '../../src/fhir/index.ts';
-import { assertValid } from './validate.ts';
+import { assertValid } from '../helpers/validate-fhir.ts';
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const ctx = { patientId: 'p-1', now: new Date('2026-12-01T00:00:00Z'), sourceUri: 'urn:test:steps' };

@@ -14,7 +14,7 @@ import {
   toObservation,
 } from '../../src/fhir/index.ts';
 import { DAY_MS, formatOffset, localDateOf, localDayStartMs, toLocalIso } from '../../src/fhir/time.ts';
-import { assertValid } from './validate.ts';
+import { assertValid } from '../helpers/validate-fhir.ts';
 
 const FROM = Date.UTC(2020, 0, 1);
 const TO = Date.UTC(2030, 0, 1);

@@ -4,7 +4,7 @@
  */
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRange } from '../../src/health/health.query.ts';
+import { parseRange } from '../../src/health/health.query-parser.ts';
 import { pageQuery } from '../../src/health/pages.repository.ts';
 import { summaryQuery } from '../../src/health/summary.repository.ts';
 import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as migration0007 from '../../src/db/migrations/0007_observation_days.ts';
 import * as migration0011 from '../../src/db/migrations/0011_sample_stats.ts';
 import type { ObservationDaysTable } from '../../src/fhir/store/fhir.tables.ts';
-import { parseRange } from '../../src/health/health.query.ts';
+import { parseRange } from '../../src/health/health.query-parser.ts';
 import { summarize } from '../../src/health/summary.repository.ts';
 import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
 import { heartRateHour, steps, storeMeasurements, weight } from '../helpers/observations.ts';

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEASUREMENT_TYPES, type MeasurementType } from '../../src/fhir/measurement.ts';
-import type { HealthFilter, HealthKeyset, HealthSort } from '../../src/health/health.query.ts';
+import type { HealthFilter, HealthKeyset, HealthSort } from '../../src/health/health.query-parser.ts';
 import {
   keysQuery,
   keysStatement,

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.ts';
 import { MEASUREMENT_TYPES } from '../../src/fhir/measurement.ts';
-import { decodeCursor, parseRange, parseTypes } from '../../src/health/health.query.ts';
+import { decodeCursor, parseRange, parseTypes } from '../../src/health/health.query-parser.ts';
 import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
 import { stepsDays, storeMeasurements } from '../helpers/observations.ts';
 

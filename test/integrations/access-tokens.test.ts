@@ -9,8 +9,8 @@ import {
   testDatabaseUrl,
   withSandbox,
 } from '../helpers/app.ts';
-import { waitFor } from '../jobs/support.ts';
-import { connectFitbit } from './flow.ts';
+import { connectFitbit } from '../helpers/flow.ts';
+import { waitFor } from '../helpers/jobs.ts';
 
 /** The promise's value, or a failure if it takes longer than `ms` (a blocked pool would). */
 async function answersWithin<T>(ms: number, promise: Promise<T>): Promise<T> {

@@ -7,7 +7,7 @@ import {
   deliverCallback,
   startAuthorize,
   startAuthorizeInBrowser,
-} from './flow.ts';
+} from '../helpers/flow.ts';
 
 // The consent link is bound to the browser that asked for it (RFC 9700 §4.7.1), and one vendor
 // account links to one local account. The attack: Mallory starts a connect flow with her own

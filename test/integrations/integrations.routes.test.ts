@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, type SandboxTestApp, withSandbox } from '../helpers/app.ts';
-import { connectFitbit } from './flow.ts';
+import { connectFitbit } from '../helpers/flow.ts';
 
 let t: SandboxTestApp;
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import {
   consentWithForm,
   deliverCallback,
   startAuthorize,
-} from './flow.ts';
+} from '../helpers/flow.ts';
 
 // The connect flow against the sandbox over real HTTP; the clock is the only fake.
 let offsetMs = 0;

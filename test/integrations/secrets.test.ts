@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.ts';
 import { oauthStateContext } from '../../src/vault/vault.ts';
 import { registerUser, type SandboxTestApp, withSandbox } from '../helpers/app.ts';
-import { consentWithForm, deliverCallback, startAuthorize } from './flow.ts';
+import { consentWithForm, deliverCallback, startAuthorize } from '../helpers/flow.ts';
 
 // Tokens exist in plaintext only in the vault's hands: never in a row, never in a log line.
 let t: SandboxTestApp;

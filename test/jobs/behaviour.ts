@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DelayError, PermanentError } from '../../src/jobs/errors.ts';
 import { defineJobs, handler, type JobContext } from '../../src/jobs/registry.ts';
-import { createJobsFactory, gate, type RunnerKind, sleep, uniquePrefix, waitFor } from './support.ts';
+import { createJobsFactory, gate, type RunnerKind, sleep, uniquePrefix, waitFor } from '../helpers/jobs.ts';
 
 type Ids = { integrationId: string };
 const failedCount = async (jobs: { health(): Promise<{ detail?: Record<string, unknown> }> }) =>

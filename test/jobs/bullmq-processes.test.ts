@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobStalledError } from '../../src/jobs/errors.ts';
 import { defineJobs, handler } from '../../src/jobs/registry.ts';
-import { createJobsFactory, sleep, testRedisUrl, uniquePrefix, waitFor } from './support.ts';
+import { createJobsFactory, sleep, testRedisUrl, uniquePrefix, waitFor } from '../helpers/jobs.ts';
 
 type Ids = { integrationId: string };
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { JobsUnavailableError } from '../../src/jobs/errors.ts';
 import { createJobs } from '../../src/jobs/jobs.ts';
 import { defineJobs, handler } from '../../src/jobs/registry.ts';
-import { testLog } from './support.ts';
+import { testLog } from '../helpers/jobs.ts';
 
 /** A port nothing listens on (taken, then released). */
 function closedPort(): Promise<number> {

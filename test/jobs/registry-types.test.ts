@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createJobs } from '../../src/jobs/jobs.ts';
 import { defineJobs, handler, type PayloadsOf } from '../../src/jobs/registry.ts';
-import { testLog } from './support.ts';
+import { testLog } from '../helpers/jobs.ts';
 
 type SyncJobs = {
   'sync.integration': { integrationId: string; syncRunId?: string; reason: 'scheduled' | 'manual' };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Timers } from '../../src/jobs/in-process.ts';
 import { createJobs } from '../../src/jobs/jobs.ts';
 import { handler } from '../../src/jobs/registry.ts';
-import { testLog } from './support.ts';
+import { testLog } from '../helpers/jobs.ts';
 
 /** A clock the test moves by hand: timers fire only when `advance` passes their time. */
 function manualTimers(): Timers & { advance(ms: number): Promise<void> } {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { deleteKeys, testRedisUrl, uniquePrefix } from './support.ts';
+import { deleteKeys, testRedisUrl, uniquePrefix } from '../helpers/jobs.ts';
 
 // deps.jobs as the app sees it: the runner chosen by config, readiness and metrics wired.
 let app: TestApp | undefined;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { handler } from '../../src/jobs/registry.ts';
 import { isolatedDatabaseUrl, testDatabaseUrl } from '../helpers/app.ts';
-import { createJobsFactory, testRedisUrl, uniquePrefix, waitFor } from './support.ts';
+import { createJobsFactory, testRedisUrl, uniquePrefix, waitFor } from '../helpers/jobs.ts';
 
 // `npm run worker` as operators run it: consumes the shared queue, stops cleanly on SIGTERM.
 let child: ChildProcess | undefined;

@@ -8,7 +8,7 @@ import {
   offlineCondition,
   questionnaireCondition,
   type Symptom,
-} from './app-bodies.ts';
+} from '../helpers/app-bodies.ts';
 import {
   type AppClient,
   appClient,
@@ -17,7 +17,7 @@ import {
   entriesOf,
   jsonBodyOf,
   parseCondition,
-} from './phr-app.ts';
+} from '../helpers/phr-app.ts';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -2,8 +2,15 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
-import { bloodPressurePanel, dartLocal, HEALTH_CONNECT_NOTE, singleValue } from './app-bodies.ts';
-import { type AppClient, appClient, dart, entriesOf, jsonBodyOf, parseObservation } from './phr-app.ts';
+import { bloodPressurePanel, dartLocal, HEALTH_CONNECT_NOTE, singleValue } from '../helpers/app-bodies.ts';
+import {
+  type AppClient,
+  appClient,
+  dart,
+  entriesOf,
+  jsonBodyOf,
+  parseObservation,
+} from '../helpers/phr-app.ts';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,8 +1,7 @@
 // The PHR-App's calls (docs/mobile-app.md "What the app calls", rows 1-11) in the order a person makes them,
 // against the vendor sandbox: login, dashboard, connect in the system browser, sync, vitals, disconnect.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browser, consentWithForm } from '../integrations/flow.ts';
-import { type SyncWorld, settled, syncWorld } from '../sync/helpers.ts';
+import { Browser, consentWithForm } from '../helpers/flow.ts';
 import {
   APP_HEADERS,
   type AppClient,
@@ -13,7 +12,8 @@ import {
   groupLabel,
   jsonBodyOf,
   parseObservation,
-} from './phr-app.ts';
+} from '../helpers/phr-app.ts';
+import { type SyncWorld, settled, syncWorld } from '../helpers/sync-world.ts';
 
 let t: SyncWorld;
 beforeAll(async () => {

@@ -7,9 +7,9 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, uniqueEmail } from '../helpers/app.ts';
-import { consentWithForm, deliverCallback, startAuthorize } from '../integrations/flow.ts';
-import { dartLocal, singleValue } from '../mobile/app-bodies.ts';
-import { type SyncWorld, settled, syncWorld } from '../sync/helpers.ts';
+import { dartLocal, singleValue } from '../helpers/app-bodies.ts';
+import { consentWithForm, deliverCallback, startAuthorize } from '../helpers/flow.ts';
+import { type SyncWorld, settled, syncWorld } from '../helpers/sync-world.ts';
 
 let t: SyncWorld;
 beforeAll(async () => {

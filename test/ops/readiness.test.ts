@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
-import { singleValue } from '../mobile/app-bodies.ts';
+import { singleValue } from '../helpers/app-bodies.ts';
 
 const SECRET_TEXT = 'db-internal.corp.example:5432 relation "fhir_obs" does not exist';
 

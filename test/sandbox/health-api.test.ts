@@ -3,10 +3,11 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.ts';
-import { api, connect, listPath, startTestSandbox, type TestClock } from './helpers.ts';
+import type { FakeClock } from '../helpers/clock.ts';
+import { api, connect, listPath, startTestSandbox } from './helpers.ts';
 
 let sandbox: Sandbox;
-let clock: TestClock;
+let clock: FakeClock;
 let personId: string;
 let token: string;
 

@@ -2,6 +2,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { type Sandbox, type SandboxOptions, SCOPE_PREFIX, startSandbox } from '../../src/sandbox/index.ts';
+import { type FakeClock, fakeClock } from '../helpers/clock.ts';
 
 export const SCOPES = {
   activity: `${SCOPE_PREFIX}activity_and_fitness.readonly`,
@@ -19,29 +20,10 @@ export const CLIENT = {
 };
 export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 
-export interface TestClock {
-  now: () => Date;
-  set(iso: string): void;
-  advance(ms: number): void;
-}
-
-export function createClock(iso = '2026-11-20T15:00:00Z'): TestClock {
-  let t = Date.parse(iso);
-  return {
-    now: () => new Date(t),
-    set: (value) => {
-      t = Date.parse(value);
-    },
-    advance: (ms) => {
-      t += ms;
-    },
-  };
-}
-
 export async function startTestSandbox(
   options: SandboxOptions = {},
-): Promise<{ sandbox: Sandbox; clock: TestClock }> {
-  const clock = createClock();
+): Promise<{ sandbox: Sandbox; clock: FakeClock }> {
+  const clock = fakeClock('2026-11-20T15:00:00Z');
   const sandbox = await startSandbox({ now: clock.now, clients: [CLIENT], autoConsent: true, ...options });
   return { sandbox, clock };
 }

@@ -2,6 +2,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.ts';
+import type { FakeClock } from '../helpers/clock.ts';
 import {
   ALL_SCOPES,
   api,
@@ -15,11 +16,10 @@ import {
   REDIRECT_URI,
   SCOPES,
   startTestSandbox,
-  type TestClock,
 } from './helpers.ts';
 
 let sandbox: Sandbox;
-let clock: TestClock;
+let clock: FakeClock;
 let personId: string;
 
 beforeEach(async () => {

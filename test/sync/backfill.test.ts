@@ -8,7 +8,7 @@ import {
   type SyncWorld,
   settled,
   syncWorld,
-} from './helpers.ts';
+} from '../helpers/sync-world.ts';
 
 // Connect -> backfill: every value and local date equals what the Fitbit app shows (the sandbox's
 // ground truth), in a +05:30 zone and across a DST change; a re-sync then changes nothing.

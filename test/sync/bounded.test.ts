@@ -5,9 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSharedLimits } from '../../src/http/shared-limits.ts';
 import { createLogger } from '../../src/log.ts';
 import { finishItem, insertRun, setNextSyncAt } from '../../src/sync/sync.repository.ts';
-import { deleteKeys, testRedisUrl } from '../jobs/support.ts';
-import { appClient } from '../mobile/phr-app.ts';
-import { type Connected, connectPerson, gatedFetch, type SyncWorld, settled, syncWorld } from './helpers.ts';
+import { deleteKeys, testRedisUrl } from '../helpers/jobs.ts';
+import { appClient } from '../helpers/phr-app.ts';
+import {
+  type Connected,
+  connectPerson,
+  gatedFetch,
+  type SyncWorld,
+  settled,
+  syncWorld,
+} from '../helpers/sync-world.ts';
 
 const vendor = gatedFetch();
 let t: SyncWorld;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYNC_ATTEMPTS } from '../../src/sync/sync.jobs.ts';
 import { registerUser } from '../helpers/app.ts';
-import { consentWithForm, deliverCallback, startAuthorize } from '../integrations/flow.ts';
+import { consentWithForm, deliverCallback, startAuthorize } from '../helpers/flow.ts';
 import {
   byDate,
   connectPerson,
@@ -10,7 +10,7 @@ import {
   type SyncWorld,
   settled,
   syncWorld,
-} from './helpers.ts';
+} from '../helpers/sync-world.ts';
 
 // What the vendor or the network does to a sync, and what the user sees afterwards.
 let t: SyncWorld;

@@ -5,9 +5,10 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 import { createTestApp, registerUser, type TestApp, testDatabaseUrl } from '../helpers/app.ts';
-import { connectFitbit } from '../integrations/flow.ts';
-import { deleteKeys, fastBullmq, testRedisUrl, uniquePrefix, waitFor } from '../jobs/support.ts';
-import { byDate, fakeClock, observations, type SyncWorld } from './helpers.ts';
+import { fakeClock } from '../helpers/clock.ts';
+import { connectFitbit } from '../helpers/flow.ts';
+import { deleteKeys, fastBullmq, testRedisUrl, uniquePrefix, waitFor } from '../helpers/jobs.ts';
+import { byDate, observations, type SyncWorld } from '../helpers/sync-world.ts';
 
 // BullMQ on Redis and PostgreSQL: a worker process SIGKILLed in the middle of a backfill, and
 // Redis connections dropped during one. The sync completes; nothing is lost or stored twice.

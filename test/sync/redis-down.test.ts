@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolatedDatabaseUrl } from '../helpers/app.ts';
 import { hasRedisServer, type OwnRedis, startRedisServer } from '../helpers/redis-server.ts';
-import { type Connected, connectPerson, type SyncWorld, settled, syncWorld } from './helpers.ts';
+import { type Connected, connectPerson, type SyncWorld, settled, syncWorld } from '../helpers/sync-world.ts';
 
 describe.skipIf(!hasRedisServer)('Redis down', () => {
   let redis: OwnRedis;

@@ -10,7 +10,7 @@ import {
   type SyncWorld,
   settled,
   syncWorld,
-} from './helpers.ts';
+} from '../helpers/sync-world.ts';
 
 // Data that changes after it was synced: a late device sync rewriting a past day, and today
 // turning into a finished day.

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookSigner } from '../../src/sandbox/webhooks/signature.ts';
-import { byDate, connectPerson, observations, type SyncWorld, settled, syncWorld } from './helpers.ts';
+import {
+  byDate,
+  connectPerson,
+  observations,
+  type SyncWorld,
+  settled,
+  syncWorld,
+} from '../helpers/sync-world.ts';
 
 // The Google Health webhook: the two-request handshake, and notifications that lead to the new
 // data being stored, through the sandbox's real subscriber registration and deliveries.

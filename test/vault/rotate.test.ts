@@ -10,7 +10,7 @@ import { openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { createVault } from '../../src/vault/vault.ts';
 import { registerUser, type SandboxTestApp, withSandbox } from '../helpers/app.ts';
-import { connectFitbit } from '../integrations/flow.ts';
+import { connectFitbit } from '../helpers/flow.ts';
 
 const run = promisify(execFile);
 const newKey = () => randomBytes(32).toString('base64url');

@@ -3,7 +3,6 @@
  *
  *   read(principal, type, id)                   -> StoredResource (404 AppError when not the caller's)
  *   searchObservations(principal, raw, options) -> searchset Bundle
- *   writes                                      -> user-written Observations and Conditions (src/fhir/writes)
  */
 import type { Observation, Resource } from '@medplum/fhirtypes';
 import type { Principal } from '../../auth/auth.service.ts';
@@ -11,7 +10,6 @@ import type { Clock } from '../../clock.ts';
 import { toAppView } from '../app-view.ts';
 import { encodeCursor } from '../store/cursor.ts';
 import type { FhirStore } from '../store/fhir.service.ts';
-import { createFhirWrites } from '../writes/writes.service.ts';
 import { searchsetBundle } from './bundle.ts';
 import { parseObservationSearch } from './search-params.ts';
 
@@ -28,8 +26,6 @@ export type FhirApi = ReturnType<typeof createFhirApi>;
 
 export function createFhirApi(store: FhirStore, clock: Clock) {
   return {
-    writes: createFhirWrites({ store, clock }),
-
     async read(principal: Principal, type: ReadableType, id: string, appView = false) {
       const found =
         type === 'Patient'

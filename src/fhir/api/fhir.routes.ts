@@ -2,20 +2,19 @@
  * FHIR R4 routes, mounted at `/fhir/R4` and at `/fhir` (the PHR app's base, served the app view).
  *
  *   fhirPublicRoutes(app, { baseUrl })        -> GET metadata (public), OperationOutcome 404s
- *   fhirProtectedRoutes(scope, { api, baseUrl }) -> reads and Observation search, inside the auth scope,
- *                                                  and the writes of src/fhir/writes (Observation, Condition)
+ *   fhirProtectedRoutes(scope, { api, baseUrl }) -> reads and Observation search, inside the auth scope
+ *   (the writes, Observation and Condition, are fhirWriteRoutes in src/fhir/writes, on the same mounts)
  *
  * Answers are application/fhir+json (application/json when that is all the client accepts);
  * errors are OperationOutcome (registerFhirErrors on each FHIR scope).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { principalOf } from '../../http/auth-hook.ts';
-import { registerFhirWrites } from '../writes/writes.routes.ts';
 import { capabilityStatement } from './capability.ts';
 import { FHIR_EXAMPLES, fhirResource } from './examples.ts';
 import type { FhirApi, ReadableType } from './fhir-api.service.ts';
-import { FHIR_JSON, outcome, registerFhirErrors } from './outcome.ts';
+import { FHIR_JSON, outcome, registerFhirErrors, sendFhir } from './outcome.ts';
 
 /** `listed`: the OpenAPI document lists each operation once, under /fhir; /fhir/R4 is its alias. */
 export const FHIR_MOUNTS = [
@@ -23,7 +22,8 @@ export const FHIR_MOUNTS = [
   { prefix: '/fhir', appView: true, listed: true },
 ] as const;
 
-function hideUnlisted(scope: FastifyInstance, mount: (typeof FHIR_MOUNTS)[number]): void {
+/** The `/fhir/R4` alias serves the same routes; the OpenAPI document lists them once, under `/fhir`. */
+export function hideUnlisted(scope: FastifyInstance, mount: (typeof FHIR_MOUNTS)[number]): void {
   if (mount.listed) return;
   scope.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, hide: true };
@@ -34,12 +34,6 @@ const tags = ['FHIR R4'];
 const security = [{ bearerAuth: [] }];
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9\\-.]{1,64}$' }) });
 const LooseQuery = Type.Object({}, { additionalProperties: true });
-
-function send(request: FastifyRequest, reply: FastifyReply, body: unknown): FastifyReply {
-  const accept = request.headers.accept ?? '';
-  const plainJson = accept.includes('application/json') && !accept.includes('fhir+json');
-  return reply.type(plainJson ? 'application/json; charset=utf-8' : FHIR_JSON).send(body);
-}
 
 export async function fhirPublicRoutes(app: FastifyInstance, opts: { baseUrl: string; startedAt: Date }) {
   for (const mount of FHIR_MOUNTS) {
@@ -58,7 +52,7 @@ export async function fhirPublicRoutes(app: FastifyInstance, opts: { baseUrl: st
             },
           },
           async (req, reply) =>
-            send(
+            sendFhir(
               req,
               reply,
               capabilityStatement(`${opts.baseUrl}${mount.prefix}`, opts.startedAt.toISOString()),
@@ -114,7 +108,7 @@ export async function fhirProtectedRoutes(scope: FastifyInstance, opts: { api: F
               const etag = `W/"${found.versionId}"`;
               reply.header('etag', etag).header('last-modified', found.lastUpdated.toUTCString());
               if (req.headers['if-none-match'] === etag) return reply.code(304).send();
-              return send(req, reply, found.resource);
+              return sendFhir(req, reply, found.resource);
             },
           );
         readRoute('Patient');
@@ -135,13 +129,12 @@ export async function fhirProtectedRoutes(scope: FastifyInstance, opts: { api: F
             },
           },
           async (req, reply) =>
-            send(
+            sendFhir(
               req,
               reply,
               await api.searchObservations(principalOf(req), req.query, { base, appView: mount.appView }),
             ),
         );
-        registerFhirWrites(fhir, { writes: api.writes, base });
       },
       { prefix: mount.prefix },
     );

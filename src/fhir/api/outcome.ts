@@ -3,12 +3,19 @@
  *
  *   outcome(severity, code, text)  -> OperationOutcome
  *   registerFhirErrors(scope)      -> AppError / validation / anything -> OperationOutcome with its status
+ *   sendFhir(request, reply, body) -> application/fhir+json, or application/json when that is all the client accepts
  */
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toProblem } from '../../http/error-handler.ts';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+export function sendFhir(request: FastifyRequest, reply: FastifyReply, body: unknown): FastifyReply {
+  const accept = request.headers.accept ?? '';
+  const plainJson = accept.includes('application/json') && !accept.includes('fhir+json');
+  return reply.type(plainJson ? 'application/json; charset=utf-8' : FHIR_JSON).send(body);
+}
 
 type IssueType = OperationOutcome['issue'][number]['code'];
 

@@ -8,8 +8,8 @@
  */
 import { invalidField } from '../../errors.ts';
 
-export const MAX_COUNT = 500;
-export const DEFAULT_COUNT = 50;
+const MAX_COUNT = 500;
+const DEFAULT_COUNT = 50;
 
 export interface ResultParams<S extends string> {
   limit: number;

@@ -39,7 +39,7 @@ export interface PushDeps {
  * A 4xx is the server's verdict on the resource, so a few attempts are enough to ride out a
  * server being reconfigured; network errors, 408, 429 and 5xx are retried without limit.
  */
-export const DEAD_LETTER_AFTER = 5;
+const DEAD_LETTER_AFTER = 5;
 
 export interface PushResult {
   sent: number;

@@ -2,7 +2,7 @@
  * Replication wiring: the poller that drives `pushOutbox`, its readiness check and its metrics.
  *
  *   createReplication({ db, fetch, clock, log, metrics, serverUrl }) -> { push, start, stop, readiness }
- *   withReplication(jobs, replication) -> a JobRunner whose start/close also start/stop the poller
+ *   withReplication(jobs, replication) -> a job system whose start/close also start/stop the poller
  *
  * The poller pushes until the outbox has nothing due, then sleeps `intervalMs`. `kick()` wakes it
  * early (after a write). Stop waits for the push in flight.

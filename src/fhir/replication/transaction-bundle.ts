@@ -12,11 +12,11 @@ import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { OutboxRow } from './outbox.repository.ts';
 
 /** R4 search.html "Escaping search parameters": `\`, `|`, `,` and `$` in a token value. */
-export function escapeTokenPart(value: string): string {
+function escapeTokenPart(value: string): string {
   return value.replace(/[\\|,$]/g, (c) => `\\${c}`);
 }
 
-export function conditionalUrl(resourceType: string, identifier: string): string {
+function conditionalUrl(resourceType: string, identifier: string): string {
   const bar = identifier.indexOf('|');
   const system = identifier.slice(0, bar);
   const value = identifier.slice(bar + 1);

@@ -207,23 +207,6 @@ export async function deleteAllForUser(db: Db, userId: number): Promise<Resource
     .execute()) as ResourceKey[];
 }
 
-export async function listResources(
-  db: Db,
-  userId: number,
-  type: StoredResourceType,
-  afterId: string | undefined,
-  limit: number,
-): Promise<StoredResource[]> {
-  let q = db
-    .selectFrom('fhir_resources')
-    .select(['id', 'resource', 'version_id', 'last_updated'])
-    .where('user_id', '=', userId)
-    .where('resource_type', '=', type);
-  if (afterId !== undefined) q = q.where('id', '>', afterId);
-  const rows = await q.orderBy('id').limit(limit).execute();
-  return rows.map((r) => toStored(r));
-}
-
 export async function findResourcesByIds(
   db: Db,
   userId: number,

@@ -23,7 +23,7 @@ import type { Principal } from '../../auth/auth.service.ts';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../errors.ts';
-import { mapInTurns } from '../../turns.ts';
+import { mapInSlices } from '../../event-loop.ts';
 import { enqueueChanges } from '../replication/outbox.repository.ts';
 import { toPatient } from '../resources.mapper.ts';
 import { userZone } from '../zones.ts';
@@ -163,7 +163,7 @@ export function createFhirStore(deps: FhirStoreDeps) {
       resources: readonly (Observation | Device | Patient | Condition)[],
     ): Promise<PreparedResources> {
       const all = unique(resources.map(asStorable), owner.patientId);
-      const rows = await mapInTurns(all, (r) => toResourceRow(r, owner));
+      const rows = await mapInSlices(all, (r) => toResourceRow(r, owner));
       return { owner: ownerKey(owner), resources: all, rows };
     },
 

@@ -163,7 +163,7 @@ function categoryToken(eb: Eb, t: TokenCondition): Expression<SqlBool> {
  * sa ts >= pe; eb te <= ps; ap T overlaps S widened by 10% of its distance from now.
  * Implied bounds on ts are added so the (…, effective_start) indexes can bound the scan.
  */
-export function dateMatch(
+function dateMatch(
   ts: Expression<unknown>,
   te: Expression<unknown>,
   d: DateCondition,

@@ -138,7 +138,7 @@ function fillObservation(row: ResourceRow, obs: Observation, zone: string): void
 }
 
 /** effective[x] as a half-open range; a date-only value is read in its utc-offset extension's offset. */
-export function effectiveBounds(obs: Observation, zone: string): MsRange | undefined {
+function effectiveBounds(obs: Observation, zone: string): MsRange | undefined {
   if (obs.effectiveDateTime !== undefined) {
     const ext = obs.extension?.find((e) => e.url === UTC_OFFSET_EXTENSION)?.valueString;
     const dayZone = ext && offsetMinutes(ext) !== undefined ? ext : zone;
@@ -161,7 +161,7 @@ function toIso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-export function withoutVersionMeta<T extends Resource>(resource: T): T {
+function withoutVersionMeta<T extends Resource>(resource: T): T {
   if (!resource.meta || (resource.meta.versionId === undefined && resource.meta.lastUpdated === undefined)) {
     return resource;
   }

@@ -18,13 +18,13 @@ import { toRange } from '../store/fhir-dates.ts';
 import { formatOffset } from '../time.ts';
 
 /** valueString: the date-time exactly as the client sent it, before an offset was attached. */
-export const ORIGINAL_DATE_TIME_EXTENSION = `${PHR_FHIR_BASE}/StructureDefinition/original-date-time`;
+const ORIGINAL_DATE_TIME_EXTENSION = `${PHR_FHIR_BASE}/StructureDefinition/original-date-time`;
 
 const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/;
 const DATE_OR_DATE_TIME = /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
 
 /** The same wall-clock time with the zone's offset at that time; seconds added when missing. */
-export function withZoneOffset(local: string, zone: string): string {
+function withZoneOffset(local: string, zone: string): string {
   const text = local.length === 16 ? `${local}:00` : local;
   const range = toRange(text, zone);
   if (!range) throw new RangeError(`not a local date-time: ${local}`);

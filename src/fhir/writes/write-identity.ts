@@ -21,7 +21,7 @@ import { observationId, observationIdentifier, uuidV5 } from '../ids.ts';
 import { canonicalJson } from '../store/resource-row.ts';
 import { inServerNamespace } from './write-source.ts';
 
-export const CONDITION_IDENTIFIER_SYSTEM = `${PHR_FHIR_BASE}/identifier/condition`;
+const CONDITION_IDENTIFIER_SYSTEM = `${PHR_FHIR_BASE}/identifier/condition`;
 
 type Identity = { identifier: Required<Pick<Identifier, 'system' | 'value'>>; id: string };
 

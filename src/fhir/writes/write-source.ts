@@ -20,14 +20,14 @@
 import type { Coding, Meta, Observation } from '@medplum/fhirtypes';
 import { PHR_FHIR_BASE, VENDOR_TAG_SYSTEM } from '../codes.ts';
 
-export const WRITE_SOURCES = ['manual', 'health_connect', 'health_kit', 'simulation'] as const;
+const WRITE_SOURCES = ['manual', 'health_connect', 'health_kit', 'simulation'] as const;
 export type WriteSource = (typeof WRITE_SOURCES)[number];
 
 /** meta.source of user-written data: `${WRITE_SOURCE_URI}/<source>`. */
-export const WRITE_SOURCE_URI = `${PHR_FHIR_BASE}/source`;
+const WRITE_SOURCE_URI = `${PHR_FHIR_BASE}/source`;
 
 /** The code system the app's BP panel uses for its source tag. */
-export const APP_SOURCE_TAG_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue';
+const APP_SOURCE_TAG_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue';
 
 const BY_APP_CODE: Readonly<Record<string, WriteSource>> = {
   manual: 'manual',

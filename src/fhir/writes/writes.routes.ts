@@ -1,6 +1,8 @@
 /**
- * FHIR write routes, registered by `fhirProtectedRoutes` inside each FHIR mount's scope (`/fhir/R4`
- * and `/fhir`), so auth is the protected scope's hook and errors are OperationOutcome.
+ * FHIR write routes, registered inside the auth scope on each FHIR mount (`/fhir/R4` and `/fhir`),
+ * so auth is the protected scope's hook and errors are OperationOutcome.
+ *
+ *   fhirWriteRoutes(scope, { writes, baseUrl }) -> the routes below, on every mount
  *
  *   POST [base]/Observation      -> 201 (created) | 200 (the same content was already stored)
  *   POST [base]/Condition        -> a Condition: 201 | 200; a transaction Bundle: 200 transaction-response
@@ -14,7 +16,8 @@ import Type, { type Static } from 'typebox';
 import { principalOf } from '../../http/auth-hook.ts';
 import { jsonBodyParser } from '../../http/request-limits.ts';
 import { FHIR_EXAMPLES, fhirResource } from '../api/examples.ts';
-import { FHIR_JSON } from '../api/outcome.ts';
+import { FHIR_MOUNTS, hideUnlisted } from '../api/fhir.routes.ts';
+import { registerFhirErrors, sendFhir } from '../api/outcome.ts';
 import type { StoredResource } from '../store/fhir.repository.ts';
 import type { FhirWrites } from './writes.service.ts';
 
@@ -30,12 +33,6 @@ const StoredCondition = fhirResource(FHIR_EXAMPLES.condition);
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9\\-.]{1,64}$' }) });
 const LooseQuery = Type.Object({}, { additionalProperties: true });
 
-function send(request: FastifyRequest, reply: FastifyReply, body: unknown): FastifyReply {
-  const accept = request.headers.accept ?? '';
-  const plainJson = accept.includes('application/json') && !accept.includes('fhir+json');
-  return reply.type(plainJson ? 'application/json; charset=utf-8' : FHIR_JSON).send(body);
-}
-
 function sendStored(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -48,10 +45,23 @@ function sendStored(
     .header('location', `${base}/${resource.resourceType}/${resource.id}/_history/${versionId}`)
     .header('etag', `W/"${versionId}"`)
     .header('last-modified', lastUpdated.toUTCString());
-  return send(request, reply, resource);
+  return sendFhir(request, reply, resource);
 }
 
-export function registerFhirWrites(fhir: FastifyInstance, opts: { writes: FhirWrites; base: string }): void {
+export async function fhirWriteRoutes(scope: FastifyInstance, opts: { writes: FhirWrites; baseUrl: string }) {
+  for (const mount of FHIR_MOUNTS) {
+    await scope.register(
+      async (fhir) => {
+        hideUnlisted(fhir, mount);
+        registerFhirErrors(fhir);
+        registerFhirWrites(fhir, { writes: opts.writes, base: `${opts.baseUrl}${mount.prefix}` });
+      },
+      { prefix: mount.prefix },
+    );
+  }
+}
+
+function registerFhirWrites(fhir: FastifyInstance, opts: { writes: FhirWrites; base: string }): void {
   const { writes, base } = opts;
   if (!fhir.hasContentTypeParser('application/fhir+json')) {
     fhir.addContentTypeParser('application/fhir+json', { parseAs: 'string' }, jsonBodyParser(fhir));
@@ -91,7 +101,7 @@ export function registerFhirWrites(fhir: FastifyInstance, opts: { writes: FhirWr
     },
     async (req, reply) => {
       const result = await writes.createConditions(principalOf(req), req.body);
-      if ('bundle' in result) return send(req, reply.code(200), result.bundle);
+      if ('bundle' in result) return sendFhir(req, reply.code(200), result.bundle);
       return sendStored(req, reply, base, result);
     },
   );
@@ -111,7 +121,7 @@ export function registerFhirWrites(fhir: FastifyInstance, opts: { writes: FhirWr
       },
     },
     async (req, reply) =>
-      send(req, reply, await writes.searchConditions(principalOf(req), req.query, { base })),
+      sendFhir(req, reply, await writes.searchConditions(principalOf(req), req.query, { base })),
   );
 
   fhir.get<{ Params: Static<typeof IdParams> }>(
@@ -132,7 +142,7 @@ export function registerFhirWrites(fhir: FastifyInstance, opts: { writes: FhirWr
       const etag = `W/"${found.versionId}"`;
       reply.header('etag', etag).header('last-modified', found.lastUpdated.toUTCString());
       if (req.headers['if-none-match'] === etag) return reply.code(304).send();
-      return send(req, reply, found.resource);
+      return sendFhir(req, reply, found.resource);
     },
   );
 }

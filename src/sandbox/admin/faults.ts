@@ -21,6 +21,28 @@ export interface ActiveFault extends FaultSpec {
   remaining: number;
 }
 
+/**
+ * Waits out a fault's latency; a `timeout` fault then holds the request in `hanging` until the admin
+ * releases it (or, given `closed`, until the client goes away). Returns whether the request hung.
+ */
+export async function sufferFault(
+  fault: ActiveFault,
+  hanging: Set<() => void>,
+  closed?: { once(event: 'close', listener: () => void): unknown },
+): Promise<boolean> {
+  if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+  if (!fault.timeout) return false;
+  await new Promise<void>((resolve) => {
+    const release = () => {
+      hanging.delete(release);
+      resolve();
+    };
+    hanging.add(release);
+    closed?.once('close', release);
+  });
+  return true;
+}
+
 export class FaultInjector {
   readonly #faults: ActiveFault[] = [];
 

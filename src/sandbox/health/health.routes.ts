@@ -2,6 +2,7 @@
 // so one catch-all route parses the raw path itself (docs/google-health.md §3.1, §12).
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sufferFault } from '../admin/faults.ts';
 import {
   type DataTypeInfo,
   findDataType,
@@ -121,18 +122,7 @@ async function applyFault(
 ): Promise<ApiError | 'hung' | undefined> {
   const fault = ctx.faults.take('health', path, personId);
   if (!fault) return undefined;
-  if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
-  if (fault.timeout) {
-    await new Promise<void>((resolve) => {
-      const release = () => {
-        ctx.hanging.delete(release);
-        resolve();
-      };
-      ctx.hanging.add(release);
-      request.raw.once('close', release);
-    });
-    return 'hung';
-  }
+  if (await sufferFault(fault, ctx.hanging, request.raw)) return 'hung';
   return fault.status ? injectedStatus(fault.status) : undefined;
 }
 

@@ -18,7 +18,7 @@ const VALUE_FIELDS: Record<string, { field: string; int64: boolean }> = {
   'body-fat': { field: 'percentage', int64: false },
 };
 
-export function dataSourceOf(person: PersonProfile, point: Point, type: DataTypeInfo): Json {
+function dataSourceOf(person: PersonProfile, point: Point, type: DataTypeInfo): Json {
   if (type.record === 'daily') return { recordingMethod: 'DERIVED', platform: 'FITBIT' };
   const device = sourceDevice(person, point.source);
   if (!device) return { recordingMethod: 'UNKNOWN' };
@@ -35,7 +35,7 @@ function sourceDevice(person: PersonProfile, source: SourceId) {
 }
 
 /** The union-field object, e.g. the value of "steps": {interval, count}. */
-export function unionValue(type: DataTypeInfo, point: Point): Json {
+function unionValue(type: DataTypeInfo, point: Point): Json {
   const body: Json = {};
   if (type.record === 'interval') {
     body.interval = {
@@ -68,7 +68,7 @@ export function unionValue(type: DataTypeInfo, point: Point): Json {
   return point.fields ? Object.assign(body, point.fields) : body;
 }
 
-export function pointName(person: PersonProfile, type: DataTypeInfo, point: Point): string | undefined {
+function pointName(person: PersonProfile, type: DataTypeInfo, point: Point): string | undefined {
   return type.identifiable && point.id
     ? `users/${person.id}/dataTypes/${type.id}/dataPoints/${point.id}`
     : undefined;

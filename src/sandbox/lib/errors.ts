@@ -125,7 +125,3 @@ export function failedPrecondition(message: string): ApiError {
 export function notFound(message: string): ApiError {
   return new ApiError(404, 'NOT_FOUND', message);
 }
-
-export function permissionDenied(message: string): ApiError {
-  return new ApiError(403, 'PERMISSION_DENIED', message);
-}

@@ -69,7 +69,7 @@ function computeOffset(timeZone: string, ms: number): number {
 }
 
 /** 'YYYY-MM-DD' of an instant seen at a fixed offset. */
-export function dateAtOffset(ms: number, offsetSeconds: number): string {
+function dateAtOffset(ms: number, offsetSeconds: number): string {
   return new Date(ms + offsetSeconds * 1000).toISOString().slice(0, 10);
 }
 
@@ -138,11 +138,6 @@ export interface CivilDateTime {
 
 export function civilDate(date: string): CivilDate {
   return { year: Number(date.slice(0, 4)), month: Number(date.slice(5, 7)), day: Number(date.slice(8, 10)) };
-}
-
-export function civilDateToString(date: CivilDate): string {
-  const pad = (n: number, w: number) => String(n).padStart(w, '0');
-  return `${pad(date.year, 4)}-${pad(date.month, 2)}-${pad(date.day, 2)}`;
 }
 
 /** Proto3 JSON CivilDateTime: zero time fields are omitted, and so is an all-zero time. */

@@ -1,6 +1,7 @@
 // Google OAuth endpoints: GET /o/oauth2/v2/auth (consent), POST /token, POST /revoke.
 
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { sufferFault } from '../admin/faults.ts';
 import type { SandboxContext } from '../context.ts';
 import { injectedStatus } from '../lib/errors.ts';
 import { renderConsentPage, renderErrorPage } from './consent-page.ts';
@@ -82,15 +83,7 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SandboxContext): 
 async function applyOAuthFault(ctx: SandboxContext, reply: FastifyReply, path: string): Promise<boolean> {
   const fault = ctx.faults.take('oauth', path, undefined);
   if (!fault) return false;
-  if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
-  if (fault.timeout) {
-    await new Promise<void>((resolve) => {
-      const release = () => {
-        ctx.hanging.delete(release);
-        resolve();
-      };
-      ctx.hanging.add(release);
-    });
+  if (await sufferFault(fault, ctx.hanging)) {
     reply.code(504).send({ error: 'timeout' });
     return true;
   }

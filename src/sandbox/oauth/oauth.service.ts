@@ -371,7 +371,7 @@ function safeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-export function withQuery(base: string, params: Record<string, string | undefined>): string {
+function withQuery(base: string, params: Record<string, string | undefined>): string {
   const url = new URL(base);
   for (const [key, value] of Object.entries(params)) {
     if (value !== undefined) url.searchParams.set(key, value);

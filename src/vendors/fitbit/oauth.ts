@@ -1,4 +1,5 @@
 import * as oauth from 'oauth4webapi';
+import type { Config } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import {
   isLoopbackUrl,
@@ -19,14 +20,10 @@ import {
 // Google OAuth 2.0 for the Google Health API, through oauth4webapi (PKCE S256, state,
 // code exchange, refresh, revocation). Every request goes through the outbound wrapper.
 
-export interface GoogleOAuthSettings {
-  clientId: string | undefined;
-  clientSecret: string | undefined;
-  redirectUri: string;
-  authorizeUrl: string;
-  tokenUrl: string;
-  revokeUrl: string;
-}
+export type GoogleOAuthSettings = Pick<
+  Config['fitbit'],
+  'clientId' | 'clientSecret' | 'redirectUri' | 'authorizeUrl' | 'tokenUrl' | 'revokeUrl'
+>;
 
 const VENDOR = 'fitbit';
 const GOOGLE_ISSUER = 'https://accounts.google.com';

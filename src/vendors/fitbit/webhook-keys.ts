@@ -77,7 +77,7 @@ export function createWebhookKeys(deps: { url: string; fetch: typeof fetch; log:
 }
 
 /** `base64(0x01 ‖ key id ‖ signature)` (Tink's TINK output prefix); undefined if malformed. */
-export function parseSignature(header: string): { keyId: number; signature: Buffer } | undefined {
+function parseSignature(header: string): { keyId: number; signature: Buffer } | undefined {
   const bytes = Buffer.from(header.trim(), 'base64');
   if (bytes.length < 6 || bytes[0] !== 0x01) return undefined;
   return { keyId: bytes.readUInt32BE(1), signature: bytes.subarray(5) };

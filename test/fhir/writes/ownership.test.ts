@@ -3,7 +3,7 @@ import type { OperationOutcome } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toDevice } from '../../../src/fhir/resources.mapper.ts';
 import { createTestApp, registerUser, type TestApp } from '../../helpers/app.ts';
-import { bloodPressurePanel, questionnaireCondition, singleValue } from '../../mobile/app-bodies.ts';
+import { bloodPressurePanel, questionnaireCondition, singleValue } from '../../helpers/app-bodies.ts';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -17,7 +17,7 @@ import {
   sumIntervalsByLocalDay,
   toVendorIdentity,
 } from '../../../../src/vendors/fitbit/mappers/index.ts';
-import { assertValid } from '../../../fhir/validate.ts';
+import { assertValid } from '../../../helpers/validate-fhir.ts';
 
 // Project-made fixtures live beside this file; the vendor's samples in test/fixtures.
 const FIXTURES = join(import.meta.dirname, 'fixtures');

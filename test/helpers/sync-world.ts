@@ -4,28 +4,10 @@
  */
 import { expect } from 'vitest';
 import type { SandboxOptions } from '../../src/sandbox/index.ts';
-import type { SyncTuning } from '../../src/sync/index.ts';
-import { registerUser, type SandboxTestApp, withSandbox } from '../helpers/app.ts';
-import { connectFitbit } from '../integrations/flow.ts';
-
-export interface FakeClock {
-  now(): Date;
-  set(iso: string | number): void;
-  advance(ms: number): void;
-}
-
-export function fakeClock(start: string): FakeClock {
-  let ms = Date.parse(start);
-  return {
-    now: () => new Date(ms),
-    set: (v) => {
-      ms = typeof v === 'number' ? v : Date.parse(v);
-    },
-    advance: (d) => {
-      ms += d;
-    },
-  };
-}
+import type { SyncTuning } from '../../src/sync/sync.engine.ts';
+import { registerUser, type SandboxTestApp, withSandbox } from './app.ts';
+import { type FakeClock, fakeClock } from './clock.ts';
+import { connectFitbit } from './flow.ts';
 
 export interface SyncWorld extends SandboxTestApp {
   clock: FakeClock;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { mapInTurns } from '../src/turns.ts';
+import { mapInSlices } from '../src/event-loop.ts';
 
-describe('mapInTurns', () => {
+describe('mapInSlices', () => {
   it('maps in order and lets the event loop run between slices', async () => {
     const seen: string[] = [];
     setImmediate(() => seen.push('other work'));
-    const out = await mapInTurns(
+    const out = await mapInSlices(
       [1, 2, 3, 4, 5],
       (n) => {
         seen.push(`item ${n}`);
@@ -19,6 +19,6 @@ describe('mapInTurns', () => {
   });
 
   it('maps an empty list', async () => {
-    expect(await mapInTurns([], () => 1)).toEqual([]);
+    expect(await mapInSlices([], () => 1)).toEqual([]);
   });
 });
