@@ -65,7 +65,11 @@ for (let i = 0; i < PEOPLE; i++) {
   if (start.statusCode !== 200) throw new Error(`authorize: ${start.statusCode} ${start.body}`);
   const consent = await fetch(start.json().authorization_url, { redirect: 'manual' });
   const back = new URL(consent.headers.get('location') ?? '');
-  await app.inject({ url: `${back.pathname}${back.search}` });
+  // The browser binding cookie set by authorize goes back with the callback, as a browser sends it.
+  const cookie = String(start.headers['set-cookie'] ?? '').split(';')[0] ?? '';
+  const done = await app.inject({ url: `${back.pathname}${back.search}`, headers: { cookie } });
+  const result = new URL(String(done.headers.location), 'http://app.invalid');
+  if (result.searchParams.get('status') !== 'connected') throw new Error(`connect: ${result.search}`);
 }
 const children: ChildProcess[] = [];
 if (bullmq) {
