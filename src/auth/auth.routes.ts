@@ -80,7 +80,7 @@ export function authProtectedRoutes(app: FastifyInstance, auth: AuthService): vo
         security,
         summary: 'Sign out',
         description:
-          'Ends this session and the one of refresh_token; with no refresh_token (or no body), every session of the account.',
+          'Ends the caller’s sign-in and the one of refresh_token; with no refresh_token (or no body), every session of the account.',
         body: LogoutBody,
         response: { 204: Type.Null({ description: 'Signed out' }) },
       },
