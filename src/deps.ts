@@ -31,6 +31,8 @@ import { createMetrics, type Metrics, registerItemCacheMetrics } from './ops/met
 import type { ReadinessCheck } from './ops/readiness.ts';
 import { createSyncEngine, SYNC_TICK_MS, type SyncEngine, type SyncTuning } from './sync/sync.engine.ts';
 import { createVault, type Vault } from './vault/vault.ts';
+import { createWebhookService, type WebhookService } from './vendors/fitbit/webhook.service.ts';
+import { createWebhookKeys } from './vendors/fitbit/webhook-keys.ts';
 import { createVendorRegistry, type VendorRegistry } from './vendors/registry.ts';
 
 // The one composition root: everything the app needs, built once and passed down.
@@ -64,6 +66,8 @@ export interface AppDeps {
   account: AccountService;
   /** The sync engine: results service, webhook receiver, job handlers (src/sync). */
   sync: SyncEngine;
+  /** Google Health's push endpoint (src/vendors/fitbit/webhook.service.ts). */
+  googleWebhook: WebhookService;
   /** PHR-App-only aliases over sync and integrations (src/mobile). */
   mobile: MobileService;
   readiness: ReadinessCheck[];
@@ -164,14 +168,22 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     db,
     clock,
     log,
-    http,
-    fetch: overrides.fetch ?? globalThis.fetch,
     vendors,
     accessTokens,
     store: fhirStore,
     enqueue: jobs.enqueue,
     triggerLimiter: limits.syncTriggerLimiter,
     ...(overrides.sync ? { tuning: overrides.sync } : {}),
+  });
+  const googleWebhook = createWebhookService({
+    log,
+    notices: sync.notices,
+    secret: config.fitbit.webhookSecret,
+    keys: createWebhookKeys({
+      url: config.fitbit.webhookKeysetUrl,
+      fetch: overrides.fetch ?? globalThis.fetch,
+      log,
+    }),
   });
   jobs.register({ ...sync.jobs });
   await jobs.schedule('sync.enqueue-due', SYNC_TICK_MS, 'sync.enqueueDue', {});
@@ -249,6 +261,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     }),
     account,
     sync,
+    googleWebhook,
     mobile: createMobileService({ db, vendors, sync: sync.service }),
     readiness,
     limits,

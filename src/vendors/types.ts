@@ -1,9 +1,10 @@
 import { AppError } from '../errors.ts';
 import type { MeasurementType } from '../fhir/measurement.ts';
+import type { VendorSync, VendorSyncDeps } from './sync.types.ts';
 
 // The contract every vendor folder implements, and nothing more: what it is called, which
-// data types it can supply and which OAuth scope each needs, how to run its OAuth flow, and
-// who the connected account is. Syncing is added by the sync engine through its own interface.
+// data types it can supply and which OAuth scope each needs, how to run its OAuth flow, who the
+// connected account is, and its part of a sync (src/vendors/sync.types.ts).
 
 export const VENDOR_IDS = ['fitbit'] as const;
 export type VendorId = (typeof VENDOR_IDS)[number];
@@ -64,6 +65,8 @@ export interface VendorAdapter {
   readonly oauth: VendorOAuth;
   /** Who granted access: called once after the code exchange. */
   fetchAccount(accessToken: string): Promise<VendorAccount>;
+  /** Its part of a sync, built once by the sync engine. */
+  createSync(deps: VendorSyncDeps): VendorSync;
 }
 
 /** The vendor refused the grant for good (`invalid_grant`): the user must authorize again. */

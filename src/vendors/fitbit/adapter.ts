@@ -4,6 +4,7 @@ import type { VendorAdapter } from '../types.ts';
 import { type IdentityResponse, toVendorIdentity } from './mappers/index.ts';
 import { createGoogleOAuth } from './oauth.ts';
 import { FITBIT_DATA_TYPES, GOOGLE_HEALTH_SCOPES } from './scopes.ts';
+import { createGoogleSync, GOOGLE_BUDGET } from './sync.ts';
 
 // `fitbit`: Fitbit and Pixel Watch data through the Google Health API with Google OAuth.
 // NOTE: the legacy Fitbit Web API answers 410 Gone since 2026-11-02 (docs/google-health.md §10); only Google is used.
@@ -34,5 +35,7 @@ export function createFitbitAdapter(deps: FitbitAdapterDeps) {
       const identity = toVendorIdentity(body);
       return { vendorUserId: identity.healthUserId, legacyVendorUserId: identity.legacyUserId };
     },
+    createSync: ({ budget }) =>
+      createGoogleSync({ http: deps.http, apiUrl: settings.apiUrl, budget: budget(GOOGLE_BUDGET) }),
   } satisfies VendorAdapter;
 }
