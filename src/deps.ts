@@ -29,6 +29,7 @@ import { createLogger, type Log } from './log.ts';
 import { createMobileService, type MobileService } from './mobile/mobile.service.ts';
 import { createMetrics, type Metrics, registerItemCacheMetrics } from './ops/metrics.ts';
 import type { ReadinessCheck } from './ops/readiness.ts';
+import { createRateBudgets } from './sync/rate-budgets.ts';
 import { createSyncEngine, SYNC_TICK_MS, type SyncEngine, type SyncTuning } from './sync/sync.engine.ts';
 import { createVault, type Vault } from './vault/vault.ts';
 import { createWebhookService, type WebhookService } from './vendors/fitbit/webhook.service.ts';
@@ -163,12 +164,18 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
   const vendorDeps = { db, clock, log, vault, vendors };
   const integrations = createIntegrationsService(vendorDeps);
   const accessTokens = createAccessTokens(vendorDeps);
+  const budgets = createRateBudgets({
+    redis: limits.redis,
+    prefix: `${config.jobs.queuePrefix}:budget`,
+    log,
+  });
   const sync = createSyncEngine({
     config,
     db,
     clock,
     log,
     vendors,
+    budgets,
     accessTokens,
     store: fhirStore,
     enqueue: jobs.enqueue,

@@ -20,7 +20,8 @@ import type { Log } from '../log.ts';
 import { findVendor, type VendorRegistry } from '../vendors/registry.ts';
 import type { VendorSync } from '../vendors/sync.types.ts';
 import { createNotices } from './notices.ts';
-import { createRateBudget, type RateBudgetOptions } from './rate-budget.ts';
+import type { RateBudgetOptions } from './rate-budget.ts';
+import type { RateBudgets } from './rate-budgets.ts';
 import { type SyncJobs, syncJobs } from './sync.jobs.ts';
 import type { SyncSettings } from './sync.outcome.ts';
 import { createSyncRunner } from './sync.runner.ts';
@@ -33,7 +34,8 @@ export interface SyncTuning {
   overlapDays?: number;
   cooldownMs?: number;
   immediateTimeoutMs?: number;
-  budget?: RateBudgetOptions;
+  /** Overrides every vendor budget's figures. */
+  budget?: Partial<RateBudgetOptions>;
   /** Wait between attempts of a sync job (default SYNC_BACKOFF). */
   retryBackoff?: BackoffOptions;
 }
@@ -44,6 +46,8 @@ export interface SyncEngineDeps {
   clock: Clock;
   log: Log;
   vendors: VendorRegistry;
+  /** Vendor request budgets, in Redis when configured (src/sync/rate-budgets.ts). */
+  budgets: RateBudgets;
   accessTokens: AccessTokens;
   store: FhirStore;
   enqueue: Enqueue<SyncJobs>;
@@ -60,7 +64,9 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   for (const adapter of Object.values(deps.vendors)) {
     syncs.set(
       adapter.id,
-      adapter.createSync({ budget: (defaults) => createRateBudget({ ...defaults, ...tuning.budget }) }),
+      adapter.createSync({
+        budget: (name, figures) => deps.budgets.budget(name, { ...figures, ...tuning.budget }),
+      }),
     );
   }
   const syncOf = (vendor: string) => (findVendor(deps.vendors, vendor) ? syncs.get(vendor) : undefined);

@@ -99,7 +99,8 @@ export function createOutcomes(deps: OutcomeDeps) {
     };
     switch (failure.kind) {
       case 'delay': {
-        const until = failure.untilMs ?? vendor.budget.cooldown(session.budgetKey, deps.settings.cooldownMs);
+        const until =
+          failure.untilMs ?? (await vendor.budget.cooldown(session.budgetKey, deps.settings.cooldownMs));
         log.info({ integrationId: id, until: new Date(until).toISOString() }, 'sync delayed: rate limit');
         throw new DelayError(until, failure.message, { cause: err });
       }

@@ -107,8 +107,11 @@ export interface Failure {
 }
 
 export interface VendorSyncDeps {
-  /** A request budget with these defaults (tests and benches may override them). */
-  budget(defaults: RateBudgetOptions): RateBudget;
+  /**
+   * The request budget called `name` with these figures (tests and benches may override them),
+   * shared by every process through Redis when it is configured (src/sync/rate-budgets.ts).
+   */
+  budget(name: string, figures: RateBudgetOptions): RateBudget;
 }
 
 export interface VendorSync {

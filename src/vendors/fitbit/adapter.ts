@@ -36,6 +36,10 @@ export function createFitbitAdapter(deps: FitbitAdapterDeps) {
       return { vendorUserId: identity.healthUserId, legacyVendorUserId: identity.legacyUserId };
     },
     createSync: ({ budget }) =>
-      createGoogleSync({ http: deps.http, apiUrl: settings.apiUrl, budget: budget(GOOGLE_BUDGET) }),
+      createGoogleSync({
+        http: deps.http,
+        apiUrl: settings.apiUrl,
+        budget: budget('google-user', GOOGLE_BUDGET),
+      }),
   } satisfies VendorAdapter;
 }
