@@ -15,6 +15,8 @@ import { RateBudgetExhausted } from './rate-budget.ts';
 export type { Failure, FailureKind } from '../vendors/sync.types.ts';
 
 export function classify(err: unknown, vendor?: Pick<VendorSync, 'classify'>): Failure {
+  const known = vendor?.classify(err);
+  if (known) return known;
   if (err instanceof RateBudgetExhausted) {
     return { kind: 'delay', code: 'VENDOR_RATE_LIMITED', message: err.message, untilMs: err.untilMs };
   }
@@ -32,8 +34,6 @@ export function classify(err: unknown, vendor?: Pick<VendorSync, 'classify'>): F
   // NOTE: the outbound wrapper's per-attempt timeout can also fire while the body is still being read.
   if (err instanceof DOMException && err.name === 'TimeoutError')
     return { kind: 'retry', code: 'VENDOR_UNAVAILABLE', message: 'vendor response timed out' };
-  const known = vendor?.classify(err);
-  if (known) return known;
   if (err instanceof VendorHttpError) {
     const status = err.vendorStatus;
     const message = `HTTP ${status}`;

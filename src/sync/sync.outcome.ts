@@ -11,6 +11,7 @@ import { DelayError, PermanentError, RetryableError } from '../jobs/errors.ts';
 import type { Log } from '../log.ts';
 import type { VendorSession, VendorSync } from '../vendors/sync.types.ts';
 import { classify } from './failures.ts';
+import { RateBudgetExhausted } from './rate-budget.ts';
 import type { RequestMeter } from './request-meter.ts';
 import type { SyncJobData } from './sync.jobs.ts';
 import * as repo from './sync.repository.ts';
@@ -99,8 +100,13 @@ export function createOutcomes(deps: OutcomeDeps) {
     };
     switch (failure.kind) {
       case 'delay': {
+        // NOTE: budgets and job delays run on real time (src/sync/rate-budget.ts), not the injected clock.
+        // Our own budget already knows; a vendor's limit pauses every process, as long as it asked.
+        const wait = failure.untilMs !== undefined ? failure.untilMs - Date.now() : deps.settings.cooldownMs;
         const until =
-          failure.untilMs ?? (await vendor.budget.cooldown(session.budgetKey, deps.settings.cooldownMs));
+          err instanceof RateBudgetExhausted && failure.untilMs !== undefined
+            ? failure.untilMs
+            : await vendor.budget.cooldown(session.budgetKey, Math.max(wait, 0));
         log.info({ integrationId: id, until: new Date(until).toISOString() }, 'sync delayed: rate limit');
         throw new DelayError(until, failure.message, { cause: err });
       }

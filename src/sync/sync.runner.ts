@@ -56,6 +56,8 @@ interface StreamProgress {
 export interface StoredPlan {
   zone: string;
   today: string;
+  /** When the plan was made (ISO instant). */
+  plannedAt?: string;
   targeted: boolean;
   /** Samples arrived with another offset than the zone gives (the user travelled or changed zones). */
   zoneStale?: boolean;
@@ -128,7 +130,8 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     const cursors = await repo.readCursors(db, integration.id);
     const target =
       data.windowStart && data.windowEnd ? { start: data.windowStart, end: data.windowEnd } : undefined;
-    const plan: StoredPlan = { zone, today, targeted: Boolean(target), types: {}, errors: [] };
+    const plannedAt = clock.now().toISOString();
+    const plan: StoredPlan = { zone, today, plannedAt, targeted: Boolean(target), types: {}, errors: [] };
     const offered = new Set(adapter?.dataTypes.map((d) => d.type));
     for (const stream of run.vendor.streams) {
       const types = stream.types.filter((t) => offered.has(t) && (!wanted || wanted.has(t)));
@@ -229,7 +232,13 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   ): Promise<void> {
     const { integration, session, vendor } = run;
     const from = progress.done ? addDays(progress.done, 1) : progress.start;
-    const ctx = { zone: plan.zone, yesterday, targeted: plan.targeted, since: progress.since };
+    const ctx = {
+      zone: plan.zone,
+      yesterday,
+      targeted: plan.targeted,
+      since: progress.since,
+      plannedAt: plan.plannedAt ?? clock.now().toISOString(),
+    };
     const sourceUri = vendor.sourceUri(stream);
     const failed = await pipelined(chunksOf({ start: from, end: progress.end }, stream.chunkDays), {
       signal: session.signal,

@@ -62,6 +62,8 @@ export interface ChunkContext {
   targeted: boolean;
   /** The run's plan `since`, when it asked for changes. */
   since?: string | undefined;
+  /** When the run planned (ISO instant, the app's clock). */
+  plannedAt: string;
 }
 
 export interface FetchedChunk {
