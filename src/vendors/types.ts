@@ -5,7 +5,7 @@ import type { MeasurementType } from '../fhir/measurement.ts';
 // data types it can supply and which OAuth scope each needs, how to run its OAuth flow, and
 // who the connected account is. Syncing is added by the sync engine through its own interface.
 
-export const VENDOR_IDS = ['fitbit'] as const;
+export const VENDOR_IDS = ['fitbit', 'withings'] as const;
 export type VendorId = (typeof VENDOR_IDS)[number];
 
 export function isVendorId(value: string): value is VendorId {
