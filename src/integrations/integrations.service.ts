@@ -51,7 +51,9 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps) {
       const token = tokens?.refreshToken ?? tokens?.accessToken;
       if (token) {
         // NOTE: revoking a Google refresh token revokes the whole grant, access tokens included (Google OAuth web-server guide).
-        await adapterFor(row.vendor, 'NOT_FOUND').oauth.revoke(token.reveal());
+        await adapterFor(row.vendor, 'NOT_FOUND').oauth.revoke(token.reveal(), {
+          vendorUserId: row.vendor_user_id,
+        });
         revoked = true;
       }
     } catch (err) {

@@ -148,7 +148,9 @@ export function createOAuthFlowService(deps: {
 
   async function discard(adapter: VendorAdapter, tokens: OAuthTokenSet): Promise<void> {
     try {
-      await adapter.oauth.revoke(tokens.refreshToken ?? tokens.accessToken);
+      await adapter.oauth.revoke(tokens.refreshToken ?? tokens.accessToken, {
+        vendorUserId: tokens.vendorUserId ?? null,
+      });
     } catch (err) {
       log.warn({ vendor: adapter.id, code: err instanceof AppError ? err.code : 'UNKNOWN' }, 'revoke failed');
     }
@@ -162,7 +164,7 @@ export function createOAuthFlowService(deps: {
     }
     let account: Awaited<ReturnType<VendorAdapter['fetchAccount']>>;
     try {
-      account = await adapter.fetchAccount(tokens.accessToken);
+      account = await adapter.fetchAccount(tokens);
     } catch (err) {
       await discard(adapter, tokens);
       const code = err instanceof AppError ? err.code : 'UNKNOWN';

@@ -1,0 +1,44 @@
+import type { MeasurementType } from '../../fhir/measurement.ts';
+import type { DataTypeSupport } from '../types.ts';
+
+// Which Withings scope reads each of our measurement types.
+// NOTE: user.metrics covers the measures (getmeas) and heart; user.activity covers activity and sleep,
+// breathing during sleep included; user.info is asked for the account's devices (docs/withings.md "Connecting").
+
+export const WITHINGS_SCOPES = {
+  metrics: 'user.metrics',
+  activity: 'user.activity',
+  info: 'user.info',
+} as const;
+
+export const WITHINGS_TYPE_SCOPES = {
+  body_weight: WITHINGS_SCOPES.metrics,
+  body_fat: WITHINGS_SCOPES.metrics,
+  heart_rate: WITHINGS_SCOPES.metrics,
+  spo2: WITHINGS_SCOPES.metrics,
+  steps: WITHINGS_SCOPES.activity,
+  distance: WITHINGS_SCOPES.activity,
+  calories: WITHINGS_SCOPES.activity,
+  sleep: WITHINGS_SCOPES.activity,
+  respiratory_rate: WITHINGS_SCOPES.activity,
+} as const satisfies Partial<Record<MeasurementType, string>>;
+
+/**
+ * Withings measures (all read with user.metrics) whose measurement types are not in
+ * MEASUREMENT_TYPES yet. When a name lands there, move it into WITHINGS_TYPE_SCOPES: a test
+ * fails until it is moved.
+ */
+export const WITHINGS_METRICS_TYPES_PENDING = [
+  'blood_pressure',
+  'body_temperature',
+  'skin_temperature',
+  'fat_mass',
+  'fat_free_mass',
+  'muscle_mass',
+  'bone_mass',
+  'height',
+] as const;
+
+export const WITHINGS_DATA_TYPES: readonly DataTypeSupport[] = Object.entries(WITHINGS_TYPE_SCOPES).map(
+  ([type, scope]) => ({ type: type as MeasurementType, scope }),
+);
