@@ -26,7 +26,7 @@ import {
   integrationsProtectedRoutes,
   integrationsPublicRoutes,
 } from './integrations/integrations.routes.ts';
-import { googleWebhookRoutes } from './integrations/vendor-push.routes.ts';
+import { googleWebhookRoutes, withingsNotifyRoutes } from './integrations/vendor-push.routes.ts';
 import { mobileRoutes } from './mobile/mobile.routes.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
 import { syncRoutes } from './sync/sync.routes.ts';
@@ -144,6 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   authPublicRoutes(app, deps.auth, config.authRateLimitPerMinute);
   integrationsPublicRoutes(app, deps.oauthFlow, config);
   googleWebhookRoutes(app, deps.googleWebhook);
+  withingsNotifyRoutes(app, deps.withingsNotifications);
   // OAuth start: its own scope whose auth hook also accepts `?token=` (the PHR-App's browser).
   await app.register(async (scope) =>
     integrationsAuthorizeRoutes(scope, deps.oauthFlow, deps.authenticator, config),

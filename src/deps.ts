@@ -20,6 +20,7 @@ import { type Authenticator, createAuthenticator } from './http/auth-hook.ts';
 import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
 import { createSharedLimits, type SharedLimits } from './http/shared-limits.ts';
 import { type AccessTokens, createAccessTokens } from './integrations/access-tokens.ts';
+import { findIntegrationsByVendorUser } from './integrations/integrations.repository.ts';
 import { createIntegrationsService, type IntegrationsService } from './integrations/integrations.service.ts';
 import { createOAuthFlowService, type OAuthFlowService } from './integrations/oauth-flow.service.ts';
 import type { AppJobs } from './jobs/catalog.ts';
@@ -35,6 +36,7 @@ import { createVault, type Vault } from './vault/vault.ts';
 import { createWebhookService, type WebhookService } from './vendors/fitbit/webhook.service.ts';
 import { createWebhookKeys } from './vendors/fitbit/webhook-keys.ts';
 import { createVendorRegistry, type VendorRegistry } from './vendors/registry.ts';
+import { createWithingsNotifications, type WithingsNotifications } from './vendors/withings/notifications.ts';
 
 // The one composition root: everything the app needs, built once and passed down.
 export interface AppDeps {
@@ -69,6 +71,8 @@ export interface AppDeps {
   sync: SyncEngine;
   /** Google Health's push endpoint (src/vendors/fitbit/webhook.service.ts). */
   googleWebhook: WebhookService;
+  /** Withings' notification URL (src/vendors/withings/notifications.ts). */
+  withingsNotifications: WithingsNotifications;
   /** PHR-App-only aliases over sync and integrations (src/mobile). */
   mobile: MobileService;
   readiness: ReadinessCheck[];
@@ -192,6 +196,16 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       log,
     }),
   });
+  const withingsNotifications = createWithingsNotifications({
+    log,
+    notices: sync.notices,
+    secret: config.withings.webhookSecret,
+    unlinked: async (vendorUserId) => {
+      for (const row of await findIntegrationsByVendorUser(db, 'withings', vendorUserId)) {
+        await accessTokens.markNeedsReauth(row.id, { reason: 'vendor_unlinked' });
+      }
+    },
+  });
   jobs.register({ ...sync.jobs });
   await jobs.schedule('sync.enqueue-due', SYNC_TICK_MS, 'sync.enqueueDue', {});
   const audit = createAudit({ db, clock, log });
@@ -269,6 +283,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     account,
     sync,
     googleWebhook,
+    withingsNotifications,
     mobile: createMobileService({ db, vendors, sync: sync.service }),
     readiness,
     limits,

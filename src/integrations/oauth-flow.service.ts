@@ -208,6 +208,12 @@ export function createOAuthFlowService(deps: {
         updated_at: now,
       });
     });
+    if (adapter.subscriptions) {
+      await adapter.subscriptions.subscribe(tokens.accessToken, scopes).catch((err: unknown) => {
+        const code = err instanceof AppError ? err.code : 'UNKNOWN';
+        log.warn({ vendor: adapter.id, code }, 'notification subscribe failed; polling only');
+      });
+    }
     return consentCoverage(adapter, scopes).skippedTypes;
   }
 

@@ -3,9 +3,11 @@
  * vendor's receiver in src/vendors/<id>/, which queues the targeted syncs.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
 import Type from 'typebox';
 import { jsonBodyParser } from '../http/request-limits.ts';
 import { isVerification, type WebhookService } from '../vendors/fitbit/webhook.service.ts';
+import type { WithingsNotifications } from '../vendors/withings/notifications.ts';
 
 const SIGNATURE_HEADERS = ['google-health-api-signature', 'x-healthapi-signature'];
 
@@ -60,3 +62,65 @@ export function googleWebhookRoutes(app: FastifyInstance, webhooks: WebhookServi
 }
 
 const rawBodies = new WeakMap<object, string>();
+
+const MAX_NOTIFICATION_BYTES = 4_096;
+
+/**
+ * Public: Withings' notification URL, `/webhooks/withings/<secret>`. HEAD is its check before a
+ * subscription is accepted; POST a form-encoded notification. A wrong secret is a 404 (nothing
+ * is there); a right one is answered 200 at once, queued work or not, except 503 while the job
+ * queue is down (Withings delivers again).
+ */
+export function withingsNotifyRoutes(app: FastifyInstance, receiver: WithingsNotifications): void {
+  app.register(async (scope) => {
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: MAX_NOTIFICATION_BYTES },
+      (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    );
+    const Params = Type.Object({ secret: Type.String({ maxLength: 256 }) });
+    const doc = {
+      tags: ['Vendor integrations'],
+      params: Params,
+      response: {
+        200: Type.Null({ description: 'Taken (or ignored: unknown user, malformed body)' }),
+        404: Type.Null({ description: 'Wrong secret' }),
+        503: Type.Null({ description: 'Job queue unavailable; Withings delivers again' }),
+      },
+    };
+    scope.head(
+      '/webhooks/withings/:secret',
+      {
+        schema: {
+          ...doc,
+          summary: 'Withings notification URL check',
+          description: 'Called by Withings before it accepts a subscription: 200 when the URL is ours.',
+        },
+      },
+      async (req, reply) => {
+        const { secret } = req.params as Static<typeof Params>;
+        return reply.code(receiver.check(secret) ? 200 : 404).send();
+      },
+    );
+    scope.post(
+      '/webhooks/withings/:secret',
+      {
+        schema: {
+          ...doc,
+          summary: 'Withings notification',
+          description:
+            'Called by Withings, not by clients: a form-encoded `userid`, `appli` and date range (or `date`, or `action`). Answered within milliseconds; the sync of that user, category and dates is queued.',
+          body: Type.Unknown({
+            examples: [{ userid: '363', appli: '1', startdate: '1530576000', enddate: '1530698753' }],
+          }),
+        },
+      },
+      async (req, reply) => {
+        const { secret } = req.params as Static<typeof Params>;
+        if (!receiver.check(secret)) return reply.code(404).send();
+        const outcome = await receiver.receive(req.body);
+        return reply.code(outcome === 'unavailable' ? 503 : 200).send();
+      },
+    );
+  });
+}

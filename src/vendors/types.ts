@@ -76,6 +76,16 @@ export interface VendorAdapter {
   fetchAccount(tokens: OAuthTokenSet): Promise<VendorAccount>;
   /** Its part of a sync, built once by the sync engine. */
   createSync(deps: VendorSyncDeps): VendorSync;
+  /** Per-account push notifications, for vendors that subscribe per user (Withings). */
+  readonly subscriptions?: VendorSubscriptions;
+}
+
+/** Best effort both ways: polling stays the safety net. */
+export interface VendorSubscriptions {
+  /** After a connect: ask the vendor to notify us of this account's new data. */
+  subscribe(accessToken: string, scopes: readonly string[]): Promise<void>;
+  /** Before a disconnect's revoke. */
+  unsubscribe(accessToken: string, scopes: readonly string[]): Promise<void>;
 }
 
 /** The vendor refused the grant for good (`invalid_grant`): the user must authorize again. */

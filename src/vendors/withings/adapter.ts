@@ -2,6 +2,7 @@ import type { Config } from '../../config.ts';
 import type { OutboundHttp } from '../../http/outbound.ts';
 import { type OAuthTokenSet, type VendorAdapter, VendorAuthorizationError } from '../types.ts';
 import { WITHINGS_VENDOR } from './errors.ts';
+import { createWithingsNotify, notifyApplisFor } from './notify.ts';
 import { createWithingsOAuth } from './oauth.ts';
 import { WITHINGS_DATA_TYPES, WITHINGS_SCOPES } from './scopes.ts';
 import { createWithingsSync, WITHINGS_BUDGET } from './sync.ts';
@@ -16,6 +17,9 @@ export interface WithingsAdapterDeps {
 }
 
 export function createWithingsAdapter(deps: WithingsAdapterDeps) {
+  const settings = deps.config.withings;
+  const notify = createWithingsNotify({ http: deps.http, apiUrl: settings.apiUrl, now: deps.now });
+  const callbackUrl = settings.notifyCallbackUrl;
   return {
     id: 'withings',
     displayName: 'Withings',
@@ -32,6 +36,22 @@ export function createWithingsAdapter(deps: WithingsAdapterDeps) {
         );
       }
       return { vendorUserId: tokens.vendorUserId, legacyVendorUserId: null };
+    },
+    // NOTE: one subscription per data category the grant covers; Withings checks the URL with a HEAD first
+    // (docs/withings.md "Notifications"). Without a notification URL configured, polling only.
+    subscriptions: {
+      async subscribe(accessToken, scopes) {
+        if (!callbackUrl) return;
+        for (const appli of notifyApplisFor(scopes)) {
+          await notify.subscribe(accessToken, { callbackUrl, appli, comment: 'PHR Backend' });
+        }
+      },
+      async unsubscribe(accessToken, scopes) {
+        if (!callbackUrl) return;
+        for (const appli of notifyApplisFor(scopes)) {
+          await notify.revokeSubscription(accessToken, { callbackUrl, appli });
+        }
+      },
     },
     createSync: ({ budget }) =>
       createWithingsSync({

@@ -42,3 +42,26 @@ export const WITHINGS_METRICS_TYPES_PENDING = [
 export const WITHINGS_DATA_TYPES: readonly DataTypeSupport[] = Object.entries(WITHINGS_TYPE_SCOPES).map(
   ([type, scope]) => ({ type: type as MeasurementType, scope }),
 );
+
+/**
+ * The types each Withings service supplies (src/vendors/withings/sync.ts reads one service per
+ * stream): getmeas for every measure, getactivity for the day's totals, getsummary for nights.
+ */
+export const WITHINGS_STREAM_TYPES = {
+  measures: [
+    'body_weight',
+    'body_fat',
+    'fat_mass',
+    'fat_free_mass',
+    'muscle_mass',
+    'bone_mass',
+    'height',
+    'blood_pressure',
+    'heart_rate',
+    'body_temperature',
+    'skin_temperature',
+    'spo2',
+  ],
+  activity: ['steps', 'distance', 'calories'],
+  sleep: ['sleep', 'respiratory_rate'],
+} as const satisfies Record<string, readonly MeasurementType[]>;
