@@ -29,7 +29,10 @@ export interface TypeSpec {
   chunkDays: number;
 }
 
-const KIND: Record<MeasurementType, FetchKind> = {
+/** The types the Google Health API serves: not every MeasurementType (other vendors bring more). */
+type GoogleHealthType = keyof typeof GOOGLE_HEALTH_TYPES;
+
+const KIND: Record<GoogleHealthType, FetchKind> = {
   steps: 'rollup',
   distance: 'rollup',
   calories: 'rollup',
@@ -45,7 +48,7 @@ const KIND: Record<MeasurementType, FetchKind> = {
   vo2_max: 'daily',
 };
 
-function chunkDaysOf(type: MeasurementType, dataType: string): number {
+function chunkDaysOf(type: GoogleHealthType, dataType: string): number {
   if (KIND[type] === 'rollup') return dailyRollUpCapDays(dataType);
   // NOTE: one heart-rate sample per worn minute is ~1,400 a day: 7 days fill one 10,000 page.
   if (type === 'heart_rate') return 7;
@@ -53,7 +56,7 @@ function chunkDaysOf(type: MeasurementType, dataType: string): number {
 }
 
 export const TYPE_SPECS = Object.fromEntries(
-  MEASUREMENT_TYPES.map((type) => {
+  (Object.keys(GOOGLE_HEALTH_TYPES) as GoogleHealthType[]).map((type) => {
     const dataType = GOOGLE_HEALTH_TYPES[type].dataType;
     const spec: TypeSpec = {
       type,
@@ -65,11 +68,11 @@ export const TYPE_SPECS = Object.fromEntries(
     };
     return [type, spec];
   }),
-) as Record<MeasurementType, TypeSpec>;
+) as Partial<Record<MeasurementType, TypeSpec>>;
 
 /** Our type for a Google Health data type id (webhook notifications name those). */
 export function typeForDataType(dataType: string): MeasurementType | undefined {
-  return MEASUREMENT_TYPES.find((t) => TYPE_SPECS[t].dataType === dataType);
+  return MEASUREMENT_TYPES.find((t) => TYPE_SPECS[t]?.dataType === dataType);
 }
 
 export interface DateRange {

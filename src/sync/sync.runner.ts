@@ -224,6 +224,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   ): Promise<void> {
     const { integration, session } = run;
     const spec = TYPE_SPECS[type];
+    if (!spec) return; // makePlan plans only the adapter's own types
     const from = typePlan.done ? addDays(typePlan.done, 1) : typePlan.start;
     const failed = await pipelined(chunksOf({ start: from, end: typePlan.end }, spec.chunkDays), {
       signal: session.signal,

@@ -36,7 +36,7 @@ export const GOOGLE_HEALTH_TYPES = {
     scope: GOOGLE_HEALTH_SCOPES.healthMetrics,
   },
   vo2_max: { dataType: 'daily-vo2-max', scope: GOOGLE_HEALTH_SCOPES.activity },
-} as const satisfies Record<MeasurementType, GoogleHealthTypeSpec>;
+} as const satisfies Partial<Record<MeasurementType, GoogleHealthTypeSpec>>;
 
 export const FITBIT_DATA_TYPES: readonly DataTypeSupport[] = Object.entries(GOOGLE_HEALTH_TYPES).map(
   ([type, spec]) => ({ type: type as MeasurementType, scope: spec.scope }),
