@@ -185,6 +185,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     const session: RunSession = {
       withToken: (call) => deps.accessTokens.withAccessToken(integration.id, call),
       budgetKey: vendor.budgetKey(integration),
+      vendorUserId: integration.vendor_user_id,
       signal: ctx.signal,
       onRequest: requests.onRequest,
       requests,

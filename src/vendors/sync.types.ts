@@ -15,6 +15,8 @@ export interface VendorSession {
   withToken<T>(call: (accessToken: string) => Promise<T>): Promise<T>;
   /** The key whose budget the requests spend (see VendorSync.budgetKey). */
   budgetKey: string;
+  /** The account at the vendor (the integration's vendor_user_id), when known. */
+  vendorUserId: string | null;
   signal?: AbortSignal;
   /** Called for every HTTP request sent (the sync result's `requests`). */
   onRequest?: () => void;

@@ -14,30 +14,23 @@ export const WITHINGS_SCOPES = {
 export const WITHINGS_TYPE_SCOPES = {
   body_weight: WITHINGS_SCOPES.metrics,
   body_fat: WITHINGS_SCOPES.metrics,
+  fat_mass: WITHINGS_SCOPES.metrics,
+  fat_free_mass: WITHINGS_SCOPES.metrics,
+  muscle_mass: WITHINGS_SCOPES.metrics,
+  bone_mass: WITHINGS_SCOPES.metrics,
+  height: WITHINGS_SCOPES.metrics,
+  blood_pressure: WITHINGS_SCOPES.metrics,
   heart_rate: WITHINGS_SCOPES.metrics,
+  body_temperature: WITHINGS_SCOPES.metrics,
+  skin_temperature: WITHINGS_SCOPES.metrics,
   spo2: WITHINGS_SCOPES.metrics,
+  vo2_max: WITHINGS_SCOPES.metrics,
   steps: WITHINGS_SCOPES.activity,
   distance: WITHINGS_SCOPES.activity,
   calories: WITHINGS_SCOPES.activity,
   sleep: WITHINGS_SCOPES.activity,
   respiratory_rate: WITHINGS_SCOPES.activity,
 } as const satisfies Partial<Record<MeasurementType, string>>;
-
-/**
- * Withings measures (all read with user.metrics) whose measurement types are not in
- * MEASUREMENT_TYPES yet. When a name lands there, move it into WITHINGS_TYPE_SCOPES: a test
- * fails until it is moved.
- */
-export const WITHINGS_METRICS_TYPES_PENDING = [
-  'blood_pressure',
-  'body_temperature',
-  'skin_temperature',
-  'fat_mass',
-  'fat_free_mass',
-  'muscle_mass',
-  'bone_mass',
-  'height',
-] as const;
 
 export const WITHINGS_DATA_TYPES: readonly DataTypeSupport[] = Object.entries(WITHINGS_TYPE_SCOPES).map(
   ([type, scope]) => ({ type: type as MeasurementType, scope }),
@@ -61,6 +54,7 @@ export const WITHINGS_STREAM_TYPES = {
     'body_temperature',
     'skin_temperature',
     'spo2',
+    'vo2_max',
   ],
   activity: ['steps', 'distance', 'calories'],
   sleep: ['sleep', 'respiratory_rate'],

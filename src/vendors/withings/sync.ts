@@ -13,6 +13,7 @@
  * no longer has on those dates (deletions have no other trace); a changes read only upserts.
  * Every request spends one application-wide budget: Withings limits the whole app (§3).
  */
+import { AppError } from '../../errors.ts';
 import { isValidZone } from '../../fhir/zones.ts';
 import type { OutboundHttp } from '../../http/outbound.ts';
 import { addDays, midnightIn, planDates } from '../../sync/plan.ts';
@@ -20,7 +21,15 @@ import type { RateBudget } from '../../sync/rate-budget.ts';
 import type { FetchedChunk, StreamPlanInput, SyncStream, VendorSession, VendorSync } from '../sync.types.ts';
 import { callWithings, type WithingsParams } from './envelope.ts';
 import { classifyWithingsError } from './errors.ts';
-import { mapActivities, mapMeasureGroups, mapSleepSummaries, WITHINGS_MEASTYPES } from './mappers/index.ts';
+import {
+  type GetActivityBody,
+  type GetMeasBody,
+  type GetSleepSummaryBody,
+  mapActivities,
+  mapMeasureGroups,
+  mapSleepSummaries,
+  WITHINGS_MEASTYPES,
+} from './mappers/index.ts';
 import { WITHINGS_STREAM_TYPES } from './scopes.ts';
 
 /** NOTE: 120 requests a minute for the whole application (docs/withings.md §Limits): at most 110 in any 60 s. */
@@ -130,7 +139,10 @@ export function createWithingsSync(deps: WithingsSyncDeps) {
     session: VendorSession,
     stream: StreamId,
     query: WithingsParams,
+    zone: string,
   ): Promise<{ measurements: FetchedChunk['measurements']; fetched: number; serverTime?: number }> {
+    if (!session.vendorUserId) throw new AppError('VENDOR_NOT_CONNECTED', 'withings: no user id stored');
+    const ctx = { userId: session.vendorUserId, fallbackZone: zone };
     switch (stream) {
       case 'measures': {
         const got = await pages<Paged & { measuregrps?: unknown[]; timezone?: string }>(
@@ -139,7 +151,7 @@ export function createWithingsSync(deps: WithingsSyncDeps) {
           'getmeas',
           { ...query, category: 1, meastypes: WITHINGS_MEASTYPES.join(',') },
         );
-        const measurements = got.flatMap((page) => mapMeasureGroups(page).measurements);
+        const measurements = got.flatMap((page) => mapMeasureGroups(page as GetMeasBody, ctx).measurements);
         const fetched = got.reduce((n, p) => n + (p.measuregrps?.length ?? 0), 0);
         return { measurements, fetched, ...serverTimeOf(got) };
       }
@@ -148,7 +160,7 @@ export function createWithingsSync(deps: WithingsSyncDeps) {
           ...query,
           data_fields: ACTIVITY_FIELDS,
         });
-        const measurements = got.flatMap((page) => mapActivities(page).measurements);
+        const measurements = got.flatMap((page) => mapActivities(page as GetActivityBody, ctx).measurements);
         return { measurements, fetched: got.reduce((n, p) => n + (p.activities?.length ?? 0), 0) };
       }
       case 'sleep': {
@@ -156,7 +168,11 @@ export function createWithingsSync(deps: WithingsSyncDeps) {
           ...query,
           data_fields: SLEEP_FIELDS,
         });
-        const measurements = got.flatMap((page) => mapSleepSummaries(page).measurements);
+        // NOTE: a night's average pulse is not kept as heart_rate: the measures stream owns that type on
+        // these dates and deletes what getmeas no longer holds (docs/withings.md "Sync").
+        const measurements = got
+          .flatMap((page) => mapSleepSummaries(page as GetSleepSummaryBody, ctx).measurements)
+          .filter((m) => m.type !== 'heart_rate');
         return { measurements, fetched: got.reduce((n, p) => n + (p.series?.length ?? 0), 0) };
       }
     }
@@ -176,7 +192,7 @@ export function createWithingsSync(deps: WithingsSyncDeps) {
       const id = stream.id as StreamId;
       if (ctx.since) {
         const lastupdate = Math.floor(Date.parse(ctx.since) / 1000);
-        const got = await read(session, id, { lastupdate });
+        const got = await read(session, id, { lastupdate }, ctx.zone);
         // The next changes are asked after this answer's server time (getmeas gives it; the
         // other services do not, so the run's planning time, less the margin, stands in).
         const cursor = new Date(
@@ -184,7 +200,7 @@ export function createWithingsSync(deps: WithingsSyncDeps) {
         ).toISOString();
         return { measurements: got.measurements, fetched: got.fetched, cursor };
       }
-      const got = await read(session, id, windowParams(id, chunk, ctx.zone));
+      const got = await read(session, id, windowParams(id, chunk, ctx.zone), ctx.zone);
       return {
         measurements: got.measurements,
         fetched: got.fetched,

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.ts';
-import { MEASUREMENT_TYPES } from '../../../src/fhir/measurement.ts';
 import { createOutboundHttp } from '../../../src/http/outbound.ts';
 import { createVendorRegistry, findVendor } from '../../../src/vendors/registry.ts';
 import { consentCoverage, VendorAuthorizationError } from '../../../src/vendors/types.ts';
-import { WITHINGS_METRICS_TYPES_PENDING } from '../../../src/vendors/withings/scopes.ts';
+import { WITHINGS_STREAM_TYPES } from '../../../src/vendors/withings/scopes.ts';
 
 // The registry entry: data types and their scopes, and the account from the token answer.
 const registry = createVendorRegistry({
@@ -21,8 +20,17 @@ describe('Withings adapter', () => {
     expect(scopes).toEqual({
       body_weight: 'user.metrics',
       body_fat: 'user.metrics',
+      fat_mass: 'user.metrics',
+      fat_free_mass: 'user.metrics',
+      muscle_mass: 'user.metrics',
+      bone_mass: 'user.metrics',
+      height: 'user.metrics',
+      blood_pressure: 'user.metrics',
       heart_rate: 'user.metrics',
+      body_temperature: 'user.metrics',
+      skin_temperature: 'user.metrics',
       spo2: 'user.metrics',
+      vo2_max: 'user.metrics',
       steps: 'user.activity',
       distance: 'user.activity',
       calories: 'user.activity',
@@ -35,12 +43,12 @@ describe('Withings adapter', () => {
   it('a grant without user.activity skips the activity and sleep types', () => {
     const coverage = consentCoverage(withings as NonNullable<typeof withings>, ['user.metrics', 'user.info']);
     expect(coverage.missingScopes).toEqual(['user.activity']);
-    expect(coverage.types).toEqual(['body_weight', 'body_fat', 'heart_rate', 'spo2']);
+    expect(coverage.types).toEqual([...WITHINGS_STREAM_TYPES.measures]);
   });
 
-  it('the pending measure names are not measurement types yet (move them once they are)', () => {
-    const known = new Set<string>(MEASUREMENT_TYPES);
-    expect(WITHINGS_METRICS_TYPES_PENDING.filter((t) => known.has(t))).toEqual([]);
+  it('every type the sync streams supply has a scope, and every scoped type is supplied', () => {
+    const streamed = Object.values(WITHINGS_STREAM_TYPES).flat().sort();
+    expect((withings?.dataTypes ?? []).map((d) => d.type).sort()).toEqual(streamed);
   });
 
   it('the account is the user named in the token answer; no call is made', async () => {
