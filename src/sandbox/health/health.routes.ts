@@ -239,6 +239,6 @@ async function serveUsers(
   if (ctx.notLinked.has(check.personId)) return sendApiError(reply, accountNotLinked());
   const person = ctx.people.get(check.personId);
   // A person without a Fitbit has no Google Health profile to read.
-  if (!person || !person.fitbit) return sendApiError(reply, accountNotLinked());
+  if (!person?.fitbit) return sendApiError(reply, accountNotLinked());
   return reply.send(serveUser(ctx, route, person, query, parseBody(request.body)));
 }
