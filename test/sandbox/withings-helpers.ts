@@ -129,9 +129,10 @@ export async function connectWithings(
   sandbox: Sandbox,
   personId: string,
   scopes: string[] = ALL_W_SCOPES,
+  redirectUri = W_REDIRECT,
 ): Promise<{ accessToken: string; refreshToken: string; userid: number }> {
-  const { code } = await authorize(sandbox, personId, { scope: scopes.join(',') });
-  const { body } = await exchangeCode(sandbox, code);
+  const { code } = await authorize(sandbox, personId, { scope: scopes.join(','), redirect_uri: redirectUri });
+  const { body } = await exchangeCode(sandbox, code, { redirect_uri: redirectUri });
   return {
     accessToken: String(body.access_token),
     refreshToken: String(body.refresh_token),
