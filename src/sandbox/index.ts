@@ -38,7 +38,7 @@ export type {
   MeasureGroupChanges,
   MeasureGroupInput,
   SleepSummaryInput,
-} from './withings/data/store.ts';
+} from './withings/data/edits.ts';
 export type { ActiveWithingsFault, WithingsFaultSpec } from './withings/faults.ts';
 export type { WithingsGroundTruth, WithingsMeasureTruth } from './withings/ground-truth.ts';
 export type { Subscription as WithingsSubscription, WithingsDelivery } from './withings/notify.types.ts';

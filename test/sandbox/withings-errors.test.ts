@@ -105,6 +105,19 @@ describe('faults', () => {
     expect((await refresh(sandbox, refreshToken)).status).toBe(0);
   });
 
+  it('can hold a call open until released (the client must time out), then answer a 504 page', async () => {
+    const { accessToken } = await connectWithings(sandbox, alice);
+    sandbox.withings.admin.fault({ timeout: true, action: 'getdevice' });
+    const pending = rawCall(sandbox, '/v2/user', { action: 'getdevice' }, accessToken);
+    for (let i = 0; i < 50 && sandbox.admin.hangingRequests() === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(sandbox.admin.hangingRequests()).toBe(1);
+    expect(sandbox.admin.releaseHanging()).toBe(1);
+    const answer = await pending;
+    expect(answer.httpStatus).toBe(504);
+    expect(answer.contentType).toContain('text/html');
+  });
+
   it('is reachable over the admin HTTP API', async () => {
     const { accessToken } = await connectWithings(sandbox, alice);
     const injected = await fetch(`${sandbox.url}/_admin/withings/faults`, {

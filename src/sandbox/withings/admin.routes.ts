@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { LOOPBACK } from '../admin/admin.routes.ts';
 import type { WithingsAdmin } from './admin.ts';
 import type { WithingsContext } from './context.ts';
-import type { MeasureGroupInput } from './data/store.ts';
+import type { MeasureGroupInput } from './data/edits.ts';
 import type { WithingsFaultSpec } from './faults.ts';
 import { buildWithingsGroundTruth } from './ground-truth.ts';
 import type { NotifyPayload } from './withings.types.ts';

@@ -4,7 +4,7 @@
 
 import type { PersonProfile } from '../people/model.ts';
 import type { WithingsContext } from './context.ts';
-import type { MeasureGroupChanges, MeasureGroupInput, SleepSummaryInput } from './data/store.ts';
+import type { MeasureGroupChanges, MeasureGroupInput, SleepSummaryInput } from './data/edits.ts';
 import type { ActiveWithingsFault, WithingsFaultSpec } from './faults.ts';
 import type { Subscription, WithingsDelivery } from './notify.types.ts';
 import type { WithingsRequestLogSnapshot } from './request-log.ts';
@@ -188,7 +188,7 @@ export function createWithingsAdmin(ctx: WithingsContext): WithingsAdmin {
     deliverPending: () => ctx.notify.deliverPending(),
     settled: () => ctx.notify.settled(),
     subscriptions: (personId) =>
-      ctx.notify.all().filter((s) => personId === undefined || s.personId === personId),
+      ctx.notify.subscriptions.all().filter((s) => personId === undefined || s.personId === personId),
     async unlink(personId, options = {}) {
       requirePerson(ctx, personId);
       const clients = ctx.oauth
@@ -199,7 +199,7 @@ export function createWithingsAdmin(ctx: WithingsContext): WithingsAdmin {
         if (options.notify !== false)
           sent.push(...(await ctx.notify.notify(personId, { appli: 46, action: 'unlink' }, clientId)));
         ctx.oauth.revoke(clientId, personId);
-        ctx.notify.removeAll(clientId, personId);
+        ctx.notify.subscriptions.removeAll(clientId, personId);
       }
       return sent;
     },

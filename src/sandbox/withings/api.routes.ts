@@ -93,7 +93,7 @@ async function serve(
 
   const fault = ctx.faults.take(path, action, personId);
   if (fault) {
-    const sent = await sendFault(ctx, fault, request, reply, send);
+    const sent = await sendFault(ctx, fault, reply, send);
     if (sent) return sent;
   }
   const clientId =
@@ -124,7 +124,6 @@ async function serve(
 async function sendFault(
   ctx: WithingsContext,
   fault: ActiveWithingsFault,
-  request: FastifyRequest,
   reply: FastifyReply,
   send: (envelope: { status: number; body: Json; error?: string }) => FastifyReply,
 ): Promise<FastifyReply | undefined> {
@@ -133,7 +132,7 @@ async function sendFault(
     ...(fault.latencyMs ? { latencyMs: fault.latencyMs } : {}),
     ...(fault.timeout ? { timeout: true } : {}),
   };
-  if (await sufferFault(timing, ctx.sandbox.hanging, request.raw)) {
+  if (await sufferFault(timing, ctx.sandbox.hanging, reply.raw)) {
     ctx.requests.answered('http-504');
     return reply.code(504).type('text/html').send(proxyPage(504));
   }

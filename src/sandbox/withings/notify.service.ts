@@ -1,39 +1,15 @@
-// Withings notifications (docs/withings.md, The sandbox emulator): per-user subscriptions checked
-// with a HEAD request, unsigned form-encoded POSTs to the URL exactly as registered, a 2 s timeout,
-// HTTP >= 400 or a timeout counting as failure, and five cycles of two tries (T+0, 10 s, 1 min, 1 h, 4 h).
+// Withings notification deliveries (docs/withings.md, The sandbox emulator): unsigned form-encoded
+// POSTs to the URL exactly as registered, a 2 s timeout, HTTP >= 400 or a timeout counting as
+// failure, and five cycles of two tries (T+0, 10 s, 1 min, 1 h, 4 h).
 
 import { randomUUID } from 'node:crypto';
 import type { PeopleStore } from '../people/people.ts';
-import { callbackUrlProblem } from './callback-url.ts';
-import { invalidParams, WithingsError } from './envelope.ts';
+import { invalidParams } from './envelope.ts';
 import type { Subscription, WithingsDelivery } from './notify.types.ts';
+import { APPLI_SCOPE, SubscriptionStore } from './subscriptions.ts';
 import type { NotifyPayload, ResolvedWithingsOptions } from './withings.types.ts';
 
-/** The scope a subscription category needs. */
-export const APPLI_SCOPE: Record<number, string> = {
-  1: 'user.metrics',
-  2: 'user.metrics',
-  4: 'user.metrics',
-  16: 'user.activity',
-  44: 'user.activity',
-  46: 'user.info',
-  50: 'user.sleepevents',
-  51: 'user.sleepevents',
-  52: 'user.sleepevents',
-  54: 'user.metrics',
-  55: 'user.metrics',
-  58: 'user.metrics',
-};
-
 const TRIES_PER_CYCLE = 2;
-
-export function badCallbackUrl(): WithingsError {
-  return new WithingsError(293, 'The callback URL is either unknown or invalid');
-}
-
-export function noSubscription(): WithingsError {
-  return new WithingsError(286, 'No subscription found for this callback URL');
-}
 
 interface NotifyDeps {
   now: () => Date;
@@ -50,81 +26,14 @@ interface Tracker {
 
 export class NotifyService {
   readonly #deps: NotifyDeps;
-  readonly #subscriptions = new Map<string, Subscription>();
+  readonly subscriptions: SubscriptionStore;
   readonly #deliveries: WithingsDelivery[] = [];
   readonly #trackers = new Map<string, Tracker>();
   #closed = false;
 
   constructor(deps: NotifyDeps) {
     this.#deps = deps;
-  }
-
-  // --- subscriptions (the /notify actions, for one client and one person) ---
-
-  async verify(callbackurl: string): Promise<void> {
-    if (callbackUrlProblem(callbackurl, this.#deps.options.strictCallbackUrls)) throw badCallbackUrl();
-    try {
-      const response = await fetch(callbackurl, {
-        method: 'HEAD',
-        headers: { 'user-agent': 'Withings-Notification-Checker' },
-        signal: AbortSignal.timeout(this.#deps.options.notifyTimeoutMs),
-      });
-      await response.arrayBuffer();
-      if (response.status < 200 || response.status > 299) throw badCallbackUrl();
-    } catch (error) {
-      if (error instanceof WithingsError) throw error;
-      throw badCallbackUrl();
-    }
-  }
-
-  async subscribe(sub: Omit<Subscription, 'failuresInARow'>): Promise<void> {
-    await this.verify(sub.callbackurl);
-    const key = keyOf(sub);
-    const existing = this.#subscriptions.get(key);
-    // NOTE: a repeated subscribe is undocumented; the sandbox keeps one and answers success.
-    this.#subscriptions.set(key, { ...sub, failuresInARow: existing?.failuresInARow ?? 0 });
-  }
-
-  list(clientId: string, personId: string, appli?: number): Subscription[] {
-    return [...this.#subscriptions.values()].filter(
-      (s) => s.clientId === clientId && s.personId === personId && (appli === undefined || s.appli === appli),
-    );
-  }
-
-  find(clientId: string, personId: string, callbackurl: string, appli: number): Subscription {
-    const sub = this.#subscriptions.get(keyOf({ clientId, personId, appli, callbackurl }));
-    if (!sub) throw noSubscription();
-    return sub;
-  }
-
-  async update(
-    current: Subscription,
-    change: { callbackurl?: string; appli?: number; comment?: string },
-  ): Promise<void> {
-    if (change.callbackurl !== undefined && change.callbackurl !== current.callbackurl)
-      await this.verify(change.callbackurl);
-    const next: Subscription = { ...current, ...change };
-    this.#subscriptions.delete(keyOf(current));
-    this.#subscriptions.set(keyOf(next), next);
-  }
-
-  /** Removes the person's subscriptions of a client to a URL (one appli, or all). */
-  revoke(clientId: string, personId: string, callbackurl: string, appli?: number): number {
-    const matching = this.list(clientId, personId, appli).filter((s) => s.callbackurl === callbackurl);
-    if (matching.length === 0) throw noSubscription();
-    for (const sub of matching) this.#subscriptions.delete(keyOf(sub));
-    return matching.length;
-  }
-
-  /** Everything of a person for a client (revoke and unlink). */
-  removeAll(clientId: string, personId: string): Subscription[] {
-    const removed = this.list(clientId, personId);
-    for (const sub of removed) this.#subscriptions.delete(keyOf(sub));
-    return removed;
-  }
-
-  all(): Subscription[] {
-    return [...this.#subscriptions.values()].map((s) => ({ ...s }));
+    this.subscriptions = new SubscriptionStore(deps.options);
   }
 
   // --- deliveries ---
@@ -134,7 +43,7 @@ export class NotifyService {
     const person = this.#deps.people.get(personId);
     if (!person) throw new Error(`Unknown person ${personId}`);
     validatePayload(payload);
-    const targets = this.#targets(personId, payload.appli, onlyClient);
+    const targets = this.subscriptions.targets(personId, payload.appli, onlyClient);
     const form = new URLSearchParams({
       userid: String(person.withings.userid),
       appli: String(payload.appli),
@@ -162,25 +71,6 @@ export class NotifyService {
     );
     await Promise.all(created.map((d) => this.#cycle(d)));
     return created.map(copy);
-  }
-
-  /**
-   * NOTE: appli 46 (unlink) may reach an app that never subscribed to 46; the sandbox sends it to the
-   * app's appli-46 URLs, or else to every URL the person's subscriptions use (docs/withings.md, The sandbox emulator).
-   */
-  #targets(personId: string, appli: number, onlyClient?: string): Subscription[] {
-    const mine = [...this.#subscriptions.values()].filter(
-      (s) => s.personId === personId && (onlyClient === undefined || s.clientId === onlyClient),
-    );
-    const direct = mine.filter((s) => s.appli === appli);
-    if (appli !== 46) return direct;
-    const byClientUrl = new Map<string, Subscription>();
-    for (const sub of mine) {
-      const hasDirect = direct.some((d) => d.clientId === sub.clientId);
-      if (hasDirect && sub.appli !== 46) continue;
-      byClientUrl.set(`${sub.clientId}|${sub.callbackurl}`, sub);
-    }
-    return [...byClientUrl.values()];
   }
 
   /** Sends a delivery's body again as a new delivery (Withings sends duplicates; the app must be idempotent). */
@@ -276,12 +166,7 @@ export class NotifyService {
   }
 
   #subscriptionFor(delivery: WithingsDelivery): Subscription | undefined {
-    return [...this.#subscriptions.values()].find(
-      (s) =>
-        s.clientId === delivery.clientId &&
-        s.personId === delivery.personId &&
-        s.callbackurl === delivery.callbackurl,
-    );
+    return this.subscriptions.forDelivery(delivery.clientId, delivery.personId, delivery.callbackurl);
   }
 
   /** One try; true when the callback answered below 400 in time. */
@@ -309,7 +194,7 @@ export class NotifyService {
     const limit = this.#deps.options.notifyRemoveAfterFailures;
     if (!success && limit > 0 && sub.failuresInARow >= limit) {
       // NOTE: Withings' older docs remove a subscription after 4 failures in a row (docs/withings.md, The sandbox emulator).
-      this.#subscriptions.delete(keyOf(sub));
+      this.subscriptions.remove(sub);
       this.#finish(delivery, 'failed');
     }
     return success;
@@ -322,10 +207,6 @@ export class NotifyService {
     this.#trackers.delete(delivery.id);
     tracker?.finish();
   }
-}
-
-function keyOf(sub: Pick<Subscription, 'clientId' | 'personId' | 'appli' | 'callbackurl'>): string {
-  return `${sub.clientId}|${sub.personId}|${sub.appli}|${sub.callbackurl}`;
 }
 
 function copy(delivery: WithingsDelivery): WithingsDelivery {

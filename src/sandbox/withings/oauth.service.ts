@@ -5,7 +5,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { PeopleStore } from '../people/people.ts';
 import { callbackUrlProblem } from './callback-url.ts';
-import { invalidParams, sameArguments, WithingsError } from './envelope.ts';
+import { invalidParams, WithingsError } from './envelope.ts';
 import {
   type AccessCheck,
   type AccessToken,
@@ -15,6 +15,7 @@ import {
   type RefreshToken,
   WITHINGS_SCOPES,
 } from './oauth.types.ts';
+import { SameArgumentsGuard } from './rate-limit.ts';
 import type { NonceStore } from './signature.ts';
 import { signaturesEqual, signValues } from './signature.ts';
 import type { Params, WithingsClient } from './withings.types.ts';
@@ -22,7 +23,6 @@ import type { Params, WithingsClient } from './withings.types.ts';
 const CODE_TTL_MS = 30_000;
 const REFRESH_TTL_MS = 365 * 86_400_000;
 const OLD_REFRESH_GRACE_MS = 8 * 3_600_000;
-const SAME_ARGUMENTS_MS = 10_000;
 
 export interface WithingsOAuthOptions {
   now: () => Date;
@@ -47,7 +47,7 @@ export class WithingsOAuth {
   readonly #grants = new Map<string, Grant>();
   readonly #access = new Map<string, AccessToken>();
   readonly #refresh = new Map<string, RefreshToken>();
-  readonly #recentRequests = new Map<string, number>();
+  readonly #sameArguments = new SameArgumentsGuard();
   readonly counters = { accessTokensIssued: 0, refreshTokensIssued: 0, grantsRevoked: 0 };
 
   constructor(options: WithingsOAuthOptions) {
@@ -140,23 +140,11 @@ export class WithingsOAuth {
   requestToken(form: Params): Record<string, unknown> {
     if (form.grant_type !== 'authorization_code' && form.grant_type !== 'refresh_token')
       throw invalidParams('grant_type');
-    this.#guardSameArguments(form);
+    this.#sameArguments.check(form, this.#now());
     const client = this.authenticate(form, 'requesttoken');
     return form.grant_type === 'authorization_code'
       ? this.#exchangeCode(client, form)
       : this.#refreshTokens(client, form);
-  }
-
-  /** NOTE: an identical requesttoken within 10 s answers 601 with body.wait_seconds (docs/withings.md, The sandbox emulator). */
-  #guardSameArguments(form: Params): void {
-    const now = this.#now();
-    for (const [key, at] of this.#recentRequests)
-      if (now - at >= SAME_ARGUMENTS_MS) this.#recentRequests.delete(key);
-    const key = JSON.stringify(Object.entries(form).sort(([a], [b]) => a.localeCompare(b)));
-    const first = this.#recentRequests.get(key);
-    if (first !== undefined)
-      throw sameArguments(Math.max(1, Math.ceil((first + SAME_ARGUMENTS_MS - now) / 1000)));
-    this.#recentRequests.set(key, now);
   }
 
   /** client_id with client_secret, or with nonce + signature over `action,client_id,nonce`. */

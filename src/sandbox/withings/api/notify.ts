@@ -2,8 +2,8 @@
 // list, get, update and revoke, all scoped to the calling app and user.
 
 import { invalidParams, missingScope } from '../envelope.ts';
-import { APPLI_SCOPE } from '../notify.service.ts';
 import { optionalInt, requiredString } from '../params.ts';
+import { APPLI_SCOPE } from '../subscriptions.ts';
 import type { Call, DataAction, Json } from './call.ts';
 
 /** NOTE: `expires` is in a third party's capture though not in the spec (docs/withings.md, The sandbox emulator). */
@@ -20,7 +20,7 @@ function appliOf(call: Call, name = 'appli', fallback?: number): number {
 async function subscribe(call: Call): Promise<Json> {
   const callbackurl = requiredString(call.params, 'callbackurl');
   const appli = appliOf(call);
-  await call.ctx.notify.subscribe({
+  await call.ctx.notify.subscriptions.subscribe({
     clientId: call.clientId,
     personId: call.person.id,
     userid: call.person.withings.userid,
@@ -34,7 +34,7 @@ async function subscribe(call: Call): Promise<Json> {
 function list(call: Call): Json {
   const appli = optionalInt(call.params, 'appli');
   return {
-    profiles: call.ctx.notify.list(call.clientId, call.person.id, appli).map((s) => ({
+    profiles: call.ctx.notify.subscriptions.list(call.clientId, call.person.id, appli).map((s) => ({
       appli: s.appli,
       callbackurl: s.callbackurl,
       expires: NEVER,
@@ -46,7 +46,7 @@ function list(call: Call): Json {
 function get(call: Call): Json {
   const callbackurl = requiredString(call.params, 'callbackurl');
   const appli = optionalInt(call.params, 'appli') ?? 1;
-  const sub = call.ctx.notify.find(call.clientId, call.person.id, callbackurl, appli);
+  const sub = call.ctx.notify.subscriptions.find(call.clientId, call.person.id, callbackurl, appli);
   return { appli: sub.appli, callbackurl: sub.callbackurl, comment: sub.comment };
 }
 
@@ -54,19 +54,24 @@ async function update(call: Call): Promise<Json> {
   const callbackurl = requiredString(call.params, 'callbackurl');
   const appli = optionalInt(call.params, 'appli');
   if (appli === undefined) throw invalidParams('appli');
-  const sub = call.ctx.notify.find(call.clientId, call.person.id, callbackurl, appli);
+  const sub = call.ctx.notify.subscriptions.find(call.clientId, call.person.id, callbackurl, appli);
   const change: { callbackurl?: string; appli?: number; comment?: string } = {};
   if (call.params.new_callbackurl) change.callbackurl = call.params.new_callbackurl;
   if (call.params.new_appli) change.appli = appliOf(call, 'new_appli');
   if (call.params.comment !== undefined) change.comment = call.params.comment;
   if (Object.keys(change).length === 0) throw invalidParams('new_callbackurl');
-  await call.ctx.notify.update(sub, change);
+  await call.ctx.notify.subscriptions.update(sub, change);
   return {};
 }
 
 function revoke(call: Call): Json {
   const callbackurl = requiredString(call.params, 'callbackurl');
-  call.ctx.notify.revoke(call.clientId, call.person.id, callbackurl, optionalInt(call.params, 'appli'));
+  call.ctx.notify.subscriptions.revoke(
+    call.clientId,
+    call.person.id,
+    callbackurl,
+    optionalInt(call.params, 'appli'),
+  );
   return {};
 }
 

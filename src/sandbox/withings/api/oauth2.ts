@@ -21,7 +21,7 @@ export const OAUTH2_ACTIONS: Record<string, AppAction> = {
     const client = ctx.oauth.authenticate(params, 'revoke', false);
     const person = ctx.people.byWithingsUserId(requiredInt(params, 'userid'));
     if (!person || !ctx.oauth.revoke(client.clientId, person.id)) throw invalidParams('userid');
-    ctx.notify.removeAll(client.clientId, person.id);
+    ctx.notify.subscriptions.removeAll(client.clientId, person.id);
     return {};
   },
 
