@@ -36,8 +36,6 @@ export class NotifyService {
     this.subscriptions = new SubscriptionStore(deps.options);
   }
 
-  // --- deliveries ---
-
   /** Sends the payload to each subscription of the person for its appli (any client); awaits the first cycle. */
   async notify(personId: string, payload: NotifyPayload, onlyClient?: string): Promise<WithingsDelivery[]> {
     const person = this.#deps.people.get(personId);
