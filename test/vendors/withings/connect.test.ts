@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callWithings } from '../../../src/vendors/withings/envelope.ts';
 import { createTestApp, registerUser, type TestApp } from '../../helpers/app.ts';
 import { fakeClock } from '../../helpers/clock.ts';
+import { type SyncWorld, settled } from '../../helpers/sync-world.ts';
 import { browserOf, deliverCallback } from '../../helpers/flow.ts';
 import { fixture, STUB_CLIENT, startWithingsStub, type WithingsStub } from './stub.ts';
 
@@ -74,6 +75,8 @@ describe('connecting Withings', () => {
     const stored = async () =>
       (await t.deps.vault.readTokens(t.deps.db, integrationId))?.refreshToken?.reveal();
     expect(await stored()).toBe(stub.currentRefreshToken(363));
+    // The connect's backfill reads the stub too: let it finish before the stub's answers are queued.
+    await settled(t as SyncWorld, integrationId);
 
     // Three hours on, the access token is stale: the refresh's new refresh token is stored.
     const first = await stored();
