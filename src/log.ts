@@ -33,7 +33,7 @@ const LOGGED_PARAMS = new Set([
 ]);
 const MAX_LOGGED_PARAMS = 100;
 
-/** Paths that carry a secret as a segment: Withings' notification URL (docs/withings.md "Notifications"). */
+/** Paths that carry a secret as a segment: Withings' notification URL (docs/withings.md "Receiving notifications"). */
 const SECRET_PATH = /^(\/(?:[^/?]*\/)*webhooks\/withings\/)[^/?]+/;
 
 /**

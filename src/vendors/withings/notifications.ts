@@ -1,5 +1,5 @@
 /**
- * The Withings notification receiver (docs/withings.md "Notifications"): Withings POSTs a
+ * The Withings notification receiver (docs/withings.md "Receiving notifications"): Withings POSTs a
  * form-encoded `userid`, `appli` and a date range (or a `date`, or an `action`), unsigned, to the
  * callback URL it was given, whose last path segment is our secret; before subscribing it sends a
  * HEAD there. Each notification becomes a targeted sync of exactly that user, category and dates.
@@ -16,8 +16,8 @@ import { JobsUnavailableError } from '../../jobs/errors.ts';
 import type { Log } from '../../log.ts';
 import type { Notices } from '../../sync/notices.ts';
 import { addDays } from '../../sync/plan.ts';
+import { typesForAppli } from './mappers/index.ts';
 import { WITHINGS_APPLI } from './notify.ts';
-import { WITHINGS_STREAM_TYPES } from './scopes.ts';
 
 export interface WithingsNotificationDeps {
   log: Log;
@@ -27,15 +27,6 @@ export interface WithingsNotificationDeps {
   /** The user unlinked our app at Withings (appli 46, action=unlink): the grant is gone. */
   unlinked: (vendorUserId: string) => Promise<void>;
 }
-
-/** Which of our types each data category announces. */
-const APPLI_TYPES: Record<number, readonly string[]> = {
-  [WITHINGS_APPLI.weight]: WITHINGS_STREAM_TYPES.measures,
-  [WITHINGS_APPLI.temperature]: WITHINGS_STREAM_TYPES.measures,
-  [WITHINGS_APPLI.pressure]: WITHINGS_STREAM_TYPES.measures,
-  [WITHINGS_APPLI.activity]: WITHINGS_STREAM_TYPES.activity,
-  [WITHINGS_APPLI.sleep]: WITHINGS_STREAM_TYPES.sleep,
-};
 
 export type WithingsNotifications = ReturnType<typeof createWithingsNotifications>;
 
@@ -58,9 +49,10 @@ export function createWithingsNotifications(deps: WithingsNotificationDeps) {
         if (text(fields.action) === 'unlink' || text(fields.action) === 'delete') await deps.unlinked(userid);
         return 'ignored';
       }
-      const types = APPLI_TYPES[appli];
+      // The sync re-reads the whole service that holds these types (src/vendors/withings/sync.ts).
+      const types = typesForAppli(appli);
       const window = windowOf(fields);
-      if (!types || !window) return ignore(deps.log, 'category or dates');
+      if (types.length === 0 || !window) return ignore(deps.log, 'category or dates');
       try {
         const queued = await deps.notices.queue('withings', userid, { types, ...window });
         deps.log.info({ appli, queued }, 'withings: notification received');
@@ -89,7 +81,7 @@ function text(value: unknown): string | undefined {
 /**
  * The local dates to re-read. NOTE: epoch bounds say nothing of the user's zone: a day is added on
  * each side; `date` is a local date (or, in some reports, an epoch) and gets the same margin
- * (docs/withings.md "Notifications").
+ * (docs/withings.md "Receiving notifications").
  */
 function windowOf(fields: Record<string, unknown>): { start: string; end: string } | undefined {
   const start = epochDate(text(fields.startdate));

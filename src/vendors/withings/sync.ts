@@ -7,7 +7,7 @@
  *   activity  getactivity (/v2/measure): steps, distance, calories per local day
  *   sleep     getsummary (/v2/sleep): nights (and the respiratory rate over them)
  *
- * Cursors (docs/withings.md, "Sync"): a stream's cursor is an ISO instant, the Withings server time
+ * Cursors (docs/withings.md, "Streams and cursors"): a stream's cursor is an ISO instant, the Withings server time
  * of its last complete read; changes are asked for after it. A backfill sets it to the time it
  * planned, minus a margin, once its last window is stored. A window read deletes what Withings
  * no longer has on those dates (deletions have no other trace); a changes read only upserts.
@@ -32,7 +32,7 @@ import {
 } from './mappers/index.ts';
 import { WITHINGS_STREAM_TYPES } from './scopes.ts';
 
-/** NOTE: 120 requests a minute for the whole application (docs/withings.md §Limits): at most 110 in any 60 s. */
+/** NOTE: 120 requests a minute for the whole application (docs/withings.md "Limits"): at most 110 in any 60 s. */
 export const WITHINGS_BUDGET = { perMinute: 100, burst: 10 } as const;
 /** The one budget key: the limit is the application's, not a user's. */
 const APP_KEY = 'app';
@@ -169,7 +169,7 @@ export function createWithingsSync(deps: WithingsSyncDeps) {
           data_fields: SLEEP_FIELDS,
         });
         // NOTE: a night's average pulse is not kept as heart_rate: the measures stream owns that type on
-        // these dates and deletes what getmeas no longer holds (docs/withings.md "Sync").
+        // these dates and deletes what getmeas no longer holds (docs/withings.md "Streams and cursors").
         const measurements = got
           .flatMap((page) => mapSleepSummaries(page as GetSleepSummaryBody, ctx).measurements)
           .filter((m) => m.type !== 'heart_rate');
@@ -215,7 +215,7 @@ export function createWithingsSync(deps: WithingsSyncDeps) {
       };
     },
     async timeZone(session) {
-      // NOTE: no user-level zone in the public API: the devices' zone stands in (docs/withings.md §Time zones).
+      // NOTE: no user-level zone in the public API: the devices' zone stands in (docs/withings.md "Time zones").
       const body = await call<{ devices?: { timezone?: unknown }[] }>(session, '/v2/user', 'getdevice', {});
       const zone = body.devices?.map((d) => d.timezone).find((z) => typeof z === 'string' && isValidZone(z));
       return typeof zone === 'string' ? zone : undefined;
