@@ -126,6 +126,15 @@ export const SummaryResponseSchema = Type.Object(
         max: Nullable(Type.Number()),
         avg: Nullable(Type.Number()),
         sum: Nullable(Type.Number()),
+        source: Nullable(
+          Type.String({
+            description:
+              'the source counted: on a day, the one chosen that day (docs/sources.md); on a week or month, the one chosen on most of its days (null: observations without a source tag)',
+          }),
+        ),
+        sources: Type.Array(Type.Object({ source: Nullable(Type.String()), days: Type.Integer() }), {
+          description: 'the sources chosen on the bucket’s days, with how many days each, most days first',
+        }),
       }),
     ),
   },
@@ -146,6 +155,8 @@ export const SummaryResponseSchema = Type.Object(
             max: 8042,
             avg: 8042,
             sum: 8042,
+            source: 'fitbit',
+            sources: [{ source: 'fitbit', days: 1 }],
           },
         ],
       },

@@ -3,7 +3,8 @@
  *
  *   listObservations(principal, query) -> RenderedPage (HealthObservationsResponse as rendered
  *                                        items; sent by src/http/rendered-page.ts)
- *   summary(principal, query)          -> { type, unit, bucket, time_zone, buckets }
+ *   summary(principal, query)          -> { type, unit, bucket, time_zone, buckets } (one source per
+ *                                        day: docs/sources.md)
  *   exportObservations(principal, query) -> { contentType, filename, body: AsyncIterable<string> }
  */
 
@@ -13,7 +14,7 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { CODES } from '../fhir/codes.ts';
-import { userZone } from '../fhir/zones.ts';
+import { localDateIn, userZone } from '../fhir/zones.ts';
 import { bucketBounder } from './buckets.ts';
 import { type ExportFormat, exportBody, pageThrough } from './health.export.ts';
 import {
@@ -28,6 +29,7 @@ import {
 } from './health.query-parser.ts';
 import { findStoredJson, pageKeys, pageObservations } from './pages.repository.ts';
 import { createItemRenderer, type ItemRenderer, type RenderedPage } from './rendered-items.ts';
+import { summaryOrder } from './sources.service.ts';
 import { type Bucket, summarize } from './summary.repository.ts';
 
 export interface HealthServiceDeps {
@@ -120,7 +122,10 @@ export function createHealthService(deps: HealthServiceDeps) {
       const bucket = query.bucket ?? 'day';
       const zone = await zoneOf(principal);
       const range = parseRange(query, zone);
-      const rows = await summarize(db, principal.userId, type, range, bucket);
+      // One source per day: the person's priorities for this type (docs/sources.md).
+      const today = localDateIn(zone, deps.clock.now().getTime());
+      const order = await summaryOrder(db, principal.userId, type, today);
+      const rows = await summarize(db, principal.userId, type, range, bucket, order);
       const bounds = bucketBounder(zone);
       return {
         type,
@@ -134,6 +139,8 @@ export function createHealthService(deps: HealthServiceDeps) {
           max: r.max,
           avg: r.avg,
           sum: r.sum,
+          source: r.sources[0]?.source ?? null,
+          sources: r.sources,
         })),
       };
     },

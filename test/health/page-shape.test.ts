@@ -84,18 +84,34 @@ describe('summary query compiled per shape', () => {
     const range = fc.record({ from: bound, to: bound }, { requiredKeys: [] });
     const bucket = fc.constantFrom<Bucket>('day', 'week', 'month');
     const type = fc.constantFrom(...MEASUREMENT_TYPES);
+    const order = fc
+      .uniqueArray(fc.constantFrom('fitbit', 'withings', 'apple_health'))
+      .map((l) => l.join(','));
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1_000_000 }), type, range, bucket, (userId, ty, r, b) => {
-        for (const uid of [userId, userId + 1]) {
-          const memo = summaryStatement.compile(t.deps.db, { userId: uid, type: ty, range: r, bucket: b });
-          const inner = summaryQuery(t.deps.db, uid, ty, r, b).compile();
-          // The statement wraps the bucket query, aggregating its rows into one JSON text.
-          expect(memo.sql.startsWith('/* prepared */ select ')).toBe(true);
-          expect(memo.sql).toContain(`from ((${inner.sql})) b`);
-          const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
-          expect(memo.parameters).toEqual(inner.parameters.map(iso));
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        type,
+        range,
+        bucket,
+        order,
+        (userId, ty, r, b, o) => {
+          for (const uid of [userId, userId + 1]) {
+            const memo = summaryStatement.compile(t.deps.db, {
+              userId: uid,
+              type: ty,
+              range: r,
+              bucket: b,
+              order: o,
+            });
+            const inner = summaryQuery(t.deps.db, uid, ty, r, b, o).compile();
+            // The statement wraps the bucket query, aggregating its rows into one JSON text.
+            expect(memo.sql.startsWith('/* prepared */ select ')).toBe(true);
+            expect(memo.sql).toContain(`from ((${inner.sql})) b`);
+            const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
+            expect(memo.parameters).toEqual(inner.parameters.map(iso));
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

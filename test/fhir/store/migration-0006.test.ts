@@ -82,7 +82,7 @@ describe('migration 0006 (resource as text)', () => {
     expect(read?.resource.valueQuantity).toEqual(observations[0]?.valueQuantity);
     const again = await store.upsertResources(principal, observations);
     expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 3 });
-    const buckets = await summarize(handle.db, user.id, 'steps', {}, 'day');
+    const buckets = await summarize(handle.db, user.id, 'steps', {}, 'day', ['fitbit']);
     expect(buckets.map((b) => [b.bucket, b.sum])).toEqual([
       ['2026-08-29', 8123],
       ['2026-08-30', 9000],
