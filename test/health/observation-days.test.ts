@@ -1,5 +1,5 @@
 /**
- * The per-day rollup (observation_days, kept by triggers on fhir_resources) always equals the
+ * The per-day rollup (observation_days, per source, kept by triggers on fhir_resources) always equals the
  * aggregate of the rows themselves, through every kind of write: inserts, changed values, a
  * measurement moving to another local day, deletes, erasure; and other people's days are untouched.
  */
@@ -169,6 +169,45 @@ describe('observation_days, the per-day rollup', () => {
     expect(res.statusCode).toBeLessThan(300);
     expect(await rollup(a.id)).toEqual([]);
     expect(await expectConsistent(b.id)).toEqual(bBefore);
+  });
+
+  it('keeps one row per source and day, through inserts, a changed source and deletes', async () => {
+    const u = await registerUser(t.app);
+    await Promise.all([
+      storeMeasurements(t, u.id, [steps('2026-08-29', 8000), weight('2026-08-29T07:00:00+00:00', 71)]),
+      storeMeasurements(t, u.id, [
+        steps('2026-08-29', 7000, { vendor: 'withings' }),
+        weight('2026-08-29T06:00:00+00:00', 70, { vendor: 'withings' }),
+        weight('2026-08-29T20:00:00+00:00', 70.4, { vendor: 'withings' }),
+      ]),
+    ]);
+    let days = await expectConsistent(u.id);
+    expect(days.map((d) => [d.type, d.source, d.n_rows, d.sum])).toEqual([
+      ['body_weight', 'fitbit', 1, 71],
+      ['body_weight', 'withings', 2, 140.4],
+      ['steps', 'fitbit', 1, 8000],
+      ['steps', 'withings', 1, 7000],
+    ]);
+
+    // A row whose source changes moves between its day's per-source rows.
+    await sql`update fhir_resources set source_vendor = 'apple_health'
+      where user_id = ${u.id} and type = 'steps' and source_vendor = 'withings'`.execute(t.deps.db);
+    days = await expectConsistent(u.id);
+    expect(days.filter((d) => d.type === 'steps').map((d) => d.source)).toEqual(['apple_health', 'fitbit']);
+
+    // A source's last row of the day goes: its row goes, the other source's stays.
+    const fitbitWeight = await t.deps.db
+      .selectFrom('fhir_resources')
+      .select('id')
+      .where('user_id', '=', u.id)
+      .where('type', '=', 'body_weight')
+      .where('source_vendor', '=', 'fitbit')
+      .executeTakeFirstOrThrow();
+    await t.deps.fhir.store.deleteResource({ userId: u.id }, 'Observation', fitbitWeight.id);
+    days = await expectConsistent(u.id);
+    expect(days.filter((d) => d.type === 'body_weight').map((d) => [d.source, d.n_rows])).toEqual([
+      ['withings', 2],
+    ]);
   });
 
   it('a day whose observations carry no value is a bucket with count 0', async () => {
