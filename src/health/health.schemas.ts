@@ -132,9 +132,12 @@ export const SummaryResponseSchema = Type.Object(
               'the source counted: on a day, the one chosen that day (docs/sources.md); on a week or month, the one chosen on most of its days (null: observations without a source tag)',
           }),
         ),
-        sources: Type.Array(Type.Object({ source: Nullable(Type.String()), days: Type.Integer() }), {
-          description: 'the sources chosen on the bucket’s days, with how many days each, most days first',
-        }),
+        sources: Type.Optional(
+          Type.Array(Type.Object({ source: Nullable(Type.String()), days: Type.Integer() }), {
+            description:
+              'weeks and months only: the sources chosen on the bucket’s days, with how many days each, most days first',
+          }),
+        ),
       }),
     ),
   },
@@ -156,7 +159,6 @@ export const SummaryResponseSchema = Type.Object(
             avg: 8042,
             sum: 8042,
             source: 'fitbit',
-            sources: [{ source: 'fitbit', days: 1 }],
           },
         ],
       },

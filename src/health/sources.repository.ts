@@ -5,7 +5,9 @@
  *   findPriorities(db, userId, scopes?)   -> Map<scope, sources> (scope: a type, or `group:<name>`)
  *   replacePriorities(db, userId, lists, now) -> the person's lists become exactly `lists`
  *   deletePriorities(db, userId)          -> erasure
+ *   storedListQuery(db, userId, scope)    -> a subquery: one scope's list, comma-joined (the summary's)
  */
+import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 
 export async function findPriorities(
@@ -47,4 +49,13 @@ export async function replacePriorities(
 
 export async function deletePriorities(db: Db, userId: number): Promise<void> {
   await db.deleteFrom('source_priorities').where('user_id', '=', userId).execute();
+}
+
+/** One scope's list as comma-joined text (source ids hold no comma), for the summary's statement. */
+export function storedListQuery(db: Db, userId: number, scope: string) {
+  return db
+    .selectFrom('source_priorities')
+    .select(sql<string>`array_to_string(sources, ',')`.as('sources'))
+    .where('user_id', '=', userId)
+    .where('scope', '=', scope);
 }

@@ -4,7 +4,6 @@
  *
  *   get(principal)        -> SourcesView: the stored lists and the effective order of every type
  *   put(principal, body)  -> SourcesView after replacing the stored lists with the body's
- *   summaryOrder(db, userId, type, today) -> the effective order of one type, for the summary
  */
 import { findTimeZone } from '../auth/auth.repository.ts';
 import type { Principal } from '../auth/auth.service.ts';
@@ -138,20 +137,4 @@ function parseLists(body: SourcesBody): Map<string, string[]> {
     take('types', name, sources);
   }
   return lists;
-}
-
-/**
- * The effective order of `type`'s sources for a summary: the person's list for the type or its
- * group, then the group's default; for a most-days group, by their days in the RECENT_DAYS local
- * days up to `today`. Two small index reads.
- */
-export async function summaryOrder(db: Db, userId: number, type: string, today: string): Promise<string[]> {
-  const group = groupOf(type);
-  const scope = groupScope(group);
-  const [stored, recent] = await Promise.all([
-    findPriorities(db, userId, [type, scope]),
-    ruleOf(group) === 'most_days' ? recentDaysBySource(db, userId, [type], today, RECENT_DAYS) : [],
-  ]);
-  const days = new Map(recent.map((r) => [r.source, r.days]));
-  return effectiveOrder(type, { type: stored.get(type), group: stored.get(scope) }, days).sources;
 }

@@ -10,7 +10,7 @@ import * as migration0011 from '../../src/db/migrations/0011_sample_stats.ts';
 import * as migration0015 from '../../src/db/migrations/0015_observation_sources.ts';
 import type { ObservationDaysTable } from '../../src/fhir/store/fhir.tables.ts';
 import { parseRange } from '../../src/health/health.query-parser.ts';
-import { summarize } from '../../src/health/summary.repository.ts';
+import { summarize } from '../../src/health/health.service.ts';
 import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
 import { heartRateHour, steps, storeMeasurements, weight } from '../helpers/observations.ts';
 
@@ -146,7 +146,7 @@ describe('observation_days, the per-day rollup', () => {
       'heart_rate',
       parseRange({ start: '2026-08-29', end: '2026-09-01' }, 'UTC'),
       'day',
-      ['fitbit'],
+      '2026-09-01',
     );
     const byInstant = await summarize(
       t.deps.db,
@@ -154,7 +154,7 @@ describe('observation_days, the per-day rollup', () => {
       'heart_rate',
       parseRange({ start: '2026-08-29T00:00:00Z', end: '2026-09-01T00:00:00Z' }, 'UTC'),
       'day',
-      ['fitbit'],
+      '2026-09-01',
     );
     expect(byDate.map((r) => [r.bucket, r.count, r.min, r.max])).toEqual(
       byInstant.map((r) => [r.bucket, r.count, r.min, r.max]),
@@ -233,7 +233,7 @@ describe('observation_days, the per-day rollup', () => {
       'steps',
       parseRange({ start: '2026-08-01' }, 'UTC'),
       'month',
-      ['fitbit'],
+      '2026-09-01',
     );
     expect(bucket).toEqual({
       bucket: '2026-08-01',
@@ -260,7 +260,7 @@ describe('observation_days, the per-day rollup', () => {
       'steps',
       parseRange({ start: '2026-08-01' }, 'UTC'),
       'day',
-      ['fitbit'],
+      '2026-09-01',
     );
     expect(buckets.map((b) => [b.bucket, b.count, b.min, b.max, b.avg, b.sum])).toEqual(
       values.map((v, i) => [`2026-08-${String(10 + i)}`, 1, v, v, v, v]),

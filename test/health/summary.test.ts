@@ -57,7 +57,6 @@ describe('GET /health/summary', () => {
         avg: 1000,
         sum: 1000,
         source: 'fitbit',
-        sources: [{ source: 'fitbit', days: 1 }],
       },
       {
         date: '2026-03-29',
@@ -69,7 +68,6 @@ describe('GET /health/summary', () => {
         avg: 3000,
         sum: 3000,
         source: 'fitbit',
-        sources: [{ source: 'fitbit', days: 1 }],
       },
       {
         date: '2026-03-30',
@@ -81,7 +79,6 @@ describe('GET /health/summary', () => {
         avg: 5000,
         sum: 5000,
         source: 'fitbit',
-        sources: [{ source: 'fitbit', days: 1 }],
       },
     ]);
     const hours = (b: { start: string; end: string }) =>
