@@ -2,7 +2,7 @@ import Type from 'typebox';
 import { MEASUREMENT_TYPES } from '../fhir/measurement.ts';
 import { KNOWN_SOURCES, SOURCE_GROUPS } from './source-priority.ts';
 
-// GET/PUT /health/sources (docs/api.md "Sources"). Source ids are checked by the service, which
+// GET/PUT /health/sources (docs/api.md "Source priorities"). Source ids are checked by the service, which
 // names the offending list item; the document lists them as an enum (`x-enum`).
 const SourceList = Type.Array(Type.String({ maxLength: 64, 'x-enum': KNOWN_SOURCES }), {
   maxItems: 20,
@@ -14,12 +14,13 @@ const byName = (names: readonly string[], description: string) =>
     description,
   });
 
-const groupsField = () =>
-  byName(SOURCE_GROUPS, 'per group of types: body, activity, vitals (a type’s own list wins)');
-const typesField = () => byName(MEASUREMENT_TYPES, 'per measurement type');
-
 export const SourcesBody = Type.Object(
-  { groups: Type.Optional(groupsField()), types: Type.Optional(typesField()) },
+  {
+    groups: Type.Optional(
+      byName(SOURCE_GROUPS, 'per group of types: body, activity, vitals (a type’s own list wins)'),
+    ),
+    types: Type.Optional(byName(MEASUREMENT_TYPES, 'per measurement type')),
+  },
   {
     additionalProperties: false,
     examples: [{ groups: { body: ['withings', 'fitbit'] }, types: { steps: ['fitbit', 'withings'] } }],

@@ -1,5 +1,5 @@
 /**
- * Source priorities (docs/api.md "Sources", docs/sources.md): which source the summary counts on a
+ * Source priorities (docs/api.md "Source priorities", docs/sources.md): which source the summary counts on a
  * day when several measured the same type. Principal first, repositories below.
  *
  *   get(principal)        -> SourcesView: the stored lists and the effective order of every type
