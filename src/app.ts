@@ -27,9 +27,10 @@ import {
   integrationsProtectedRoutes,
   integrationsPublicRoutes,
 } from './integrations/integrations.routes.ts';
+import { googleWebhookRoutes, withingsNotifyRoutes } from './integrations/vendor-push.routes.ts';
 import { mobileRoutes } from './mobile/mobile.routes.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
-import { syncRoutes, syncWebhookRoutes } from './sync/sync.routes.ts';
+import { syncRoutes } from './sync/sync.routes.ts';
 import { webRoutes } from './web/web.plugin.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -143,7 +144,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   opsRoutes(app, { checks: deps.readiness, metrics: deps.metrics, metricsToken: config.metricsToken });
   authPublicRoutes(app, deps.auth, config.authRateLimitPerMinute);
   integrationsPublicRoutes(app, deps.oauthFlow, config);
-  syncWebhookRoutes(app, deps.sync.webhooks);
+  googleWebhookRoutes(app, deps.googleWebhook);
+  withingsNotifyRoutes(app, deps.withingsNotifications);
   // OAuth start: its own scope whose auth hook also accepts `?token=` (the PHR-App's browser).
   await app.register(async (scope) =>
     integrationsAuthorizeRoutes(scope, deps.oauthFlow, deps.authenticator, config),

@@ -59,6 +59,16 @@ const EnvSchema = Type.Object({
   GOOGLE_HEALTH_WEBHOOK_KEYSET_URL: Type.String({
     default: 'https://www.gstatic.com/googlehealthapi/webhooks/webhooks_public_keyset.json',
   }),
+  WITHINGS_CLIENT_ID: Type.Optional(Type.String({ minLength: 1 })),
+  WITHINGS_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  WITHINGS_REDIRECT_URI: Type.Optional(Url),
+  WITHINGS_OAUTH_AUTHORIZE_URL: Type.String({
+    pattern: '^https?://',
+    default: 'https://account.withings.com/oauth2_user/authorize2',
+  }),
+  WITHINGS_API_URL: Type.String({ pattern: '^https?://', default: 'https://wbsapi.withings.net' }),
+  // The unguessable path token of the notification URL: URL-safe, 32 to 128 characters.
+  WITHINGS_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{32,128}$' })),
   FHIR_SERVER_URL: Type.Optional(Url),
   SYNC_BACKFILL_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
   SYNC_INTERVAL_MINUTES: Type.Integer({ minimum: 1, default: 60 }),
@@ -118,6 +128,18 @@ export interface Config {
     webhookSecret: string | undefined;
     /** Google's public Tink keyset for the notifications' signature header. */
     webhookKeysetUrl: string;
+  };
+  withings: {
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    redirectUri: string;
+    authorizeUrl: string;
+    /** Base of every Withings service (`/v2/oauth2`, `/measure`, `/notify`, ...), no trailing slash. */
+    apiUrl: string;
+    /** The path token that makes the notification URL unguessable; unset: no notifications. */
+    webhookSecret: string | undefined;
+    /** The public URL Withings POSTs notifications to (`PUBLIC_BASE_URL/webhooks/withings/<secret>`). */
+    notifyCallbackUrl: string | undefined;
   };
   fhirServerUrl: string | undefined;
   /** Sync: history on connect, schedule, and sync requests that may start a run per user and minute. */
@@ -206,10 +228,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   const trustProxy = parseTrustProxy(env.TRUST_PROXY);
   if (typeof trustProxy === 'string') problems.push(`TRUST_PROXY: ${trustProxy}`);
-  if (problems.length > 0) throw new ConfigError(problems);
 
   const port = env.PORT;
   const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
+  const withings = withingsSettings(env, publicBaseUrl);
+  problems.push(...withingsProblems(env, withings));
+  if (problems.length > 0) throw new ConfigError(problems);
   const sandboxFlag = env.SANDBOX === '1' || env.SANDBOX === 'true';
   const sandboxOff = env.SANDBOX === '0' || env.SANDBOX === 'false';
   const encryptionKeys = [
@@ -267,6 +291,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       webhookSecret: env.GOOGLE_HEALTH_WEBHOOK_SECRET,
       webhookKeysetUrl: env.GOOGLE_HEALTH_WEBHOOK_KEYSET_URL,
     },
+    withings,
     fhirServerUrl: env.FHIR_SERVER_URL?.replace(/\/$/, ''),
     sync: {
       backfillDays: env.SYNC_BACKFILL_DAYS,
@@ -278,4 +303,66 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sandboxPort: env.PORT === 0 ? 0 : env.SANDBOX_PORT,
     sandbox: sandboxFlag || (!sandboxOff && !env.FITBIT_CLIENT_ID && env.NODE_ENV !== 'production'),
   } satisfies Config);
+}
+
+/** The notification URL Withings is given: the secret is its last path segment (docs/withings.md "Connecting"). */
+export function withingsNotifyUrl(publicBaseUrl: string, webhookSecret: string): string {
+  return `${publicBaseUrl}/webhooks/withings/${webhookSecret}`;
+}
+
+function withingsSettings(env: Env, publicBaseUrl: string): Config['withings'] {
+  const webhookSecret = env.WITHINGS_WEBHOOK_SECRET;
+  return {
+    clientId: env.WITHINGS_CLIENT_ID,
+    clientSecret: env.WITHINGS_CLIENT_SECRET,
+    redirectUri: env.WITHINGS_REDIRECT_URI ?? `${publicBaseUrl}/integrations/withings/callback`,
+    authorizeUrl: env.WITHINGS_OAUTH_AUTHORIZE_URL,
+    apiUrl: env.WITHINGS_API_URL.replace(/\/$/, ''),
+    webhookSecret,
+    notifyCallbackUrl: webhookSecret ? withingsNotifyUrl(publicBaseUrl, webhookSecret) : undefined,
+  };
+}
+
+/**
+ * A half-configured Withings client is refused everywhere. In production a configured one also
+ * needs the webhook secret and public URLs Withings accepts: it refuses localhost and IP
+ * addresses as redirect and callback hosts, and calls back only over https on the default port
+ * with a URL of at most 255 characters (docs/withings.md "Connecting").
+ */
+function withingsProblems(env: Env, withings: Config['withings']): string[] {
+  const problems: string[] = [];
+  const configured = Boolean(env.WITHINGS_CLIENT_ID || env.WITHINGS_CLIENT_SECRET);
+  if (configured && !(env.WITHINGS_CLIENT_ID && env.WITHINGS_CLIENT_SECRET)) {
+    problems.push('WITHINGS_CLIENT_ID and WITHINGS_CLIENT_SECRET must be set together');
+  }
+  if (!configured || env.NODE_ENV !== 'production') return problems;
+  if (!withings.webhookSecret) {
+    problems.push(
+      'WITHINGS_WEBHOOK_SECRET: required in production when Withings is configured (32+ URL-safe characters)',
+    );
+  }
+  if (!isPublicHost(withings.redirectUri)) {
+    problems.push(
+      `WITHINGS_REDIRECT_URI: Withings refuses ${withings.redirectUri} (localhost or an IP address); set PUBLIC_BASE_URL or WITHINGS_REDIRECT_URI`,
+    );
+  }
+  const notify = withings.notifyCallbackUrl;
+  if (notify && !isWithingsCallbackUrl(notify)) {
+    problems.push(
+      'PUBLIC_BASE_URL: Withings notifications need an https URL on a public host and the default port, at most 255 characters with the secret',
+    );
+  }
+  return problems;
+}
+
+function isPublicHost(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host !== 'localhost' && !host.endsWith('.localhost') && isIP(host) === 0;
+}
+
+function isWithingsCallbackUrl(url: string): boolean {
+  if (!isPublicHost(url)) return false;
+  const parsed = new URL(url);
+  return url.length <= 255 && parsed.protocol === 'https:' && parsed.port === '';
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Config } from './config.ts';
+import { type Config, withingsNotifyUrl } from './config.ts';
 import type { Log } from './log.ts';
 
 export interface DemoSandbox {
@@ -37,6 +37,8 @@ export async function startDemoSandbox(config: Readonly<Config>, log: Log): Prom
   const client = { ...DEFAULT_CLIENT, redirectUris: [redirectUri, ...DEFAULT_CLIENT.redirectUris] };
   const sandbox = await startSandbox({ host: '127.0.0.1', port: config.sandboxPort, clients: [client] });
   const env = sandbox.env;
+  // The notification URL's path token: a random one per demo run is enough.
+  const withingsSecret = config.withings.webhookSecret ?? randomBytes(24).toString('base64url');
   const demoConfig: Config = Object.freeze({
     ...config,
     fitbit: {
@@ -51,6 +53,11 @@ export async function startDemoSandbox(config: Readonly<Config>, log: Log): Prom
       webhookKeysetUrl: env.GOOGLE_HEALTH_WEBHOOK_KEYSET_URL ?? config.fitbit.webhookKeysetUrl,
       // NOTE: Google sends this whole value as the Authorization header of webhook calls.
       webhookSecret: config.fitbit.webhookSecret ?? `Bearer demo-${randomBytes(24).toString('base64url')}`,
+    },
+    withings: {
+      ...config.withings,
+      webhookSecret: withingsSecret,
+      notifyCallbackUrl: withingsNotifyUrl(config.publicBaseUrl, withingsSecret),
     },
   });
   log.warn(`demo mode: vendor sandbox (simulated Google OAuth + Google Health API) at ${sandbox.url}`);

@@ -21,6 +21,7 @@ import { type Authenticator, createAuthenticator } from './http/auth-hook.ts';
 import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
 import { createSharedLimits, type SharedLimits } from './http/shared-limits.ts';
 import { type AccessTokens, createAccessTokens } from './integrations/access-tokens.ts';
+import { findIntegrationsByVendorUser } from './integrations/integrations.repository.ts';
 import { createIntegrationsService, type IntegrationsService } from './integrations/integrations.service.ts';
 import { createOAuthFlowService, type OAuthFlowService } from './integrations/oauth-flow.service.ts';
 import type { AppJobs } from './jobs/catalog.ts';
@@ -30,9 +31,13 @@ import { createLogger, type Log } from './log.ts';
 import { createMobileService, type MobileService } from './mobile/mobile.service.ts';
 import { createMetrics, type Metrics, registerItemCacheMetrics } from './ops/metrics.ts';
 import type { ReadinessCheck } from './ops/readiness.ts';
+import { createRateBudgets } from './sync/rate-budgets.ts';
 import { createSyncEngine, SYNC_TICK_MS, type SyncEngine, type SyncTuning } from './sync/sync.engine.ts';
 import { createVault, type Vault } from './vault/vault.ts';
+import { createWebhookService, type WebhookService } from './vendors/fitbit/webhook.service.ts';
+import { createWebhookKeys } from './vendors/fitbit/webhook-keys.ts';
 import { createVendorRegistry, type VendorRegistry } from './vendors/registry.ts';
+import { createWithingsNotifications, type WithingsNotifications } from './vendors/withings/notifications.ts';
 
 // The one composition root: everything the app needs, built once and passed down.
 export interface AppDeps {
@@ -67,6 +72,10 @@ export interface AppDeps {
   account: AccountService;
   /** The sync engine: results service, webhook receiver, job handlers (src/sync). */
   sync: SyncEngine;
+  /** Google Health's push endpoint (src/vendors/fitbit/webhook.service.ts). */
+  googleWebhook: WebhookService;
+  /** Withings' notification URL (src/vendors/withings/notifications.ts). */
+  withingsNotifications: WithingsNotifications;
   /** PHR-App-only aliases over sync and integrations (src/mobile). */
   mobile: MobileService;
   readiness: ReadinessCheck[];
@@ -162,19 +171,43 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
   const vendorDeps = { db, clock, log, vault, vendors };
   const integrations = createIntegrationsService(vendorDeps);
   const accessTokens = createAccessTokens(vendorDeps);
+  const budgets = createRateBudgets({
+    redis: limits.redis,
+    prefix: `${config.jobs.queuePrefix}:budget`,
+    log,
+  });
   const sync = createSyncEngine({
     config,
     db,
     clock,
     log,
-    http,
-    fetch: overrides.fetch ?? globalThis.fetch,
     vendors,
+    budgets,
     accessTokens,
     store: fhirStore,
     enqueue: jobs.enqueue,
     triggerLimiter: limits.syncTriggerLimiter,
     ...(overrides.sync ? { tuning: overrides.sync } : {}),
+  });
+  const googleWebhook = createWebhookService({
+    log,
+    notices: sync.notices,
+    secret: config.fitbit.webhookSecret,
+    keys: createWebhookKeys({
+      url: config.fitbit.webhookKeysetUrl,
+      fetch: overrides.fetch ?? globalThis.fetch,
+      log,
+    }),
+  });
+  const withingsNotifications = createWithingsNotifications({
+    log,
+    notices: sync.notices,
+    secret: config.withings.webhookSecret,
+    unlinked: async (vendorUserId) => {
+      for (const row of await findIntegrationsByVendorUser(db, 'withings', vendorUserId)) {
+        await accessTokens.markNeedsReauth(row.id, { reason: 'vendor_unlinked' });
+      }
+    },
   });
   jobs.register({ ...sync.jobs });
   await jobs.schedule('sync.enqueue-due', SYNC_TICK_MS, 'sync.enqueueDue', {});
@@ -253,6 +286,8 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     sources: createSourcesService({ db, clock, defaultTimeZone: config.defaultTimeZone }),
     account,
     sync,
+    googleWebhook,
+    withingsNotifications,
     mobile: createMobileService({ db, vendors, sync: sync.service }),
     readiness,
     limits,

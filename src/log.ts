@@ -33,8 +33,15 @@ const LOGGED_PARAMS = new Set([
 ]);
 const MAX_LOGGED_PARAMS = 100;
 
-/** The path as sent and the query with every value outside LOGGED_PARAMS redacted. */
-export function redactUrl(url: string): string {
+/** Paths that carry a secret as a segment: Withings' notification URL (docs/withings.md "Notifications"). */
+const SECRET_PATH = /^(\/(?:[^/?]*\/)*webhooks\/withings\/)[^/?]+/;
+
+/**
+ * The path as sent (a secret segment censored) and the query with every value outside
+ * LOGGED_PARAMS redacted.
+ */
+export function redactUrl(raw: string): string {
+  const url = raw.includes('/webhooks/') ? raw.replace(SECRET_PATH, `$1${CENSOR}`) : raw;
   const q = url.indexOf('?');
   if (q === -1) return url;
   const parts = url.slice(q + 1).split('&', MAX_LOGGED_PARAMS + 1);

@@ -9,11 +9,14 @@
  * (identifiers and ids are derived from them).
  */
 import type { Coding } from '@medplum/fhirtypes';
-import type { MeasurementType, SleepStage } from './measurement.ts';
+import type { BloodPressurePart, ComponentName, MeasurementType, SleepStage } from './measurement.ts';
 
 /** Root of every project-defined URI. Stable forever, independent of where the app is deployed. */
 export const PHR_FHIR_BASE = 'https://phr.example/fhir';
-/** Project CodeSystem for what LOINC has no code for (RMSSD, skin temperature deviation, ...). */
+/**
+ * Project CodeSystem for what LOINC has no code for (RMSSD, skin temperature deviation, bone mass, ...),
+ * and the second coding beside a LOINC code that could not be verified (docs/fhir.md "Mapping table").
+ */
 export const PHR_CODE_SYSTEM = `${PHR_FHIR_BASE}/CodeSystem/phr-observation`;
 export const OBSERVATION_IDENTIFIER_SYSTEM = `${PHR_FHIR_BASE}/identifier/observation`;
 export const DEVICE_IDENTIFIER_SYSTEM = `${PHR_FHIR_BASE}/identifier/device`;
@@ -33,7 +36,7 @@ export const OBSERVATION_CATEGORY_SYSTEM = 'http://terminology.hl7.org/CodeSyste
 
 const PROFILE = 'http://hl7.org/fhir/StructureDefinition/';
 
-export type ObservationCategory = 'vital-signs' | 'activity';
+export type ObservationCategory = 'vital-signs' | 'activity' | 'exam';
 
 export interface TypeCode {
   /** code.coding; the first is the primary code (what `toHealthObservation` reports). */
@@ -51,6 +54,11 @@ export interface TypeCode {
   profile?: string;
   /** A daily aggregate by default (the measurement's own `daily` flag decides the mapping). */
   daily: boolean;
+  /**
+   * A panel: no top-level value, the numbers are components (blood pressure; the R4 bp profile
+   * forbids `valueQuantity`). The health API's `value` is then the first part (systolic).
+   */
+  panel?: boolean;
 }
 
 const loinc = (code: string, display: string) => ({ system: LOINC, code, display });
@@ -171,6 +179,74 @@ export const CODES: Readonly<Record<MeasurementType, TypeCode>> = {
     category: 'activity',
     daily: true,
   },
+  blood_pressure: {
+    // NOTE: one Observation per reading, both pressures as components (R4 bp profile: valueQuantity 0..0).
+    coding: [loinc('85354-9', 'Blood pressure panel with all children optional')],
+    text: 'Blood pressure',
+    ...units('mm[Hg]', 'mmHg'),
+    category: 'vital-signs',
+    profile: `${PROFILE}bp`,
+    daily: false,
+    panel: true,
+  },
+  body_temperature: {
+    coding: [loinc('8310-5', 'Body temperature')],
+    text: 'Body temperature',
+    ...units('Cel', '°C'),
+    category: 'vital-signs',
+    profile: `${PROFILE}bodytemp`,
+    daily: false,
+  },
+  skin_temperature: {
+    // NOTE: absolute skin temperature, never the deviation above. 39106-0 is a candidate LOINC code,
+    // not verified: the project coding beside it keeps the record lossless (docs/fhir.md).
+    coding: [loinc('39106-0', 'Temperature of Skin'), phr('skin-temperature', 'Skin temperature')],
+    text: 'Skin temperature',
+    ...units('Cel', '°C'),
+    category: 'vital-signs',
+    profile: `${PROFILE}vitalsigns`,
+    daily: false,
+  },
+  fat_mass: {
+    // NOTE: candidate LOINC code (not verified), hence the project coding beside it (docs/fhir.md).
+    coding: [loinc('73708-0', 'Body fat [Mass] Calculated'), phr('fat-mass', 'Fat mass')],
+    text: 'Fat mass',
+    ...units('kg', 'kg'),
+    category: 'exam',
+    daily: false,
+  },
+  fat_free_mass: {
+    // NOTE: candidate: 91557-9 is lean body weight, taken as fat-free mass (docs/fhir.md).
+    coding: [loinc('91557-9', 'Lean body weight'), phr('fat-free-mass', 'Fat-free mass')],
+    text: 'Fat-free mass',
+    ...units('kg', 'kg'),
+    category: 'exam',
+    daily: false,
+  },
+  muscle_mass: {
+    // NOTE: candidate LOINC code (not verified), hence the project coding beside it (docs/fhir.md).
+    coding: [loinc('73964-9', 'Body muscle mass'), phr('muscle-mass', 'Muscle mass')],
+    text: 'Muscle mass',
+    ...units('kg', 'kg'),
+    category: 'exam',
+    daily: false,
+  },
+  bone_mass: {
+    // NOTE: no LOINC code found for a scale's bone mass estimate.
+    coding: [phr('bone-mass', 'Bone mass')],
+    text: 'Bone mass',
+    ...units('kg', 'kg'),
+    category: 'exam',
+    daily: false,
+  },
+  height: {
+    coding: [loinc('8302-2', 'Body height')],
+    text: 'Body height',
+    ...units('cm', 'cm'),
+    category: 'vital-signs',
+    profile: `${PROFILE}bodyheight`,
+    daily: false,
+  },
 };
 
 /** Sleep stage component codes. LOINC where one exists; the parent 93832-4 must not repeat (obs-7). */
@@ -183,6 +259,20 @@ export const SLEEP_STAGE_CODES: Readonly<
   awake: phr('sleep-awake', 'Awake time during sleep period'),
   asleep: phr('sleep-asleep', 'Asleep time, stage not classified'),
   restless: phr('sleep-restless', 'Restless time during sleep period'),
+};
+
+/** Blood-pressure component codes (the R4 bp profile's SystolicBP and DiastolicBP slices). */
+export const BLOOD_PRESSURE_CODES: Readonly<
+  Record<BloodPressurePart, Required<Pick<Coding, 'system' | 'code' | 'display'>>>
+> = {
+  systolic: loinc('8480-6', 'Systolic blood pressure'),
+  diastolic: loinc('8462-4', 'Diastolic blood pressure'),
+};
+
+/** Observation.method of a value the person typed in (MeasurementSource.userEntered). */
+export const USER_ENTERED_METHOD: Readonly<{ coding: readonly Readonly<Coding>[]; text: string }> = {
+  coding: [phr('user-entered', 'Entered by the person, not measured by a device')],
+  text: 'User-entered',
 };
 
 /** Component code of the heart-rate SampledData (differs from 8867-4, which obs-7 forbids repeating). */
@@ -202,18 +292,21 @@ export function typeForCode(
   return BY_CODE.get(`${system}|${code}`);
 }
 
-const STAGE_BY_CODE = new Map<string, SleepStage>(
-  (Object.entries(SLEEP_STAGE_CODES) as [SleepStage, Coding][]).map(([stage, c]) => [
-    `${c.system}|${c.code}`,
-    stage,
-  ]),
+const COMPONENT_BY_CODE = new Map<string, ComponentName>(
+  (
+    [...Object.entries(SLEEP_STAGE_CODES), ...Object.entries(BLOOD_PRESSURE_CODES)] as [
+      ComponentName,
+      Coding,
+    ][]
+  ).map(([name, c]) => [`${c.system}|${c.code}`, name]),
 );
 
-export function sleepStageForCode(
+/** The sleep stage or blood-pressure part a component's coding names. */
+export function componentForCode(
   system: string | undefined,
   code: string | undefined,
-): SleepStage | undefined {
-  return STAGE_BY_CODE.get(`${system}|${code}`);
+): ComponentName | undefined {
+  return COMPONENT_BY_CODE.get(`${system}|${code}`);
 }
 
 function units(ucum: string, display: string) {

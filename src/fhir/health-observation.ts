@@ -5,15 +5,24 @@
  *   toHealthObservation(obs) -> HealthObservation | undefined  (undefined: not a type this API serves,
  *                                                               e.g. a blood-pressure panel the app posted)
  *   effectiveRange(obs)      -> { start, end, date } | undefined (RFC 3339 with offset; end === start for a point)
+ *   observationValue(obs, type) -> number | undefined    (the one number a list, chart or summary shows)
  *
- * Reads only what toObservation writes: the primary coding, valueQuantity in the table's UCUM code,
- * effective[x] written in local time, the utc-offset extension of daily records, the vendor tag,
- * device.display, sleep stage components and the heart-rate SampledData component.
+ * Reads only what toObservation writes: the primary coding, valueQuantity in the table's UCUM code
+ * (for a panel, its systolic component), effective[x] written in local time, the utc-offset extension
+ * of daily records, the vendor tag, device.display, sleep stage and blood-pressure components and the
+ * heart-rate SampledData component.
  */
 import type { Observation } from '@medplum/fhirtypes';
-import { CODES, sleepStageForCode, typeForCode, UTC_OFFSET_EXTENSION, VENDOR_TAG_SYSTEM } from './codes.ts';
+import {
+  BLOOD_PRESSURE_CODES,
+  CODES,
+  componentForCode,
+  typeForCode,
+  UTC_OFFSET_EXTENSION,
+  VENDOR_TAG_SYSTEM,
+} from './codes.ts';
 import { decodeSamples, samplesComponentOf } from './heart-rate-window.ts';
-import type { MeasurementType, Sample, SleepStage } from './measurement.ts';
+import type { ComponentName, MeasurementType, Sample } from './measurement.ts';
 import { DAY_MS, localDayStartMs, toLocalIso } from './time.ts';
 
 export interface HealthObservation {
@@ -30,16 +39,16 @@ export interface HealthObservation {
   date: string;
   source: { vendor: string | null; device: string | null };
   samples: Sample[] | null;
-  /** Sleep only: minutes per stage (not in docs/api.md's example; absent for every other type). */
-  components?: Partial<Record<SleepStage, number>>;
+  /** Sleep: minutes per stage; blood pressure: systolic and diastolic (absent for every other type). */
+  components?: Partial<Record<ComponentName, number>>;
 }
 
 export function toHealthObservation(obs: Observation): HealthObservation | undefined {
   const type = observationType(obs);
   if (!type) return undefined;
   const entry = CODES[type];
-  const q = obs.valueQuantity;
-  if (q?.value === undefined || q.code !== entry.ucum) return undefined;
+  const value = observationValue(obs, type);
+  if (value === undefined) return undefined;
   const range = effectiveRange(obs, type);
   if (!range) return undefined;
   const primary = entry.coding[0];
@@ -49,7 +58,7 @@ export function toHealthObservation(obs: Observation): HealthObservation | undef
     type,
     status: obs.status,
     code: { system: primary.system, code: primary.code, display: primary.display },
-    value: q.value,
+    value,
     unit: entry.apiUnit,
     unit_display: entry.apiUnitDisplay,
     effective_start: range.start,
@@ -62,13 +71,32 @@ export function toHealthObservation(obs: Observation): HealthObservation | undef
   if (window?.data !== undefined) result.samples = decodeSamples(range.start, window.period, window.data);
   for (const c of obs.component ?? []) {
     const coding = c.code.coding?.[0];
-    const stage = sleepStageForCode(coding?.system, coding?.code);
-    if (stage && c.valueQuantity?.value !== undefined) {
+    const name = componentForCode(coding?.system, coding?.code);
+    if (name && c.valueQuantity?.value !== undefined) {
       result.components ??= {};
-      result.components[stage] = c.valueQuantity.value;
+      result.components[name] = c.valueQuantity.value;
     }
   }
   return result;
+}
+
+/**
+ * The number the health API shows for an Observation of `type`: valueQuantity.value in the type's
+ * UCUM code, or for a panel (blood pressure) its systolic component in that code. Undefined when
+ * the Observation does not hold it in that unit.
+ */
+export function observationValue(obs: Observation, type: MeasurementType): number | undefined {
+  const entry = CODES[type];
+  if (!entry.panel) {
+    const q = obs.valueQuantity;
+    return q?.value !== undefined && q.code === entry.ucum ? q.value : undefined;
+  }
+  const systolic = BLOOD_PRESSURE_CODES.systolic;
+  const part = obs.component?.find((c) =>
+    c.code.coding?.some((x) => x.system === systolic.system && x.code === systolic.code),
+  );
+  const q = part?.valueQuantity;
+  return q?.value !== undefined && q.code === entry.ucum ? q.value : undefined;
 }
 
 /**

@@ -7,6 +7,9 @@
  * - a window of dense samples (`samples`, e.g. one local hour of heart rate; `value` is their mean),
  * - a daily aggregate (`daily: true`; `start`/`end` are the local day's bounds, `localDate` is the day).
  *
+ * Blood pressure is one reading of two numbers: `components` holds systolic and diastolic, and
+ * `value` repeats the systolic one (what lists, charts and summaries show for the type).
+ *
  * Units are converted once, in the vendor mapper, to the canonical unit of the type (see
  * `CANONICAL_UNIT`); `toObservation` refuses any other unit rather than converting silently.
  */
@@ -26,6 +29,14 @@ export const MEASUREMENT_TYPES = [
   'body_fat',
   'skin_temperature_deviation',
   'vo2_max',
+  'blood_pressure',
+  'body_temperature',
+  'skin_temperature',
+  'fat_mass',
+  'fat_free_mass',
+  'muscle_mass',
+  'bone_mass',
+  'height',
 ] as const;
 
 export type MeasurementType = (typeof MEASUREMENT_TYPES)[number];
@@ -45,11 +56,26 @@ export const CANONICAL_UNIT = {
   body_fat: '%',
   skin_temperature_deviation: 'Cel',
   vo2_max: 'mL/kg/min',
+  blood_pressure: 'mm[Hg]',
+  body_temperature: 'Cel',
+  skin_temperature: 'Cel',
+  fat_mass: 'kg',
+  fat_free_mass: 'kg',
+  muscle_mass: 'kg',
+  bone_mass: 'kg',
+  height: 'cm',
 } as const satisfies Record<MeasurementType, string>;
 
 /** Sleep stages, vendor-neutral. CLASSIC trackers report asleep/restless/awake; STAGES ones light/deep/rem/awake. */
 export const SLEEP_STAGES = ['awake', 'light', 'deep', 'rem', 'asleep', 'restless'] as const;
 export type SleepStage = (typeof SLEEP_STAGES)[number];
+
+/** The two numbers of a blood-pressure reading, in mm[Hg]. */
+export const BLOOD_PRESSURE_PARTS = ['systolic', 'diastolic'] as const;
+export type BloodPressurePart = (typeof BLOOD_PRESSURE_PARTS)[number];
+
+/** What `components` may name: sleep stages (minutes) or blood-pressure parts (mm[Hg]). */
+export type ComponentName = SleepStage | BloodPressurePart;
 
 /** One dense sample as the health API shows it: `time` is RFC 3339 with the local offset. */
 export interface Sample {
@@ -79,16 +105,24 @@ export interface MeasurementSource {
   recordingMethod?: string;
   /** e.g. 'FITBIT', 'HEALTH_CONNECT' (vendor vocabulary). */
   platform?: string;
+  /**
+   * The person typed the value in (no device measured it): the Observation then names no Device
+   * and says so in `method` (docs/fhir.md "Provenance").
+   */
+  userEntered?: boolean;
 }
 
 export interface Measurement {
   type: MeasurementType;
-  /** The value in `unit`; for a window of samples, their mean; for sleep, minutes asleep. */
+  /**
+   * The value in `unit`; for a window of samples, their mean; for sleep, minutes asleep; for blood
+   * pressure, the systolic pressure (equal to `components.systolic`).
+   */
   value: number;
   /** Canonical UCUM unit of `type` (see CANONICAL_UNIT). */
   unit: string;
-  /** Sleep only: minutes per stage. */
-  components?: Partial<Record<SleepStage, number>>;
+  /** Sleep: minutes per stage. Blood pressure: `systolic` and `diastolic` (both required). */
+  components?: Partial<Record<ComponentName, number>>;
   /** Windowed intraday series only (heart rate): every sample, in time order, one offset. */
   samples?: WindowSample[];
   /** ISO instants (any offset); equal for a point sample. */

@@ -12,22 +12,26 @@
  *   effectiveDateTime with offset; session or sample window -> effectivePeriod with offsets.
  * - intraday heart rate: valueQuantity = mean of the window, every sample in a component's
  *   valueSampledData whose origin time is effectivePeriod.start (heart-rate-window.ts).
- * - device: ctx.deviceId when given, else the deterministic Device id of the measurement's source.
+ * - device: ctx.deviceId when given, else the deterministic Device id of the measurement's source;
+ *   none for a value the person typed in (`source.userEntered`), which says so in `method` instead.
+ * - blood pressure: no valueQuantity (the R4 bp profile forbids it); systolic and diastolic are components.
  */
 import type { Observation, ObservationComponent, Quantity } from '@medplum/fhirtypes';
 import {
+  BLOOD_PRESSURE_CODES,
   CODES,
   HEART_RATE_SAMPLES_CODE,
   OBSERVATION_CATEGORY_SYSTEM,
   SLEEP_STAGE_CODES,
   type TypeCode,
   UCUM,
+  USER_ENTERED_METHOD,
   UTC_OFFSET_EXTENSION,
   VENDOR_TAG_SYSTEM,
 } from './codes.ts';
 import { encodeSamples } from './heart-rate-window.ts';
 import { deviceId, deviceIdentifier, deviceKey, observationId, observationIdentifier } from './ids.ts';
-import { CANONICAL_UNIT, type Measurement, SLEEP_STAGES } from './measurement.ts';
+import { BLOOD_PRESSURE_PARTS, CANONICAL_UNIT, type Measurement, SLEEP_STAGES } from './measurement.ts';
 import { DAY_MS, localDayStartMs, parseOffset, toEpochMs, toLocalIso } from './time.ts';
 
 export interface ObservationContext {
@@ -41,7 +45,7 @@ export interface ObservationContext {
   sourceUri: string;
 }
 
-const CATEGORY_DISPLAY = { 'vital-signs': 'Vital Signs', activity: 'Activity' } as const;
+const CATEGORY_DISPLAY = { 'vital-signs': 'Vital Signs', activity: 'Activity', exam: 'Exam' } as const;
 
 export function toObservation(m: Measurement, ctx: ObservationContext): Observation {
   const entry = CODES[m.type];
@@ -49,10 +53,11 @@ export function toObservation(m: Measurement, ctx: ObservationContext): Observat
     throw new RangeError(`${m.type} must be in ${CANONICAL_UNIT[m.type]}, got ${m.unit}`);
   }
   if (!Number.isFinite(m.value)) throw new RangeError(`${m.type} value is not a finite number`);
+  if (entry.panel) checkPanel(m);
   parseOffset(m.utcOffset);
 
   const identifier = observationIdentifier(ctx.patientId, m.source.vendor, m.vendorKey);
-  const device = deviceReference(m, ctx);
+  const device = m.source.userEntered ? undefined : deviceReference(m, ctx);
   const obs: Observation = {
     resourceType: 'Observation',
     id: observationId(identifier),
@@ -79,7 +84,8 @@ export function toObservation(m: Measurement, ctx: ObservationContext): Observat
     subject: { reference: `Patient/${ctx.patientId}` },
     ...effective(m),
     ...(device ? { device } : {}),
-    valueQuantity: quantity(entry, m.value),
+    ...(m.source.userEntered ? { method: userEnteredMethod() } : {}),
+    ...(entry.panel ? {} : { valueQuantity: quantity(entry, m.value) }),
   };
   const component = components(m, entry);
   if (component.length > 0) obs.component = component;
@@ -109,6 +115,15 @@ function effective(m: Measurement): Pick<Observation, 'effectiveDateTime' | 'eff
 
 function components(m: Measurement, entry: TypeCode): ObservationComponent[] {
   const out: ObservationComponent[] = [];
+  if (entry.panel) {
+    for (const part of BLOOD_PRESSURE_PARTS) {
+      out.push({
+        code: { coding: [{ ...BLOOD_PRESSURE_CODES[part] }] },
+        valueQuantity: quantity(entry, m.components?.[part] as number),
+      });
+    }
+    return out;
+  }
   if (m.components) {
     for (const stage of SLEEP_STAGES) {
       const minutes = m.components[stage];
@@ -132,6 +147,19 @@ function components(m: Measurement, entry: TypeCode): ObservationComponent[] {
     });
   }
   return out;
+}
+
+function userEnteredMethod(): Observation['method'] {
+  return { coding: USER_ENTERED_METHOD.coding.map((c) => ({ ...c })), text: USER_ENTERED_METHOD.text };
+}
+
+/** A blood-pressure reading needs both pressures, and its value is the systolic one. */
+function checkPanel(m: Measurement): void {
+  for (const part of BLOOD_PRESSURE_PARTS) {
+    if (!Number.isFinite(m.components?.[part])) throw new RangeError(`${m.type} needs components.${part}`);
+  }
+  if (m.components?.systolic !== m.value)
+    throw new RangeError(`${m.type} value must equal components.systolic`);
 }
 
 function quantity(entry: TypeCode, value: number): Quantity {

@@ -2,7 +2,8 @@
  * Patient and Device builders. Deterministic, so they can be upserted on every sync.
  *
  *   toPatient({ patientId, userId, name?, email? })   -> Patient (id = patientId, identifier = the account id)
- *   toDevice(source, { patientId })                  -> Device | undefined (undefined when the source names no device)
+ *   toDevice(source, { patientId })                  -> Device | undefined (undefined when the source names no
+ *                                                       device, or the person typed the value in)
  *
  * A Device is per user: the same watch model worn by two users is two Devices (Device.patient).
  */
@@ -32,6 +33,7 @@ export function toPatient(user: PatientInput): Patient {
 }
 
 export function toDevice(source: MeasurementSource, ctx: { patientId: string }): Device | undefined {
+  if (source.userEntered) return undefined;
   const key = deviceKey(source);
   if (key === undefined) return undefined;
   const identifier = deviceIdentifier(ctx.patientId, source.vendor, key);

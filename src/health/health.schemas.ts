@@ -73,7 +73,12 @@ export const HealthObservationSchema = Type.Object({
   date: Type.String(),
   source: Type.Object({ vendor: Nullable(Type.String()), device: Nullable(Type.String()) }),
   samples: Nullable(Type.Array(Type.Object({ time: Type.String(), value: Type.Number() }))),
-  components: Type.Optional(Type.Record(Type.String(), Type.Number())),
+  components: Type.Optional(
+    Type.Record(Type.String(), Type.Number(), {
+      description:
+        'sleep: minutes per stage (awake, light, deep, rem, asleep, restless); blood_pressure: systolic and diastolic in mm[Hg], `value` being the systolic one',
+    }),
+  ),
 });
 
 export const HealthObservationsResponseSchema = Type.Object(

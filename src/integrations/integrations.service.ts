@@ -49,9 +49,17 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps) {
     try {
       const tokens = await vault.readTokens(db, row.id);
       const token = tokens?.refreshToken ?? tokens?.accessToken;
+      const adapter = adapterFor(row.vendor, 'NOT_FOUND');
+      if (tokens?.accessToken && adapter.subscriptions) {
+        await adapter.subscriptions.unsubscribe(tokens.accessToken.reveal(), row.scopes).catch(() => {
+          log.warn({ integrationId: row.id, vendor: row.vendor }, 'notification unsubscribe failed');
+        });
+      }
       if (token) {
         // NOTE: revoking a Google refresh token revokes the whole grant, access tokens included (Google OAuth web-server guide).
-        await adapterFor(row.vendor, 'NOT_FOUND').oauth.revoke(token.reveal());
+        await adapterFor(row.vendor, 'NOT_FOUND').oauth.revoke(token.reveal(), {
+          vendorUserId: row.vendor_user_id,
+        });
         revoked = true;
       }
     } catch (err) {

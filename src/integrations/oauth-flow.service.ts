@@ -148,7 +148,9 @@ export function createOAuthFlowService(deps: {
 
   async function discard(adapter: VendorAdapter, tokens: OAuthTokenSet): Promise<void> {
     try {
-      await adapter.oauth.revoke(tokens.refreshToken ?? tokens.accessToken);
+      await adapter.oauth.revoke(tokens.refreshToken ?? tokens.accessToken, {
+        vendorUserId: tokens.vendorUserId ?? null,
+      });
     } catch (err) {
       log.warn({ vendor: adapter.id, code: err instanceof AppError ? err.code : 'UNKNOWN' }, 'revoke failed');
     }
@@ -162,7 +164,7 @@ export function createOAuthFlowService(deps: {
     }
     let account: Awaited<ReturnType<VendorAdapter['fetchAccount']>>;
     try {
-      account = await adapter.fetchAccount(tokens.accessToken);
+      account = await adapter.fetchAccount(tokens);
     } catch (err) {
       await discard(adapter, tokens);
       const code = err instanceof AppError ? err.code : 'UNKNOWN';
@@ -206,6 +208,12 @@ export function createOAuthFlowService(deps: {
         updated_at: now,
       });
     });
+    if (adapter.subscriptions) {
+      await adapter.subscriptions.subscribe(tokens.accessToken, scopes).catch((err: unknown) => {
+        const code = err instanceof AppError ? err.code : 'UNKNOWN';
+        log.warn({ vendor: adapter.id, code }, 'notification subscribe failed; polling only');
+      });
+    }
     return consentCoverage(adapter, scopes).skippedTypes;
   }
 

@@ -1,4 +1,5 @@
-// The vendor sandbox: a Google OAuth 2.0 + Google Health API v4 emulator on loopback.
+// The vendor sandbox: emulators of Google OAuth 2.0 + the Google Health API v4, and of Withings
+// (OAuth, data API and notifications, under /withings), on loopback with the same synthetic people.
 // Start it in-process (tests, demo mode) with startSandbox(), or standalone via main.ts.
 
 import formbody from '@fastify/formbody';
@@ -18,6 +19,8 @@ import type { PersonProfile } from './people/model.ts';
 import { type CreatePersonInput, PeopleStore } from './people/people.ts';
 import { WebhookService } from './webhooks/webhook.service.ts';
 import type { WebhookOptions } from './webhooks/webhook.types.ts';
+import { createWithings, DEFAULT_WITHINGS_CLIENT, type SandboxWithings } from './withings/withings.ts';
+import type { WithingsClient, WithingsOptions } from './withings/withings.types.ts';
 
 /** Where the sandbox serves its webhook signing keyset (Google's path on www.gstatic.com). */
 const WEBHOOK_KEYSET_PATH = '/googlehealthapi/webhooks/webhooks_public_keyset.json';
@@ -30,6 +33,28 @@ export type { GroundTruth } from './ground-truth.ts';
 export type { DayTruth, PersonProfile, SleepTruth, StatSummary } from './people/model.ts';
 export type { CreatePersonInput } from './people/people.ts';
 export type { Delivery, NotifyInput } from './webhooks/webhook.types.ts';
+export type { MutationOptions, WithingsAdmin } from './withings/admin.ts';
+export type {
+  MeasureGroupChanges,
+  MeasureGroupInput,
+  SleepSummaryInput,
+} from './withings/data/edits.ts';
+export type { ActiveWithingsFault, WithingsFaultSpec } from './withings/faults.ts';
+export type { WithingsGroundTruth, WithingsMeasureTruth } from './withings/ground-truth.ts';
+export type { Subscription as WithingsSubscription, WithingsDelivery } from './withings/notify.types.ts';
+export type { WithingsRequestLogSnapshot } from './withings/request-log.ts';
+export type { SandboxWithings } from './withings/withings.ts';
+export type {
+  ActivityFields,
+  ActivityRow,
+  Measure,
+  MeasureGroup,
+  NotifyPayload,
+  SleepSeries,
+  WithingsClient,
+  WithingsOptions,
+} from './withings/withings.types.ts';
+export { DEFAULT_WITHINGS_CLIENT };
 
 export interface SandboxOptions {
   host?: string; // default '127.0.0.1'
@@ -47,6 +72,10 @@ export interface SandboxOptions {
   rateLimitPerMinute?: number;
   /** Extra: webhook retry timing and body format. */
   webhooks?: WebhookOptions;
+  /** Withings OAuth clients (default DEFAULT_WITHINGS_CLIENT); redirect URIs match exactly. */
+  withingsClients?: WithingsClient[];
+  /** Withings rate limit, token lifetime, page size, notification timing, callback URL rules. */
+  withings?: WithingsOptions;
 }
 
 export type SandboxPerson = PersonProfile;
@@ -63,6 +92,8 @@ export interface Sandbox {
   people: SandboxPeople;
   groundTruth(personId: string): GroundTruth;
   admin: SandboxAdmin;
+  /** The Withings emulator: userid lookups, ground truth and its admin hooks (docs/withings.md). */
+  withings: SandboxWithings;
   close(): Promise<void>;
 }
 
@@ -103,10 +134,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const app = Fastify({ logger: options.log ?? false, forceCloseConnections: true, bodyLimit: 1_048_576 });
   await app.register(formbody);
   const admin = createAdmin(ctx);
+  const withings = createWithings(ctx, {
+    autoConsent: ctx.autoConsent,
+    ...(options.withingsClients ? { clients: options.withingsClients } : {}),
+    ...(options.withings ? { options: options.withings } : {}),
+  });
   registerOAuthRoutes(app, ctx);
   registerHealthRoutes(app, ctx);
   registerAdminRoutes(app, ctx, admin);
   registerLegacyRoutes(app, ctx);
+  withings.register(app);
   // Google publishes the webhook signing keys as a Tink JSON keyset on www.gstatic.com (docs/google-health.md §8.5).
   app.get(WEBHOOK_KEYSET_PATH, async () => ctx.webhooks.signer.publicKeys().tinkKeyset);
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
@@ -128,6 +165,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       FITBIT_CLIENT_ID: first.clientId,
       FITBIT_CLIENT_SECRET: first.clientSecret,
       FITBIT_REDIRECT_URI: first.redirectUris[0] ?? '',
+      ...withings.env(url),
     },
     people: {
       createPerson: (input) => people.create(input),
@@ -136,8 +174,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     groundTruth: (personId) => buildGroundTruth(people, personId, now().getTime()),
     admin,
+    withings: withings.api,
     async close() {
       ctx.webhooks.close();
+      withings.close();
       for (const release of ctx.hanging) release();
       ctx.hanging.clear();
       await app.close();

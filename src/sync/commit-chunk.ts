@@ -1,12 +1,12 @@
 /**
  * One fetched chunk on its way to the store, in two steps:
  *
- *   prepareChunk(deps, { owner, dataType, measurements }) -> PreparedChunk
+ *   prepareChunk(deps, { owner, sourceUri, measurements }) -> PreparedChunk
  *     Devices and Observations mapped and turned into rows, no I/O, in slices (the runner does
  *     this for chunk i + 1 while chunk i commits)
  *   commitChunk(deps, chunk) -> counts
  *     the rows through the FHIR store (hash-guarded upserts: unchanged rows are not rewritten), the
- *     run item's counts and progress, and the type's cursor, all in one transaction. A crash
+ *     run item's counts and progress, and the stream's cursor, all in one transaction. A crash
  *     before the commit leaves nothing behind; a crash after it resumes at the next chunk.
  */
 import type { Device } from '@medplum/fhirtypes';
@@ -20,9 +20,6 @@ import { toObservation } from '../fhir/observation.mapper.ts';
 import { toDevice } from '../fhir/resources.mapper.ts';
 import type { FhirStore, Owner, PreparedResources } from '../fhir/store/fhir.service.ts';
 import { advanceCursor, type ItemCounts, saveProgress } from './sync.repository.ts';
-
-/** NOTE: a fixed meta.source per type, not the configured base URL, so moving the API (or a sandbox port) does not rewrite every resource. */
-const SOURCE_BASE = 'https://health.googleapis.com/v4/users/me/dataTypes';
 
 type ChunkDeps = { db: Db; clock: Clock; store: FhirStore };
 
@@ -38,32 +35,34 @@ export interface ChunkCommit {
   owner: Owner;
   runId: string;
   integrationId: string;
-  type: string;
+  /** The stream whose cursor moves, and the types it holds (what pruning looks at). */
+  stream: string;
+  types: readonly string[];
   prepared: PreparedChunk;
   fetched: number;
   requests: number;
   /** The run's plan with this chunk done: saved in the chunk's transaction. */
   plan: unknown;
-  /** Advance the type's cursor to this date (complete days only), if set. */
-  cursorThrough: string | undefined;
+  /** Advance the stream's cursor to this value (it only moves forward), if set. */
+  cursor: string | undefined;
   /**
-   * The fetch read these whole local dates completely: stored records of the type on them that the
-   * vendor no longer returns are deleted (a late device sync replaced them). Unset for daily
-   * records, whose key is the date itself.
+   * The fetch read these whole local dates completely: stored records of the stream's types on
+   * them that the vendor no longer returns are deleted (a late device sync replaced them, or the
+   * user deleted them). Unset for daily records, whose key is the date itself.
    */
   prune?: { start: string; end: string; vendor: string } | undefined;
 }
 
 export async function prepareChunk(
   deps: ChunkDeps,
-  chunk: { owner: Owner; dataType: string; measurements: readonly Measurement[] },
+  chunk: { owner: Owner; sourceUri: string; measurements: readonly Measurement[] },
 ): Promise<PreparedChunk> {
   const { owner, measurements } = chunk;
   const ids = new Set<string>();
   if (measurements.length === 0) return { devices: undefined, observations: undefined, ids };
   const now = deps.clock.now();
   const devices = new Map<string, Device>();
-  const ctx = { patientId: owner.patientId, now, sourceUri: `${SOURCE_BASE}/${chunk.dataType}` };
+  const ctx = { patientId: owner.patientId, now, sourceUri: chunk.sourceUri };
   // In slices, like the rows below: a commit in flight keeps going between them (src/event-loop.ts).
   const observations = await mapInSlices(measurements, (m) => {
     const device = toDevice(m.source, { patientId: owner.patientId });
@@ -90,16 +89,18 @@ export async function commitChunk(
   if (chunk.prune) {
     const { patientId } = chunk.owner;
     const prefix = `${OBSERVATION_IDENTIFIER_SYSTEM}|${observationIdentifier(patientId, chunk.prune.vendor, '').value}`;
-    const stored = await store.observationIdsOn(principal, {
-      type: chunk.type,
-      identifierPrefix: prefix,
-      ...chunk.prune,
-    });
-    // NOTE: after the commit, one by one through the store (outbox included); a crash in between
-    // leaves a stale record until the next complete re-read of its date.
-    for (const id of stored) {
-      if (!chunk.prepared.ids.has(id) && (await store.deleteResource(principal, 'Observation', id)))
-        deleted += 1;
+    for (const type of chunk.types) {
+      const stored = await store.observationIdsOn(principal, {
+        type,
+        identifierPrefix: prefix,
+        ...chunk.prune,
+      });
+      // NOTE: after the commit, one by one through the store (outbox included); a crash in between
+      // leaves a stale record until the next complete re-read of its date.
+      for (const id of stored) {
+        if (!chunk.prepared.ids.has(id) && (await store.deleteResource(principal, 'Observation', id)))
+          deleted += 1;
+      }
     }
   }
   return { ...counts, deleted };
@@ -119,8 +120,7 @@ async function writeChunk(deps: ChunkDeps, chunk: ChunkCommit): Promise<ItemCoun
     }
     const total = { ...counts, requests: chunk.requests, fetched: chunk.fetched };
     await saveProgress(trx, chunk.runId, chunk.integrationId, total, chunk.plan);
-    if (chunk.cursorThrough)
-      await advanceCursor(trx, chunk.integrationId, chunk.type, chunk.cursorThrough, now);
+    if (chunk.cursor) await advanceCursor(trx, chunk.integrationId, chunk.stream, chunk.cursor, now);
     return total;
   });
 }

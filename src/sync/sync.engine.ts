@@ -5,28 +5,27 @@
  *   jobs.register({ ...sync.jobs });
  *   await jobs.schedule('sync.enqueue-due', SYNC_TICK_MS, 'sync.enqueueDue', {});
  *
- * job -> Google Health client (tokens from access-tokens, outbound wrapper, request budget) ->
- * pure mappers -> FHIR store upsert + cursor commit (one transaction) -> outbox.
+ * job -> the vendor's sync (src/vendors/<id>/sync.ts: its client, budget, pure mappers; tokens from
+ * access-tokens) -> FHIR store upsert + cursor commit (one transaction) -> outbox.
  */
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { FhirStore } from '../fhir/store/fhir.service.ts';
-import type { OutboundHttp } from '../http/outbound.ts';
 import type { WindowLimiter } from '../http/window-limiter.ts';
 import type { AccessTokens } from '../integrations/access-tokens.ts';
 import type { BackoffOptions } from '../jobs/backoff.ts';
 import type { Enqueue } from '../jobs/registry.ts';
 import type { Log } from '../log.ts';
-import { createGoogleHealthClient } from '../vendors/fitbit/client.ts';
-import { createRateBudget, type RateBudgetOptions } from '../vendors/fitbit/rate-budget.ts';
-import { createWebhookKeys } from '../vendors/fitbit/webhook-keys.ts';
-import type { VendorRegistry } from '../vendors/registry.ts';
+import { findVendor, type VendorRegistry } from '../vendors/registry.ts';
+import type { VendorSync } from '../vendors/sync.types.ts';
+import { createNotices } from './notices.ts';
+import type { RateBudgetOptions } from './rate-budget.ts';
+import type { RateBudgets } from './rate-budgets.ts';
 import { type SyncJobs, syncJobs } from './sync.jobs.ts';
 import type { SyncSettings } from './sync.outcome.ts';
 import { createSyncRunner } from './sync.runner.ts';
 import { createSyncService } from './sync.service.ts';
-import { createWebhookService } from './webhook.service.ts';
 
 export { SYNC_TICK_MS, type SyncJobs } from './sync.jobs.ts';
 
@@ -35,20 +34,20 @@ export interface SyncTuning {
   overlapDays?: number;
   cooldownMs?: number;
   immediateTimeoutMs?: number;
-  budget?: RateBudgetOptions;
+  /** Overrides every vendor budget's figures. */
+  budget?: Partial<RateBudgetOptions>;
   /** Wait between attempts of a sync job (default SYNC_BACKOFF). */
   retryBackoff?: BackoffOptions;
 }
 
 export interface SyncEngineDeps {
-  config: Pick<Config, 'sync' | 'fitbit' | 'defaultTimeZone'>;
+  config: Pick<Config, 'sync' | 'defaultTimeZone'>;
   db: Db;
   clock: Clock;
   log: Log;
-  http: OutboundHttp;
-  /** For the webhook signing keyset (a public file, not a vendor API call). */
-  fetch?: typeof fetch;
   vendors: VendorRegistry;
+  /** Vendor request budgets, in Redis when configured (src/sync/rate-budgets.ts). */
+  budgets: RateBudgets;
   accessTokens: AccessTokens;
   store: FhirStore;
   enqueue: Enqueue<SyncJobs>;
@@ -61,7 +60,16 @@ export type SyncEngine = ReturnType<typeof createSyncEngine>;
 
 export function createSyncEngine(deps: SyncEngineDeps) {
   const { config, tuning = {} } = deps;
-  const budget = createRateBudget(tuning.budget);
+  const syncs = new Map<string, VendorSync>();
+  for (const adapter of Object.values(deps.vendors)) {
+    syncs.set(
+      adapter.id,
+      adapter.createSync({
+        budget: (name, figures) => deps.budgets.budget(name, { ...figures, ...tuning.budget }),
+      }),
+    );
+  }
+  const syncOf = (vendor: string) => (findVendor(deps.vendors, vendor) ? syncs.get(vendor) : undefined);
   const settings: SyncSettings = {
     backfillDays: config.sync.backfillDays,
     overlapDays: tuning.overlapDays ?? 3,
@@ -70,8 +78,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     // NOTE: the per-user quota is counted per clock minute (docs/google-health.md §9): after a 429 wait one out.
     cooldownMs: tuning.cooldownMs ?? 60_000,
   };
-  const client = createGoogleHealthClient({ http: deps.http, apiUrl: config.fitbit.apiUrl, budget });
-  const runner = createSyncRunner({ ...deps, client, budget, settings });
+  const runner = createSyncRunner({ ...deps, syncOf, settings });
   const service = createSyncService({
     db: deps.db,
     clock: deps.clock,
@@ -81,20 +88,10 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     intervalMinutes: settings.intervalMinutes,
     ...(tuning.immediateTimeoutMs ? { immediateTimeoutMs: tuning.immediateTimeoutMs } : {}),
   });
-  const webhooks = createWebhookService({
-    db: deps.db,
-    log: deps.log,
-    enqueue: deps.enqueue,
-    secret: config.fitbit.webhookSecret,
-    keys: createWebhookKeys({
-      url: config.fitbit.webhookKeysetUrl,
-      fetch: deps.fetch ?? globalThis.fetch,
-      log: deps.log,
-    }),
-  });
+  const notices = createNotices({ db: deps.db, enqueue: deps.enqueue });
   return {
     service,
-    webhooks,
+    notices,
     runner,
     jobs: syncJobs({
       runner,

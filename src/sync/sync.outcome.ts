@@ -9,9 +9,9 @@ import type { IntegrationRow } from '../integrations/integrations.repository.ts'
 import * as integrations from '../integrations/integrations.repository.ts';
 import { DelayError, PermanentError, RetryableError } from '../jobs/errors.ts';
 import type { Log } from '../log.ts';
-import type { GoogleHealthSession } from '../vendors/fitbit/client.ts';
-import type { RateBudget } from '../vendors/fitbit/rate-budget.ts';
+import type { VendorSession, VendorSync } from '../vendors/sync.types.ts';
 import { classify } from './failures.ts';
+import { RateBudgetExhausted } from './rate-budget.ts';
 import type { RequestMeter } from './request-meter.ts';
 import type { SyncJobData } from './sync.jobs.ts';
 import * as repo from './sync.repository.ts';
@@ -30,9 +30,9 @@ interface OutcomeDeps {
   db: Db;
   clock: Clock;
   log: Log;
-  budget: RateBudget;
   accessTokens: AccessTokens;
   settings: SyncSettings;
+  syncOf: (vendor: string) => VendorSync | undefined;
 }
 
 interface RunRef {
@@ -81,7 +81,8 @@ export function createOutcomes(deps: OutcomeDeps) {
   async function fail(
     ref: RunRef,
     data: JobRef,
-    session: GoogleHealthSession & { requests: RequestMeter },
+    vendor: VendorSync,
+    session: VendorSession & { requests: RequestMeter },
     err: unknown,
   ): Promise<never> {
     const requests = session.requests.unrecorded;
@@ -91,7 +92,7 @@ export function createOutcomes(deps: OutcomeDeps) {
       session.requests.recorded(requests);
     }
     if (session.signal?.aborted) throw err; // the worker is stopping: the job runs again elsewhere
-    const failure = classify(err);
+    const failure = classify(err, vendor);
     const id = ref.integration.id;
     const permanent = async () => {
       await finish(ref, data, 'failed', [{ code: failure.code, message: failure.message }]);
@@ -99,7 +100,13 @@ export function createOutcomes(deps: OutcomeDeps) {
     };
     switch (failure.kind) {
       case 'delay': {
-        const until = failure.untilMs ?? deps.budget.cooldown(session.budgetKey, deps.settings.cooldownMs);
+        // NOTE: budgets and job delays run on real time (src/sync/rate-budget.ts), not the injected clock.
+        // Our own budget already knows; a vendor's limit pauses every process, as long as it asked.
+        const wait = failure.untilMs !== undefined ? failure.untilMs - Date.now() : deps.settings.cooldownMs;
+        const until =
+          err instanceof RateBudgetExhausted && failure.untilMs !== undefined
+            ? failure.untilMs
+            : await vendor.budget.cooldown(session.budgetKey, Math.max(wait, 0));
         log.info({ integrationId: id, until: new Date(until).toISOString() }, 'sync delayed: rate limit');
         throw new DelayError(until, failure.message, { cause: err });
       }
@@ -139,7 +146,9 @@ export function createOutcomes(deps: OutcomeDeps) {
     if (!item || item.finished_at) return;
     const cause = err instanceof RetryableError && err.cause ? err.cause : err;
     const failure =
-      cause instanceof PermanentError ? { code: cause.code, message: cause.message } : classify(cause);
+      cause instanceof PermanentError
+        ? { code: cause.code, message: cause.message }
+        : classify(cause, deps.syncOf(integration.vendor));
     const attempts =
       err instanceof RetryableError && ctx.attempt ? ` (gave up after ${ctx.attempt} attempts)` : '';
     await finish({ runId: item.run_id, integration }, data, 'failed', [

@@ -3,9 +3,7 @@ import type { Static } from 'typebox';
 import Type from 'typebox';
 import { principalOf } from '../http/auth-hook.ts';
 import { ProblemSchema } from '../http/problem.ts';
-import { jsonBodyParser } from '../http/request-limits.ts';
 import type { SyncService } from './sync.service.ts';
-import { isVerification, type WebhookService } from './webhook.service.ts';
 
 const tags = ['Health data'];
 const security = [{ bearerAuth: [] }];
@@ -127,57 +125,3 @@ export function syncRoutes(app: FastifyInstance, sync: SyncService): void {
     async (req) => sync.getResult(principalOf(req), req.params.sync_id),
   );
 }
-
-const SIGNATURE_HEADERS = ['google-health-api-signature', 'x-healthapi-signature'];
-
-/**
- * Public: the Google Health API's push endpoint (handshake and notifications). In a scope of its
- * own, whose JSON parser keeps the raw body: the signature is over the bytes as sent.
- */
-export function syncWebhookRoutes(app: FastifyInstance, webhooks: WebhookService): void {
-  app.register(async (scope) => {
-    scope.removeContentTypeParser('application/json');
-    scope.addContentTypeParser(
-      'application/json',
-      { parseAs: 'string' },
-      jsonBodyParser(scope, { acceptEmpty: true, onRaw: (req, text) => rawBodies.set(req, text) }),
-    );
-    // Any text is taken (and refused unsigned by the service), as it always was.
-    scope.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-    scope.post(
-      '/integrations/fitbit/webhook',
-      {
-        schema: {
-          tags: ['Vendor integrations'],
-          summary: 'Google Health API webhook',
-          description:
-            'Called by Google, not by clients: the verification handshake (201, 401 or 403) and signed notifications (204; 401, or 503 while the signing keys cannot be fetched or the job queue is down). Answers have no body.',
-          body: Type.Unknown({
-            examples: [{ type: 'verification', verificationCode: 'f1e2d3c4' }],
-          }),
-          response: {
-            201: Type.Null({ description: 'Verification accepted' }),
-            204: Type.Null({ description: 'Notification taken' }),
-            401: Type.Null({ description: 'Missing or wrong secret or signature' }),
-            403: Type.Null({ description: 'Refused' }),
-            503: Type.Null({ description: 'Signing keys or job queue unavailable' }),
-          },
-        },
-      },
-      async (req, reply) => {
-        const header = req.headers.authorization;
-        const signature = SIGNATURE_HEADERS.map((h) => req.headers[h]).find((v) => typeof v === 'string');
-        const status = await webhooks.receive(typeof header === 'string' ? header : undefined, req.body, {
-          rawBody: rawBodies.get(req) ?? '',
-          signature: signature as string | undefined,
-        });
-        // Google's second verification probe omits the secret on purpose and must get this 401:
-        // an expected answer, so its access-log line is debug, not an alarming info 401.
-        if (status === 401 && header === undefined && isVerification(req.body)) req.accessLogLevel = 'debug';
-        return reply.code(status).send();
-      },
-    );
-  });
-}
-
-const rawBodies = new WeakMap<object, string>();

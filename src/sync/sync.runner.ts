@@ -11,23 +11,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
-import { MEASUREMENT_TYPES, type Measurement, type MeasurementType } from '../fhir/measurement.ts';
+import type { Measurement } from '../fhir/measurement.ts';
 import type { FhirStore } from '../fhir/store/fhir.service.ts';
 import { formatOffset } from '../fhir/time.ts';
-import { isValidZone, localDateIn, offsetAt, storedZone } from '../fhir/zones.ts';
+import { localDateIn, offsetAt, storedZone } from '../fhir/zones.ts';
 import type { AccessTokens } from '../integrations/access-tokens.ts';
 import type { IntegrationRow } from '../integrations/integrations.repository.ts';
 import * as integrations from '../integrations/integrations.repository.ts';
 import type { Log } from '../log.ts';
-import type { GoogleHealthClient, GoogleHealthSession } from '../vendors/fitbit/client.ts';
-import type { RateBudget } from '../vendors/fitbit/rate-budget.ts';
 import { findVendor, type VendorRegistry } from '../vendors/registry.ts';
+import type { SyncStream, VendorSession, VendorSync } from '../vendors/sync.types.ts';
 import { consentCoverage } from '../vendors/types.ts';
 import { commitChunk, prepareChunk } from './commit-chunk.ts';
 import { classify } from './failures.ts';
-import { fetchChunk } from './fetch-chunk.ts';
 import { pipelined } from './pipeline.ts';
-import { addDays, chunksOf, planType, TYPE_SPECS } from './plan.ts';
+import { addDays, chunksOf } from './plan.ts';
 import { type RequestMeter, requestMeter } from './request-meter.ts';
 import { ORPHAN_AFTER_MS, type SyncJobData } from './sync.jobs.ts';
 import { createOutcomes, type SyncSettings } from './sync.outcome.ts';
@@ -38,17 +36,19 @@ export interface SyncRunnerDeps {
   db: Db;
   clock: Clock;
   log: Log;
-  client: GoogleHealthClient;
-  budget: RateBudget;
+  /** Each vendor's part of a sync, by vendor id. */
+  syncOf: (vendor: string) => VendorSync | undefined;
   accessTokens: AccessTokens;
   store: FhirStore;
   vendors: VendorRegistry;
   settings: SyncSettings;
 }
 
-interface TypePlan {
+interface StreamProgress {
   start: string;
   end: string;
+  /** Changes after this cursor instead of the dates (the vendor's incremental read). */
+  since?: string;
   /** Last chunk end committed, null before the first. */
   done: string | null;
 }
@@ -56,20 +56,24 @@ interface TypePlan {
 export interface StoredPlan {
   zone: string;
   today: string;
+  /** When the plan was made (ISO instant). */
+  plannedAt?: string;
   targeted: boolean;
   /** Samples arrived with another offset than the zone gives (the user travelled or changed zones). */
   zoneStale?: boolean;
-  types: Partial<Record<MeasurementType, TypePlan>>;
+  /** By stream id (for Google, our measurement type). */
+  types: Record<string, StreamProgress>;
   errors: SyncError[];
 }
 
 /** The vendor session of one run: it counts its requests until the run item records them. */
-type RunSession = GoogleHealthSession & { requests: RequestMeter };
+type RunSession = VendorSession & { requests: RequestMeter };
 
 /** What one run works with, read once at its start. */
 interface RunContext {
   runId: string;
   integration: IntegrationRow;
+  vendor: VendorSync;
   session: RunSession;
   /** The FHIR store's owner (user row, zone); updated when the run stores a new zone. */
   owner: Awaited<ReturnType<FhirStore['ownerOf']>>;
@@ -103,20 +107,15 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     return repo.findItem(db, runId, integration.id);
   }
 
-  /** The user's zone: the stored one, or (backfill, none stored, or `refresh`) users/me/settings. */
+  /** The user's zone: the stored one, or (backfill, none stored, or `refresh`) the vendor's. */
   async function timeZone(run: RunContext, refresh: boolean): Promise<string> {
     const known = storedZone(run.owner.storedZone);
     if (!refresh && known) return known;
-    try {
-      const settings = await deps.client.settings(run.session);
-      if (settings.timeZone && isValidZone(settings.timeZone)) {
-        await repo.setUserTimeZone(db, run.integration.user_id, settings.timeZone);
-        run.owner = { ...run.owner, zone: settings.timeZone, storedZone: settings.timeZone };
-        return settings.timeZone;
-      }
-    } catch (err) {
-      // NOTE: settings needs settings.readonly; without it the stored zone (or the default) is used.
-      if (classify(err).code !== 'SCOPE_NOT_GRANTED') throw err;
+    const zone = await run.vendor.timeZone(run.session);
+    if (zone) {
+      await repo.setUserTimeZone(db, run.integration.user_id, zone);
+      run.owner = { ...run.owner, zone, storedZone: zone };
+      return zone;
     }
     return run.owner.zone;
   }
@@ -131,17 +130,20 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     const cursors = await repo.readCursors(db, integration.id);
     const target =
       data.windowStart && data.windowEnd ? { start: data.windowStart, end: data.windowEnd } : undefined;
-    const plan: StoredPlan = { zone, today, targeted: Boolean(target), types: {}, errors: [] };
-    for (const type of MEASUREMENT_TYPES) {
-      if (wanted && !wanted.has(type)) continue;
-      if (!adapter?.dataTypes.some((d) => d.type === type)) continue;
-      if (!granted.has(type)) {
+    const plannedAt = clock.now().toISOString();
+    const plan: StoredPlan = { zone, today, plannedAt, targeted: Boolean(target), types: {}, errors: [] };
+    const offered = new Set(adapter?.dataTypes.map((d) => d.type));
+    for (const stream of run.vendor.streams) {
+      const types = stream.types.filter((t) => offered.has(t) && (!wanted || wanted.has(t)));
+      if (types.length === 0) continue;
+      const refused = types.filter((t) => !granted.has(t));
+      for (const type of refused)
         plan.errors.push({ code: 'SCOPE_NOT_GRANTED', message: `${type}: the user did not grant its scope` });
-        continue;
-      }
+      if (refused.length === types.length) continue;
       const { backfillDays, overlapDays } = deps.settings;
-      const range = planType({ today, cursor: cursors.get(type), backfillDays, overlapDays, target });
-      if (range) plan.types[type] = { ...range, done: null };
+      const cursor = cursors.get(stream.id);
+      const range = run.vendor.planStream(stream, { today, cursor, backfillDays, overlapDays, target });
+      if (range) plan.types[stream.id] = { ...range, done: null };
     }
     return plan;
   }
@@ -173,22 +175,29 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       ]);
     }
 
+    const vendor = deps.syncOf(integration.vendor);
+    if (!vendor) {
+      return outcomes.finish(ref, data, 'failed', [
+        { code: 'VENDOR_NOT_SUPPORTED', message: `${integration.vendor}: no sync` },
+      ]);
+    }
     const requests = requestMeter();
     const session: RunSession = {
       withToken: (call) => deps.accessTokens.withAccessToken(integration.id, call),
-      budgetKey: integration.vendor_user_id ?? integration.id,
+      budgetKey: vendor.budgetKey(integration),
+      vendorUserId: integration.vendor_user_id,
       signal: ctx.signal,
       onRequest: requests.onRequest,
       requests,
     };
     try {
       const owner = await deps.store.ownerOf({ userId: integration.user_id });
-      const r: RunContext = { runId: item.run_id, integration, session, owner };
+      const r: RunContext = { runId: item.run_id, integration, vendor, session, owner };
       const plan = (item.plan as StoredPlan | null) ?? (await startPlan(data, r, ctx.jobId));
       const yesterday = addDays(localDateIn(plan.zone, clock.now().getTime()), -1);
-      for (const type of MEASUREMENT_TYPES) {
-        const typePlan = plan.types[type];
-        if (typePlan) await syncType(r, plan, type, typePlan, yesterday);
+      for (const stream of vendor.streams) {
+        const progress = plan.types[stream.id];
+        if (progress) await syncStream(r, plan, stream, progress, yesterday);
       }
       // The data's own offsets disagree with the stored zone (travel, a changed setting): re-read it for next time.
       if (plan.zoneStale) await timeZone(r, true);
@@ -197,7 +206,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       const status = plan.errors.length === 0 ? 'succeeded' : synced ? 'partial' : 'failed';
       await outcomes.finish(ref, data, status, plan.errors);
     } catch (err) {
-      await outcomes.fail(ref, data, session, err);
+      await outcomes.fail(ref, data, vendor, session, err);
     }
   }
 
@@ -211,58 +220,64 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   }
 
   /**
-   * One data type, chunk by chunk, oldest first. Chunk i + 1 is fetched (vendor requests, the
+   * One stream, chunk by chunk, oldest first. Chunk i + 1 is fetched (vendor requests, the
    * mappers, the store's rows) while chunk i commits (src/sync/pipeline.ts). A fetch that fails for
-   * this type only (skip-type) ends the type with an error; the run goes on with the next.
+   * this stream only (skip-type) ends it with an error; the run goes on with the next.
    */
-  async function syncType(
+  async function syncStream(
     run: RunContext,
     plan: StoredPlan,
-    type: MeasurementType,
-    typePlan: TypePlan,
+    stream: SyncStream,
+    progress: StreamProgress,
     yesterday: string,
   ): Promise<void> {
-    const { integration, session } = run;
-    const spec = TYPE_SPECS[type];
-    const from = typePlan.done ? addDays(typePlan.done, 1) : typePlan.start;
-    const failed = await pipelined(chunksOf({ start: from, end: typePlan.end }, spec.chunkDays), {
+    const { integration, session, vendor } = run;
+    const from = progress.done ? addDays(progress.done, 1) : progress.start;
+    const ctx = {
+      zone: plan.zone,
+      yesterday,
+      targeted: plan.targeted,
+      since: progress.since,
+      plannedAt: plan.plannedAt ?? clock.now().toISOString(),
+    };
+    const sourceUri = vendor.sourceUri(stream);
+    const failed = await pipelined(chunksOf({ start: from, end: progress.end }, stream.chunkDays), {
       signal: session.signal,
       fetch: async (chunk, signal) => {
-        const f = await fetchChunk(deps.client, { ...session, signal }, spec, chunk, plan.zone);
+        const f = await vendor.fetchChunk({ ...session, signal }, stream, chunk, ctx);
         const owner = run.owner;
-        return { ...f, prepared: await prepareChunk(deps, { owner, dataType: spec.dataType, ...f }) };
+        return { ...f, prepared: await prepareChunk(deps, { owner, sourceUri, ...f }) };
       },
       commit: async (fetched, chunk) => {
-        typePlan.done = chunk.end;
+        progress.done = chunk.end;
         if (!plan.zoneStale && !zoneMatches(plan.zone, fetched.measurements)) plan.zoneStale = true;
-        // Only complete days move a cursor, and targeted re-reads never do (they may run ahead of a backfill).
-        const through = chunk.end < yesterday ? chunk.end : yesterday;
         // The requests made so far (the prefetch's own keep counting during the commit).
         const requests = session.requests.unrecorded;
         await commitChunk(deps, {
           owner: run.owner,
           runId: run.runId,
           integrationId: integration.id,
-          type,
+          stream: stream.id,
+          types: stream.types,
           prepared: fetched.prepared,
           fetched: fetched.fetched,
           requests,
           plan,
-          cursorThrough: plan.targeted || through < chunk.start ? undefined : through,
-          prune:
-            spec.kind === 'samples' || spec.kind === 'sleep'
-              ? { ...chunk, vendor: integration.vendor }
-              : undefined,
+          cursor: fetched.cursor,
+          prune: fetched.prune ? { ...fetched.prune, vendor: integration.vendor } : undefined,
         });
         session.requests.recorded(requests);
       },
     });
     if (!failed) return;
-    const failure = classify(failed.error);
+    const failure = classify(failed.error, vendor);
     if (failure.kind !== 'skip-type') throw failed.error;
-    log.warn({ integrationId: integration.id, type, code: failure.code }, 'sync: data type skipped');
-    plan.errors.push({ code: failure.code, message: `${type}: ${failure.message}` });
-    typePlan.end = typePlan.done ?? addDays(typePlan.start, -1);
+    log.warn(
+      { integrationId: integration.id, stream: stream.id, code: failure.code },
+      'sync: data type skipped',
+    );
+    plan.errors.push({ code: failure.code, message: `${stream.id}: ${failure.message}` });
+    progress.end = progress.done ?? addDays(progress.start, -1);
     await recordRequests(run, plan);
   }
 

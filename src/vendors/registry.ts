@@ -2,12 +2,13 @@ import type { Config } from '../config.ts';
 import type { OutboundHttp } from '../http/outbound.ts';
 import { createFitbitAdapter } from './fitbit/adapter.ts';
 import { isVendorId, type VendorAdapter, type VendorId } from './types.ts';
+import { createWithingsAdapter } from './withings/adapter.ts';
 
 // Every vendor the backend knows, by id. Adding one: a folder under src/vendors/<id>/ with an
 // adapter, its id in VENDOR_IDS (types.ts), and a line here; the compiler checks the rest.
 
 export interface VendorRegistryDeps {
-  config: Pick<Config, 'fitbit'>;
+  config: Pick<Config, 'fitbit' | 'withings'>;
   http: OutboundHttp;
   now: () => Date;
 }
@@ -17,6 +18,7 @@ export type VendorRegistry = Readonly<Record<VendorId, VendorAdapter>>;
 export function createVendorRegistry(deps: VendorRegistryDeps): VendorRegistry {
   return Object.freeze({
     fitbit: createFitbitAdapter(deps),
+    withings: createWithingsAdapter(deps),
   } satisfies Record<VendorId, VendorAdapter>);
 }
 

@@ -1,11 +1,12 @@
 import { AppError } from '../errors.ts';
 import type { MeasurementType } from '../fhir/measurement.ts';
+import type { VendorSync, VendorSyncDeps } from './sync.types.ts';
 
 // The contract every vendor folder implements, and nothing more: what it is called, which
-// data types it can supply and which OAuth scope each needs, how to run its OAuth flow, and
-// who the connected account is. Syncing is added by the sync engine through its own interface.
+// data types it can supply and which OAuth scope each needs, how to run its OAuth flow, who the
+// connected account is, and its part of a sync (src/vendors/sync.types.ts).
 
-export const VENDOR_IDS = ['fitbit'] as const;
+export const VENDOR_IDS = ['fitbit', 'withings'] as const;
 export type VendorId = (typeof VENDOR_IDS)[number];
 
 export function isVendorId(value: string): value is VendorId {
@@ -26,6 +27,8 @@ export interface OAuthTokenSet {
   refreshExpiresAt: Date | null;
   /** Granted scopes, when the vendor reported them. */
   scopes: string[] | null;
+  /** The vendor's id of the user, when the token response names it (Withings `userid`). */
+  vendorUserId?: string;
 }
 
 export interface AuthorizationRequest {
@@ -47,7 +50,11 @@ export interface VendorOAuth {
     expected: { state: string; codeVerifier: string },
   ): Promise<OAuthTokenSet>;
   refresh(refreshToken: string): Promise<OAuthTokenSet>;
-  revoke(token: string): Promise<void>;
+  /**
+   * Ends the grant at the vendor. `account` names whose grant it is, for vendors that revoke by
+   * user rather than by token (Withings); a vendor that needs it and gets none throws.
+   */
+  revoke(token: string, account?: { vendorUserId: string | null }): Promise<void>;
 }
 
 export interface VendorAccount {
@@ -62,8 +69,23 @@ export interface VendorAdapter {
   /** Scopes asked for beside the data types' ones, for account metadata (e.g. the user's time zone). */
   readonly accountScopes?: readonly string[];
   readonly oauth: VendorOAuth;
-  /** Who granted access: called once after the code exchange. */
-  fetchAccount(accessToken: string): Promise<VendorAccount>;
+  /**
+   * Who granted access: called once after the code exchange, with its tokens (an identity call
+   * uses the access token; a vendor whose token response names the user reads `vendorUserId`).
+   */
+  fetchAccount(tokens: OAuthTokenSet): Promise<VendorAccount>;
+  /** Its part of a sync, built once by the sync engine. */
+  createSync(deps: VendorSyncDeps): VendorSync;
+  /** Per-account push notifications, for vendors that subscribe per user (Withings). */
+  readonly subscriptions?: VendorSubscriptions;
+}
+
+/** Best effort both ways: polling stays the safety net. */
+export interface VendorSubscriptions {
+  /** After a connect: ask the vendor to notify us of this account's new data. */
+  subscribe(accessToken: string, scopes: readonly string[]): Promise<void>;
+  /** Before a disconnect's revoke. */
+  unsubscribe(accessToken: string, scopes: readonly string[]): Promise<void>;
 }
 
 /** The vendor refused the grant for good (`invalid_grant`): the user must authorize again. */

@@ -59,6 +59,110 @@ describe('config', () => {
     expect(loadConfig({}).metricsToken).toBeUndefined();
   });
 
+  it('Withings: defaults from PUBLIC_BASE_URL, the notification URL carries the webhook secret', () => {
+    const secret = 'w'.repeat(40);
+    expect(loadConfig({}).withings).toEqual({
+      clientId: undefined,
+      clientSecret: undefined,
+      redirectUri: 'http://localhost:8000/integrations/withings/callback',
+      authorizeUrl: 'https://account.withings.com/oauth2_user/authorize2',
+      apiUrl: 'https://wbsapi.withings.net',
+      webhookSecret: undefined,
+      notifyCallbackUrl: undefined,
+    });
+    const c = loadConfig({
+      PUBLIC_BASE_URL: 'https://phr.example/',
+      WITHINGS_CLIENT_ID: 'id',
+      WITHINGS_CLIENT_SECRET: 'secret',
+      WITHINGS_WEBHOOK_SECRET: secret,
+      WITHINGS_API_URL: 'http://127.0.0.1:9000/',
+      WITHINGS_OAUTH_AUTHORIZE_URL: 'http://127.0.0.1:9000/oauth2_user/authorize2',
+    });
+    expect(c.withings).toEqual({
+      clientId: 'id',
+      clientSecret: 'secret',
+      redirectUri: 'https://phr.example/integrations/withings/callback',
+      authorizeUrl: 'http://127.0.0.1:9000/oauth2_user/authorize2',
+      apiUrl: 'http://127.0.0.1:9000',
+      webhookSecret: secret,
+      notifyCallbackUrl: `https://phr.example/webhooks/withings/${secret}`,
+    });
+    expect(loadConfig({ WITHINGS_REDIRECT_URI: 'https://x.example/cb' }).withings.redirectUri).toBe(
+      'https://x.example/cb',
+    );
+  });
+
+  it('Withings: refuses half a client, a guessable webhook secret and bad URLs, all at once', () => {
+    try {
+      loadConfig({
+        WITHINGS_CLIENT_ID: 'id',
+        WITHINGS_WEBHOOK_SECRET: 'short',
+        WITHINGS_API_URL: 'wbsapi.withings.net',
+        WITHINGS_REDIRECT_URI: 'ftp://x',
+      });
+      expect.unreachable();
+    } catch (err) {
+      const problems = (err as ConfigError).problems.join('\n');
+      for (const name of [
+        'WITHINGS_CLIENT_ID and WITHINGS_CLIENT_SECRET must be set together',
+        'WITHINGS_WEBHOOK_SECRET',
+        'WITHINGS_API_URL',
+        'WITHINGS_REDIRECT_URI',
+      ])
+        expect(problems).toContain(name);
+    }
+    expect(() => loadConfig({ WITHINGS_CLIENT_SECRET: 'secret' })).toThrow(/set together/);
+    expect(() => loadConfig({ WITHINGS_WEBHOOK_SECRET: 'has/slash'.padEnd(40, 'x') })).toThrow(
+      /WITHINGS_WEBHOOK_SECRET/,
+    );
+  });
+
+  it('Withings in production: the webhook secret and public https URLs are required, every problem listed', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64url'),
+      METRICS_TOKEN: 'm'.repeat(16),
+    };
+    // Not configured: nothing asked.
+    expect(loadConfig(production).withings.clientId).toBeUndefined();
+    const withings = { ...production, WITHINGS_CLIENT_ID: 'id', WITHINGS_CLIENT_SECRET: 'secret' };
+    try {
+      loadConfig(withings);
+      expect.unreachable();
+    } catch (err) {
+      const problems = (err as ConfigError).problems;
+      expect(problems).toEqual([
+        expect.stringMatching(/^WITHINGS_WEBHOOK_SECRET: required in production/),
+        expect.stringMatching(/^WITHINGS_REDIRECT_URI: Withings refuses http:\/\/localhost:8000/),
+      ]);
+    }
+    const secret = 's'.repeat(32);
+    expect(() =>
+      loadConfig({ ...withings, PUBLIC_BASE_URL: 'http://203.0.113.7', WITHINGS_WEBHOOK_SECRET: secret }),
+    ).toThrow(/WITHINGS_REDIRECT_URI[\s\S]*PUBLIC_BASE_URL: Withings notifications need an https URL/);
+    expect(() =>
+      loadConfig({
+        ...withings,
+        PUBLIC_BASE_URL: 'https://phr.example:8443',
+        WITHINGS_WEBHOOK_SECRET: secret,
+      }),
+    ).toThrow(/PUBLIC_BASE_URL: Withings notifications/);
+    expect(() =>
+      loadConfig({
+        ...withings,
+        PUBLIC_BASE_URL: `https://phr.example/${'p'.repeat(200)}`,
+        WITHINGS_WEBHOOK_SECRET: secret,
+      }),
+    ).toThrow(/at most 255 characters/);
+    const ok = loadConfig({
+      ...withings,
+      PUBLIC_BASE_URL: 'https://phr.example',
+      WITHINGS_WEBHOOK_SECRET: secret,
+    });
+    expect(ok.withings.notifyCallbackUrl).toBe(`https://phr.example/webhooks/withings/${secret}`);
+  });
+
   it('parses durations', () => {
     expect(loadConfig({ ACCESS_TOKEN_TTL: '30d' }).jwt.accessTtlSeconds).toBe(30 * 86400);
     expect(loadConfig({ ACCESS_TOKEN_TTL: '3600' }).jwt.accessTtlSeconds).toBe(3600);

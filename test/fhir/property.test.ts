@@ -29,6 +29,7 @@ const sourceArb = fc.record(
     vendor: fc.constantFrom('fitbit', 'withings'),
     deviceName: fc.constantFrom('Inspire 3', 'Pixel Watch 3', 'Aria Air'),
     deviceId: fc.stringMatching(/^[a-z0-9]{1,12}$/),
+    userEntered: fc.constant(true),
   },
   { requiredKeys: ['vendor'] },
 );
@@ -43,13 +44,17 @@ const basicArb = fc
     daily: fc.boolean(),
     source: sourceArb,
     stages: fc.dictionary(fc.constantFrom(...SLEEP_STAGES), fc.integer({ min: 0, max: 600 })),
+    diastolic: valueArb,
   })
-  .map(({ type, value, offset, at, durationMs, daily, source, stages }): Measurement => {
+  .map(({ type, value, offset, at, durationMs, daily, source, stages, diastolic }): Measurement => {
+    // A blood-pressure reading always has both pressures; its value is the systolic one.
+    const parts = type === 'blood_pressure' ? { components: { systolic: value, diastolic } } : {};
     if (daily) {
       const localDate = localDateOf(at, offset);
       const start = localDayStartMs(localDate, offset);
       return {
         ...common(type, value, source),
+        ...parts,
         start: toLocalIso(start, offset),
         end: toLocalIso(start + DAY_MS, offset),
         utcOffset: offset,
@@ -62,7 +67,7 @@ const basicArb = fc
     const end = new Date(at + durationMs).toISOString();
     return {
       ...common(type, value, source),
-      ...(type === 'sleep' ? { components: stages } : {}),
+      ...(type === 'sleep' ? { components: stages } : parts),
       start,
       end,
       utcOffset: offset,

@@ -119,7 +119,7 @@ describe('createItemRenderer', () => {
       resourceType: 'Observation',
       id: 'bp-1',
       status: 'final',
-      code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
+      code: { coding: [{ system: 'http://loinc.org', code: '35094-2' }] }, // the app's own panel code
       effectiveDateTime: '2026-08-29T08:00:00+02:00',
     });
     const s = store(new Map([[panel.id, panel]]));

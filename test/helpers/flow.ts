@@ -136,3 +136,24 @@ export async function connectFitbit(
 function decodeHtml(text: string): string {
   return text.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
 }
+
+/** Connects any vendor through its sandbox consent form, as a person in a browser would. */
+export async function connectVendor(
+  app: FastifyInstance,
+  auth: { authorization: string },
+  vendor: string,
+  personId: string,
+): Promise<URL> {
+  const browser = browserOf(app);
+  const res = await app.inject({
+    url: `/integrations/${vendor}/authorize`,
+    headers: { ...auth, ...browser.headers() },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  browser.receive(res.headers['set-cookie']);
+  const start = res.json() as AuthStart;
+  const back = await consentWithForm(start.authorization_url, { action: 'allow', personId });
+  const result = await deliverCallback(app, back, browser);
+  expect(Object.fromEntries(result.searchParams)).toMatchObject({ status: 'connected', vendor });
+  return result;
+}

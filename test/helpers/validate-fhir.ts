@@ -19,7 +19,30 @@ for (const sd of others) {
   for (const el of patched.snapshot?.element ?? []) {
     for (const c of el.constraint ?? []) if (c.key === 'vs-1') c.expression = VS1_FIXED;
   }
+  if (patched.id === 'bp') resliceBloodPressure(patched);
   profiles.set(sd.url, patched);
+}
+
+/**
+ * NOTE: the R4 bp profile slices `component` on `code.coding.code`, whose fixed values sit in a
+ * nested coding slice; @medplum/core cannot resolve that and fails the spec's own example
+ * (the HL7 Java validator had the same defect, GF#21472). Same rule, expressed as a pattern on
+ * each component slice's `code` (docs/fhir.md "Validation").
+ */
+function resliceBloodPressure(sd: StructureDefinition): void {
+  const parts: Record<string, string> = { SystolicBP: '8480-6', DiastolicBP: '8462-4' };
+  const elements = (sd.snapshot?.element ?? []).filter(
+    (el) => !/^Observation\.component:\w+\.code\.coding/.test(el.id ?? ''),
+  );
+  for (const el of elements) {
+    if (el.id === 'Observation.component' && el.slicing) {
+      el.slicing.discriminator = [{ type: 'pattern', path: 'code' }];
+    }
+    const slice = /^Observation\.component:(\w+)\.code$/.exec(el.id ?? '')?.[1];
+    const code = slice ? parts[slice] : undefined;
+    if (code) el.patternCodeableConcept = { coding: [{ system: 'http://loinc.org', code }] };
+  }
+  if (sd.snapshot) sd.snapshot.element = elements;
 }
 
 /** Base R4 validation plus every profile claimed in meta.profile; throws with the issues on failure. */

@@ -17,8 +17,13 @@ describe('vendor registry and integrations', () => {
     const u = await registerUser(t.app);
     const res = await get('/integrations/vendors/available', u.auth);
     expect(res.statusCode).toBe(200);
-    const [fitbit] = res.json();
+    const [fitbit, withings, ...others] = res.json();
+    expect(others).toEqual([]);
     expect(fitbit).toMatchObject({ vendor: 'fitbit', status: 'available' });
+    expect(withings).toMatchObject({ vendor: 'withings', display_name: 'Withings', status: 'available' });
+    expect(withings.data_types).toEqual(
+      expect.arrayContaining(['body_weight', 'heart_rate', 'spo2', 'steps', 'sleep']),
+    );
     expect(fitbit.display_name).toMatch(/Fitbit/);
     expect(fitbit.data_types).toEqual(
       expect.arrayContaining([

@@ -151,6 +151,7 @@ describe('POST /fhir/Observation (manual vitals, heart-rate monitor, Health Conn
     const items = await healthItems(p);
     expect(items.map((i) => [i.type, i.value, i.source.vendor]).sort()).toEqual(
       [
+        ['body_temperature', 36.8, 'manual'],
         ['body_weight', 70.2, 'manual'],
         ['heart_rate', 70, 'manual'],
         ['respiratory_rate', 15, 'manual'],
@@ -160,7 +161,7 @@ describe('POST /fhir/Observation (manual vitals, heart-rate monitor, Health Conn
     expect(items.find((i) => i.type === 'heart_rate')?.effective_start).toBe(
       '2026-07-05T01:00:00.123456+00:00',
     );
-    // Temperature and steps points stay FHIR-only, but the app lists all six.
+    // Steps points stay FHIR-only, but the app lists all six.
     expect(await appList(p)).toHaveLength(6);
     const summary = await t.app.inject({
       url: '/health/summary?type=heart_rate&start=2026-07-05&end=2026-07-06',

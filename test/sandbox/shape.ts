@@ -9,6 +9,10 @@ export function loadSample(name: string): unknown {
   return JSON.parse(readFileSync(new URL(name, SAMPLES), 'utf8')) as unknown;
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
@@ -24,6 +28,10 @@ function kindOf(value: unknown): string {
 export interface ShapeOptions {
   /** Keys (by name) that may be present on one side only. */
   optional?: string[];
+  /** Keys (by name) whose value may be null on either side (e.g. Withings' deviceid). */
+  nullable?: string[];
+  /** Keys (by name) holding a map with free keys (e.g. epoch seconds): each value is compared with the sample's first. */
+  maps?: string[];
 }
 
 /** Differences between the shape of `expected` (a sample) and `actual` (the sandbox). Empty = same shape. */
@@ -33,6 +41,12 @@ export function shapeDiff(
   options: ShapeOptions = {},
   path = '$',
 ): string[] {
+  const key = path.slice(path.lastIndexOf('.') + 1);
+  if (options.nullable?.includes(key) && (expected === null || actual === null)) return [];
+  if (options.maps?.includes(key) && isObject(expected) && isObject(actual)) {
+    const first = Object.values(expected)[0];
+    return Object.entries(actual).flatMap(([k, v]) => shapeDiff(first, v, options, `${path}.${k}`));
+  }
   const expectedKind = kindOf(expected);
   const actualKind = kindOf(actual);
   // An empty string (e.g. "nextPageToken": "") matches any string kind.

@@ -21,6 +21,14 @@ export const TYPES = [
   'body_fat',
   'skin_temperature_deviation',
   'vo2_max',
+  'blood_pressure',
+  'body_temperature',
+  'skin_temperature',
+  'fat_mass',
+  'fat_free_mass',
+  'muscle_mass',
+  'bone_mass',
+  'height',
 ];
 
 /** @param {() => { start: string, end: string }} getRange */
@@ -126,7 +134,7 @@ function renderTable(items) {
           null,
           h('td', null, o.date),
           h('td', null, o.type.replaceAll('_', ' ')),
-          h('td', { class: 'num' }, `${formatNumber(o.value, 2)} ${o.unit_display}`),
+          h('td', { class: 'num' }, valueText(o)),
           h('td', null, clock(o.effective_start)),
           h('td', null, o.effective_end ? clock(o.effective_end) : '—'),
           h('td', null, o.status),
@@ -135,6 +143,18 @@ function renderTable(items) {
       ),
     ),
   );
+}
+
+/**
+ * The value as read aloud: blood pressure is systolic/diastolic (`value` is the systolic alone).
+ * @param {import('../lib/observations.js').HealthObservation} o
+ */
+function valueText(o) {
+  const c = o.components;
+  if (o.type === 'blood_pressure' && c?.systolic !== undefined && c.diastolic !== undefined) {
+    return `${formatNumber(c.systolic)}/${formatNumber(c.diastolic)} ${o.unit_display}`;
+  }
+  return `${formatNumber(o.value, 2)} ${o.unit_display}`;
 }
 
 /** @param {string} iso */

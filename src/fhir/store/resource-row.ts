@@ -6,8 +6,8 @@
  */
 import { hash } from 'node:crypto';
 import type { Condition, Observation, Resource } from '@medplum/fhirtypes';
-import { typeForCode, UTC_OFFSET_EXTENSION, VENDOR_TAG_SYSTEM } from '../codes.ts';
-import { effectiveRange } from '../health-observation.ts';
+import { CODES, typeForCode, UTC_OFFSET_EXTENSION, VENDOR_TAG_SYSTEM } from '../codes.ts';
+import { effectiveRange, observationValue } from '../health-observation.ts';
 import { sampleStats, samplesComponentOf } from '../heart-rate-window.ts';
 import { offsetMinutes } from '../time.ts';
 import { type MsRange, toRange } from './fhir-dates.ts';
@@ -32,7 +32,10 @@ export interface ResourceRow {
   local_date: string | null;
   status: string | null;
   source_vendor: string | null;
-  /** valueQuantity.value: what summaries aggregate, unless the row holds samples (below). */
+  /**
+   * valueQuantity.value (a blood-pressure panel: its systolic component): what summaries aggregate,
+   * unless the row holds samples (below).
+   */
   value: number | null;
   /**
    * A window of samples (intraday heart rate): how many, and their min, max and sum, which the
@@ -111,9 +114,11 @@ function fillObservation(row: ResourceRow, obs: Observation, zone: string): void
   const coding = obs.code?.coding?.[0];
   row.code = coding?.code ?? null;
   row.code_system = coding?.system ?? null;
-  row.type = typeForCode(coding?.system, coding?.code) ?? null;
+  const type = typeForCode(coding?.system, coding?.code);
+  row.type = type ?? null;
   row.category = obs.category?.[0]?.coding?.[0]?.code ?? null;
-  const value = obs.valueQuantity?.value;
+  // NOTE: a panel has no valueQuantity; its summary value is the systolic component (docs/api.md).
+  const value = type && CODES[type].panel ? observationValue(obs, type) : obs.valueQuantity?.value;
   row.value = typeof value === 'number' && Number.isFinite(value) ? value : null;
   const samples = samplesComponentOf(obs)?.valueSampledData?.data;
   if (samples !== undefined) {

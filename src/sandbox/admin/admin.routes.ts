@@ -12,7 +12,7 @@ import type { FaultSpec } from './faults.ts';
 
 type Json = Record<string, unknown>;
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+export const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 function fail(reply: FastifyReply, status: number, error: unknown): FastifyReply {
   return reply.code(status).send({ error: error instanceof Error ? error.message : String(error) });

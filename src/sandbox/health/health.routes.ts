@@ -238,6 +238,7 @@ async function serveUsers(
   if (!ctx.rateLimiter.allow(check.personId, ctx.now().getTime())) return sendApiError(reply, rateLimited());
   if (ctx.notLinked.has(check.personId)) return sendApiError(reply, accountNotLinked());
   const person = ctx.people.get(check.personId);
-  if (!person) return sendApiError(reply, accountNotLinked());
+  // A person without a Fitbit has no Google Health profile to read.
+  if (!person?.fitbit) return sendApiError(reply, accountNotLinked());
   return reply.send(serveUser(ctx, route, person, query, parseBody(request.body)));
 }

@@ -276,6 +276,37 @@ function walking(
   return { steps, phoneSteps };
 }
 
+/** The person's weight trend on a date, before the day's noise (grams). */
+export function weightTrendGrams(person: PersonProfile, date: string): number {
+  const slope = createRng(hashSeed(person.seed, 'weight-trend')).float(-25, 25);
+  return person.weightGrams + slope * daysBetween(person.firstDate, date);
+}
+
+export interface ScaleReading {
+  grams: number;
+  fat: number;
+  /** Epoch ms of the weigh-in. */
+  time: number;
+  weightId: string;
+  fatId: string;
+}
+
+/** The Fitbit scale's morning weigh-in on a date (about 60% of mornings), if the person owns one. */
+export function scaleReading(
+  person: PersonProfile,
+  date: string,
+  revision: number,
+  wakeTime: number,
+): ScaleReading | undefined {
+  if (!person.scale) return undefined;
+  const rng = createRng(hashSeed(person.seed, date, revision, 'scale'));
+  if (!rng.chance(0.6)) return undefined;
+  const grams = Math.round((weightTrendGrams(person, date) + rng.normal(0, 350)) * 10) / 10;
+  const fat = Math.round(rng.normal(person.bodyFatPercentage, 0.4) * 10) / 10;
+  const time = wakeTime + rng.int(10, 45) * MINUTE + rng.int(0, 59) * 1000;
+  return { grams, fat, time, weightId: numericId(rng), fatId: numericId(rng) };
+}
+
 function weighIn(
   person: PersonProfile,
   date: string,
@@ -285,17 +316,12 @@ function weighIn(
   truth: DayTruth,
   withPoints: boolean,
 ): void {
-  if (!person.scale) return;
-  const rng = createRng(hashSeed(person.seed, date, revision, 'scale'));
-  if (!rng.chance(0.6)) return;
-  const slope = createRng(hashSeed(person.seed, 'weight-trend')).float(-25, 25);
-  const day = daysBetween(person.firstDate, date);
-  const grams = Math.round((person.weightGrams + slope * day + rng.normal(0, 350)) * 10) / 10;
-  const fat = Math.round(rng.normal(person.bodyFatPercentage, 0.4) * 10) / 10;
-  const t = wakeTime + rng.int(10, 45) * MINUTE + rng.int(0, 59) * 1000;
+  const reading = scaleReading(person, date, revision, wakeTime);
+  if (!reading) return;
+  const t = reading.time;
   const offset = offsetSecondsAt(person.timeZone, t);
-  truth.weight = grams;
-  truth['body-fat'] = fat;
+  truth.weight = reading.grams;
+  truth['body-fat'] = reading.fat;
   if (!withPoints) return;
   const base = {
     source: 'scale' as const,
@@ -305,8 +331,8 @@ function weighIn(
     endOffset: offset,
     visibleAt: t,
   };
-  points.push({ ...base, type: 'weight', value: grams, id: numericId(rng) });
-  points.push({ ...base, type: 'body-fat', value: fat, id: numericId(rng) });
+  points.push({ ...base, type: 'weight', value: reading.grams, id: reading.weightId });
+  points.push({ ...base, type: 'body-fat', value: reading.fat, id: reading.fatId });
 }
 
 function groupByType(points: Point[]): DayData['points'] {

@@ -38,6 +38,25 @@ export interface PersonProfile {
   scale?: Device;
   /** Absent when the person carries no phone that counts steps. */
   phone?: Device;
+  /** Whether the person also has a Fitbit (Google Health) account; without one Google says ACCOUNT_NOT_LINKED. */
+  fitbit: boolean;
+  /** The person's Withings account (docs/withings.md, The sandbox emulator). */
+  withings: WithingsAccount;
+}
+
+/** Which Withings devices a person owns, and their Withings user id (an integer, as Withings sends it). */
+export interface WithingsAccount {
+  userid: number;
+  /** Body Cardio scale: weight, body composition, standing heart rate, pulse wave velocity. */
+  scale: boolean;
+  /** BPM Connect cuff: blood pressure and pulse. */
+  bpCuff: boolean;
+  /** Sleep Analyzer under the mattress: sleep summaries and high-frequency sleep data. */
+  sleepAnalyzer: boolean;
+  /** ScanWatch: activity days and intraday data from a tracker; otherwise only phone days. */
+  watch: boolean;
+  /** Whether the person set goals (getgoals answers `goals: []` otherwise). */
+  goals: boolean;
 }
 
 export interface Point {

@@ -6,7 +6,7 @@ import type { SimulatedType } from '../catalog.ts';
 import { hashSeed } from '../lib/prng.ts';
 import { addDays, isValidTimeZone, localDateOf } from '../lib/time.ts';
 import { generateDay } from './day.ts';
-import type { DayData, DayTruth, PersonProfile, Point } from './model.ts';
+import type { DayData, DayTruth, PersonProfile, Point, WithingsAccount } from './model.ts';
 import { createProfile } from './profile.ts';
 
 export interface CreatePersonInput {
@@ -17,6 +17,10 @@ export interface CreatePersonInput {
   seed?: number;
   /** Choose the Google Health user id (1-63 of [A-Za-z0-9-]); default a 19-digit number. */
   id?: string;
+  /** Whether the person also has a Fitbit (default true); false: the Google Health API says ACCOUNT_NOT_LINKED. */
+  fitbit?: boolean;
+  /** Withings devices and user id; unset fields come from the seed (scale, cuff, analyzer yes; watch ~35%). */
+  withings?: Partial<WithingsAccount>;
 }
 
 export interface PeopleOptions {
@@ -51,8 +55,21 @@ export class PeopleStore {
     this.#created++;
     const today = localDateOf(timeZone, this.#options.now().getTime());
     const firstDate = addDays(today, -(input.days ?? this.#options.defaultDays));
-    const profile = createProfile({ seed, timeZone, firstDate, ...(input.id ? { id: input.id } : {}) });
+    const profile = createProfile({
+      seed,
+      timeZone,
+      firstDate,
+      ...(input.id ? { id: input.id } : {}),
+      ...(input.fitbit !== undefined ? { fitbit: input.fitbit } : {}),
+      ...(input.withings ? { withings: input.withings } : {}),
+    });
     if (this.#people.has(profile.id)) throw new Error(`Person ${profile.id} exists (same seed twice?)`);
+    const userid = profile.withings.userid;
+    if (!Number.isSafeInteger(userid) || userid <= 0) throw new Error(`Invalid Withings userid: ${userid}`);
+    if (this.byWithingsUserId(userid)) {
+      if (input.withings?.userid !== undefined) throw new Error(`Withings userid ${userid} exists`);
+      while (this.byWithingsUserId(profile.withings.userid)) profile.withings.userid++;
+    }
     this.#people.set(profile.id, profile);
     return profile;
   }
@@ -63,6 +80,11 @@ export class PeopleStore {
 
   list(): PersonProfile[] {
     return [...this.#people.values()];
+  }
+
+  byWithingsUserId(userid: number): PersonProfile | undefined {
+    for (const person of this.#people.values()) if (person.withings.userid === userid) return person;
+    return undefined;
   }
 
   revisionOf(personId: string, date: string): number {

@@ -1,7 +1,7 @@
 // Creates a person's stable traits from a seed: physiology, devices and ids.
 
 import { createRng, hashSeed, numericId } from '../lib/prng.ts';
-import { type PersonProfile, PHONE, SCALE, TRACKERS } from './model.ts';
+import { type PersonProfile, PHONE, SCALE, TRACKERS, type WithingsAccount } from './model.ts';
 
 const FIRST_NAMES = ['Ada', 'Bashir', 'Chen', 'Dagny', 'Emeka', 'Farah', 'Gustav', 'Hana', 'Iker', 'Jun'];
 const LEGACY_ID_CHARS = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -11,6 +11,10 @@ export interface ProfileInput {
   timeZone: string;
   firstDate: string;
   id?: string;
+  /** Default true: the person has a Fitbit (Google Health) account. */
+  fitbit?: boolean;
+  /** Devices default to scale, cuff and sleep analyzer; a watch for about a third (by seed). */
+  withings?: Partial<WithingsAccount>;
 }
 
 export function createProfile(input: ProfileInput): PersonProfile {
@@ -40,9 +44,26 @@ export function createProfile(input: ProfileInput): PersonProfile {
     breathsPerMinute: Math.round(rng.float(12, 17) * 10) / 10,
     skinTemperatureCelsius: Math.round(rng.float(33.6, 35.2) * 100) / 100,
     tracker: rng.pick(TRACKERS),
+    fitbit: input.fitbit ?? true,
+    withings: withingsAccount(input),
   };
   if (legacyUserId) profile.legacyUserId = legacyUserId;
   if (rng.chance(0.7)) profile.scale = SCALE;
   if (rng.chance(0.7)) profile.phone = PHONE;
   return profile;
+}
+
+/** Drawn from its own stream, so the Google-side traits of a seed stay what they were. */
+function withingsAccount(input: ProfileInput): WithingsAccount {
+  const rng = createRng(hashSeed('withings-account', input.seed));
+  const drawn: WithingsAccount = {
+    userid: rng.int(10_000_000, 99_999_999),
+    scale: true,
+    bpCuff: true,
+    sleepAnalyzer: true,
+    watch: rng.chance(0.35),
+    goals: rng.chance(0.75),
+  };
+  const chosen = Object.fromEntries(Object.entries(input.withings ?? {}).filter(([, v]) => v !== undefined));
+  return { ...drawn, ...chosen };
 }

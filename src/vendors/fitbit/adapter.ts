@@ -1,9 +1,10 @@
 import type { Config } from '../../config.ts';
 import type { OutboundHttp } from '../../http/outbound.ts';
-import type { VendorAdapter } from '../types.ts';
+import type { OAuthTokenSet, VendorAdapter } from '../types.ts';
 import { type IdentityResponse, toVendorIdentity } from './mappers/index.ts';
 import { createGoogleOAuth } from './oauth.ts';
 import { FITBIT_DATA_TYPES, GOOGLE_HEALTH_SCOPES } from './scopes.ts';
+import { createGoogleSync, GOOGLE_BUDGET } from './sync.ts';
 
 // `fitbit`: Fitbit and Pixel Watch data through the Google Health API with Google OAuth.
 // NOTE: the legacy Fitbit Web API answers 410 Gone since 2026-11-02 (docs/google-health.md §10); only Google is used.
@@ -24,7 +25,7 @@ export function createFitbitAdapter(deps: FitbitAdapterDeps) {
     // NOTE: the time zone lives in users/me/settings, which needs settings.readonly (docs/google-health.md §3.2).
     accountScopes: [GOOGLE_HEALTH_SCOPES.settings],
     oauth,
-    async fetchAccount(accessToken: string) {
+    async fetchAccount({ accessToken }: OAuthTokenSet) {
       // NOTE: the user id is not in Google's token response; users/me/identity gives it (docs/google-health.md §6).
       const body = await deps.http.json<IdentityResponse>({
         vendor: 'fitbit',
@@ -34,5 +35,11 @@ export function createFitbitAdapter(deps: FitbitAdapterDeps) {
       const identity = toVendorIdentity(body);
       return { vendorUserId: identity.healthUserId, legacyVendorUserId: identity.legacyUserId };
     },
+    createSync: ({ budget }) =>
+      createGoogleSync({
+        http: deps.http,
+        apiUrl: settings.apiUrl,
+        budget: budget('google-user', GOOGLE_BUDGET),
+      }),
   } satisfies VendorAdapter;
 }

@@ -10,22 +10,16 @@
  *   await client.list(session, 'heart-rate', { filter: physicalFilter('heart_rate', 'sample_time.physical_time', a, b) });
  */
 import type { OutboundHttp } from '../../http/outbound.ts';
+import type { RateBudget } from '../../sync/rate-budget.ts';
+import type { VendorSession } from '../sync.types.ts';
 import type {
   DailyRollUpResponse,
   IdentityResponse,
   ListDataPointsResponse,
 } from './mappers/google-health.types.ts';
-import type { RateBudget } from './rate-budget.ts';
 
-export interface GoogleHealthSession {
-  /** Runs `call` with a valid access token; refreshes once and retries on a 401. */
-  withToken<T>(call: (accessToken: string) => Promise<T>): Promise<T>;
-  /** The vendor user whose budget is spent (the healthUserId, or the integration id). */
-  budgetKey: string;
-  signal?: AbortSignal;
-  /** Called for every HTTP request sent (the sync result's `requests`). */
-  onRequest?: () => void;
-}
+/** The session of one sync; its budget key is the healthUserId (or the integration id). */
+export type GoogleHealthSession = VendorSession;
 
 export interface SettingsResponse {
   timeZone?: string;

@@ -1,4 +1,4 @@
-import type { MeasurementType } from '../../fhir/measurement.ts';
+import { MEASUREMENT_TYPES, type MeasurementType } from '../../fhir/measurement.ts';
 import type { DataTypeSupport } from '../types.ts';
 
 // Which Google Health API data type and which read scope serve each of our types.
@@ -36,10 +36,16 @@ export const GOOGLE_HEALTH_TYPES = {
     scope: GOOGLE_HEALTH_SCOPES.healthMetrics,
   },
   vo2_max: { dataType: 'daily-vo2-max', scope: GOOGLE_HEALTH_SCOPES.activity },
-} as const satisfies Record<MeasurementType, GoogleHealthTypeSpec>;
+} as const satisfies Partial<Record<MeasurementType, GoogleHealthTypeSpec>>;
+
+/** Our types the Google Health API supplies, in the order of MEASUREMENT_TYPES. */
+export type GoogleType = keyof typeof GOOGLE_HEALTH_TYPES;
+export const GOOGLE_TYPES: readonly GoogleType[] = MEASUREMENT_TYPES.filter(
+  (t): t is GoogleType => t in GOOGLE_HEALTH_TYPES,
+);
 
 export const FITBIT_DATA_TYPES: readonly DataTypeSupport[] = Object.entries(GOOGLE_HEALTH_TYPES).map(
-  ([type, spec]) => ({ type: type as MeasurementType, scope: spec.scope }),
+  ([type, spec]) => ({ type: type as GoogleType, scope: spec.scope }),
 );
 
 /** Every scope the data types need, in a stable order. */

@@ -1,12 +1,13 @@
 /**
- * One chunk of one data type: the vendor requests, then the pure mappers.
+ * One chunk of one Google Health data type: the requests, then the pure mappers.
  *
  *   fetchChunk(client, session, spec, { start, end }, zone) -> { measurements, fetched }
  *
  * Daily records and rollup windows carry a civil date and no offset: each is mapped with the
  * zone's offset on its own date, so a 30-day window that crosses a DST change gets both offsets.
  */
-import type { Measurement } from '../fhir/measurement.ts';
+import type { Measurement } from '../../fhir/measurement.ts';
+import { addDays, type DateRange, midnightIn, offsetOn } from '../../sync/plan.ts';
 import {
   dateFilter,
   type GoogleHealthClient,
@@ -14,14 +15,14 @@ import {
   MAX_PAGE_SIZE,
   physicalFilter,
   SESSION_PAGE_SIZE,
-} from '../vendors/fitbit/client.ts';
+} from './client.ts';
 import {
   type DataPoint,
   type ListDataPointsResponse,
   mapDailyRollUp,
   mapDataPoints,
-} from '../vendors/fitbit/mappers/index.ts';
-import { addDays, type DateRange, midnightIn, offsetOn, type TypeSpec } from './plan.ts';
+} from './mappers/index.ts';
+import type { TypeSpec } from './sync-plan.ts';
 
 export interface ChunkResult {
   measurements: Measurement[];

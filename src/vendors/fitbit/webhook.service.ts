@@ -8,26 +8,24 @@
  *   `Authorization` (answer 201) and without it (answer 401 or 403); both must hold (§8.2).
  * - Notifications: one object or a JSON array of them (§8.4, §14.5); `healthUserId` routes to the
  *   integrations holding that vendor_user_id; unknown users and types are ignored (204).
- * - Duplicates coalesce: the job id is (integration, type, dates), deduped while queued.
+ * - Duplicates coalesce (src/sync/notices.ts).
  * - A notification must also carry Google's ECDSA signature over its raw body (§8.5 b; header
  *   GOOGLE-HEALTH-API-SIGNATURE or the older X-HEALTHAPI-SIGNATURE): missing or wrong is 401, and
- *   503 when Google's keyset cannot be had (Google retries; src/vendors/fitbit/webhook-keys.ts).
+ *   503 when Google's keyset cannot be had (Google retries; webhook-keys.ts).
  *   The Authorization secret alone would let anyone who learned it trigger syncs.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Db } from '../db/database.ts';
-import * as integrations from '../integrations/integrations.repository.ts';
-import { JobsUnavailableError } from '../jobs/errors.ts';
-import type { Enqueue } from '../jobs/registry.ts';
-import type { Log } from '../log.ts';
-import type { WebhookKeys } from '../vendors/fitbit/webhook-keys.ts';
-import { addDays, typeForDataType } from './plan.ts';
-import type { SyncJobs } from './sync.jobs.ts';
+import { JobsUnavailableError } from '../../jobs/errors.ts';
+import type { Log } from '../../log.ts';
+import type { Notices } from '../../sync/notices.ts';
+import { addDays } from '../../sync/plan.ts';
+import { typeForDataType } from './sync-plan.ts';
+import type { WebhookKeys } from './webhook-keys.ts';
 
 export interface WebhookDeps {
-  db: Db;
   log: Log;
-  enqueue: Enqueue<SyncJobs>;
+  /** Queues the targeted syncs (src/sync/notices.ts). */
+  notices: Pick<Notices, 'queue'>;
   /** GOOGLE_HEALTH_WEBHOOK_SECRET; unset: every request is refused. */
   secret: string | undefined;
   /** Google's signing keys (GOOGLE_HEALTH_WEBHOOK_KEYSET_URL). */
@@ -62,23 +60,7 @@ export function createWebhookService(deps: WebhookDeps) {
     const type = typeForDataType(n.dataType);
     const window = datesOf(n.intervals);
     if (!type || !window) return 0;
-    const rows = await integrations.findIntegrationsByVendorUser(deps.db, 'fitbit', n.healthUserId);
-    let enqueued = 0;
-    for (const row of rows.filter((r) => r.status === 'connected')) {
-      await deps.enqueue(
-        'sync.integration',
-        {
-          integrationId: row.id,
-          reason: 'webhook',
-          types: [type],
-          windowStart: window.start,
-          windowEnd: window.end,
-        },
-        { jobId: `webhook:${row.id}:${type}:${window.start}:${window.end}` },
-      );
-      enqueued += 1;
-    }
-    return enqueued;
+    return deps.notices.queue('fitbit', n.healthUserId, { types: [type], ...window });
   }
 
   return {
