@@ -32,10 +32,19 @@ const WEBHOOK_TYPES = [
 // sandbox beside the app on loopback and point the app's Google settings at it, so a newcomer
 // can connect a simulated Fitbit account with nothing configured.
 export async function startDemoSandbox(config: Readonly<Config>, log: Log): Promise<DemoSandbox> {
-  const { DEFAULT_CLIENT, startSandbox } = await import('./sandbox/index.ts');
+  const { DEFAULT_CLIENT, DEFAULT_WITHINGS_CLIENT, startSandbox } = await import('./sandbox/index.ts');
   const redirectUri = config.fitbit.redirectUri;
   const client = { ...DEFAULT_CLIENT, redirectUris: [redirectUri, ...DEFAULT_CLIENT.redirectUris] };
-  const sandbox = await startSandbox({ host: '127.0.0.1', port: config.sandboxPort, clients: [client] });
+  const withingsClient = {
+    ...DEFAULT_WITHINGS_CLIENT,
+    redirectUris: [config.withings.redirectUri, ...DEFAULT_WITHINGS_CLIENT.redirectUris],
+  };
+  const sandbox = await startSandbox({
+    host: '127.0.0.1',
+    port: config.sandboxPort,
+    clients: [client],
+    withingsClients: [withingsClient],
+  });
   const env = sandbox.env;
   // The notification URL's path token: a random one per demo run is enough.
   const withingsSecret = config.withings.webhookSecret ?? randomBytes(24).toString('base64url');
@@ -56,17 +65,21 @@ export async function startDemoSandbox(config: Readonly<Config>, log: Log): Prom
     },
     withings: {
       ...config.withings,
+      clientId: withingsClient.clientId,
+      clientSecret: withingsClient.clientSecret,
+      authorizeUrl: env.WITHINGS_OAUTH_AUTHORIZE_URL ?? `${sandbox.url}/withings/oauth2_user/authorize2`,
+      apiUrl: env.WITHINGS_API_URL ?? `${sandbox.url}/withings`,
       webhookSecret: withingsSecret,
       notifyCallbackUrl: withingsNotifyUrl(config.publicBaseUrl, withingsSecret),
     },
   });
-  log.warn(`demo mode: vendor sandbox (simulated Google OAuth + Google Health API) at ${sandbox.url}`);
+  log.warn(`demo mode: vendor sandbox (simulated Google Health API and Withings API) at ${sandbox.url}`);
   const people = sandbox.people.list();
   return {
     config: demoConfig,
     instructions: [
-      `Demo mode: a simulated Google Health API runs at ${sandbox.url} (set FITBIT_CLIENT_ID or SANDBOX=0 to turn it off).`,
-      `Try it: open ${config.publicBaseUrl}/app, sign up, connect Fitbit, pick one of ${people.length} simulated people on the consent page, then sync.`,
+      `Demo mode: simulated Google Health and Withings APIs run at ${sandbox.url} (set FITBIT_CLIENT_ID or SANDBOX=0 to turn it off).`,
+      `Try it: open ${config.publicBaseUrl}/app, sign up, connect Fitbit and Withings, pick the same one of ${people.length} simulated people on both consent pages, then sync.`,
       `Or with curl: see docs/quickstart.md.`,
     ],
     async registerWebhook(appUrl) {

@@ -4,9 +4,9 @@
  *   triggerSync(principal, vendor)        -> { vendor, sync_job_id, sync_status, ... } (joins an open run)
  *   syncStatus(principal, { vendor? })    -> { user_id, vendors: [VendorSyncStatus] }
  *
- * NOTE: the engine's `requestSync` covers every connected vendor of the person; with one vendor
- * (fitbit) that is exactly the app's "sync this vendor". A vendor-scoped request would need an
- * option there.
+ * NOTE: the engine's `requestSync` covers every connected vendor of the person (one open run per
+ * person): the app's "sync this vendor" (`fitbit` or `withings`) also refreshes the others, which
+ * costs one run, not one per vendor.
  */
 import type { Principal } from '../auth/auth.service.ts';
 import type { Db } from '../db/database.ts';

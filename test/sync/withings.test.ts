@@ -159,6 +159,22 @@ describe('Withings sync', () => {
     expect(runs.at(-1)?.status).toBe('succeeded');
   });
 
+  it('works through the PHR-App routes as Fitbit does', async () => {
+    const { user, personId, integrationId } = await connectWithings({ timeZone: 'Europe/London' });
+    const sync = await t.app.inject({ method: 'POST', url: '/vendors/withings/sync', headers: user.auth });
+    expect(sync.statusCode, sync.body).toBe(202);
+    expect(sync.json()).toMatchObject({ vendor: 'withings', sync_status: expect.any(String) });
+    const status = await t.app.inject({ url: '/sync/status?vendor=withings', headers: user.auth });
+    expect(status.json().vendors).toEqual([expect.objectContaining({ vendor: 'withings' })]);
+    await settled(t, integrationId);
+
+    // Erasing the account revokes the grant at Withings (signed, by user id).
+    const erased = await t.app.inject({ method: 'DELETE', url: '/auth/me', headers: user.auth });
+    expect(erased.statusCode, erased.body).toBe(204);
+    const grants = t.sandbox.withings.admin.requestLog().grants.filter((g) => g.personId === personId);
+    expect(grants.map((g) => g.revoked)).toEqual([true]);
+  });
+
   it('answers Withings at once and does no work for wrong secrets, unknown users or malformed bodies', async () => {
     const post = (url: string, payload: string) =>
       t.app.inject({
