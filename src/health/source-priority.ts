@@ -21,9 +21,9 @@ export const SOURCE_GROUPS = ['body', 'activity', 'vitals'] as const;
 export type SourceGroup = (typeof SOURCE_GROUPS)[number];
 
 /**
- * The group of each measurement type, by name. A type added to MEASUREMENT_TYPES
- * (src/fhir/measurement.ts) gets its group here; names not yet in that list are ready for it.
- * test/health/source-priority.test.ts fails for a type left out.
+ * The group of each measurement type, by name: a type added to MEASUREMENT_TYPES
+ * (src/fhir/measurement.ts) gets its line here. test/health/source-priority.test.ts fails for a
+ * type left out.
  */
 const TYPE_GROUPS: Readonly<Record<string, SourceGroup>> = {
   body_weight: 'body',

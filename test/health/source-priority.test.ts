@@ -1,6 +1,6 @@
 /**
  * The source rules, pure: every measurement type has a group (a type added without one fails here),
- * the types being added fall into their groups by name, and the effective order puts a stored list
+ * the body, activity and vital-sign types fall into their groups, and the effective order puts a stored list
  * first, then the group's default (fixed, or most recent days with the fixed order for ties).
  */
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { effectiveOrder, groupOf, hasGroup, KNOWN_SOURCES } from '../../src/heal
 import { VENDOR_IDS } from '../../src/vendors/types.ts';
 
 describe('source groups', () => {
-  it('places every measurement type, and the types on their way by name', () => {
+  it('places every measurement type in its group', () => {
     expect(MEASUREMENT_TYPES.filter((type) => !hasGroup(type))).toEqual([]);
     const body = ['body_weight', 'body_fat', 'fat_mass', 'fat_free_mass', 'muscle_mass', 'bone_mass'];
     for (const type of [...body, 'height', 'blood_pressure', 'body_temperature'])

@@ -4,7 +4,10 @@
  * (GET/PUT /health/sources) and the "worn most" default as of the clock; observations and exports
  * still list every record with its source.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mapMeasureGroups } from '../../src/vendors/withings/mappers/index.ts';
 import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
 import { fakeClock } from '../helpers/clock.ts';
 import { steps, storeMeasurements, weight } from '../helpers/observations.ts';
@@ -102,6 +105,20 @@ describe('the summary counts one source per day', () => {
     const weights = byDate(await summary(u, 'type=body_weight'));
     expect(weights.get('2026-04-05')).toMatchObject({ count: 1, avg: 70.2, source: 'withings' });
     expect(weights.get('2026-04-06')).toMatchObject({ count: 1, avg: 71.0, source: 'fitbit' });
+  });
+
+  it('recognises what the Withings mapper produces as `withings`: its scale wins the day over a Fitbit weight', async () => {
+    const u = await registerUser(t.app);
+    const fixture = join(
+      import.meta.dirname,
+      '../vendors/withings/mappers/fixtures/project-getmeas-body-cardio.json',
+    );
+    const { measurements } = mapMeasureGroups(JSON.parse(readFileSync(fixture, 'utf8')).body, {
+      userId: '363',
+    });
+    await storeMeasurements(t, u.id, [...measurements, weight('2026-10-24T09:00:00+02:00', 81.3)]);
+    const [day] = await summary(u, 'type=body_weight&start=2026-10-24&end=2026-10-25');
+    expect(day).toMatchObject({ date: '2026-10-24', count: 1, avg: 80.512, source: 'withings' });
   });
 
   it('builds weeks and months from the chosen days, with the sources of each', async () => {
