@@ -14,6 +14,7 @@ import type { AppDeps } from './deps.ts';
 import { fhirProtectedRoutes, fhirPublicRoutes } from './fhir/api/fhir.routes.ts';
 import { fhirWriteRoutes } from './fhir/writes/writes.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
+import { sourcesRoutes } from './health/sources.routes.ts';
 import { protectScope } from './http/auth-hook.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { documentRoute, finishDocument, OPENAPI_TAGS } from './http/openapi.ts';
@@ -159,6 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     accountRoutes(scope, deps.account);
     auditRoutes(scope, deps.audit);
     healthRoutes(scope, deps.health);
+    sourcesRoutes(scope, deps.sources);
     syncRoutes(scope, deps.sync.service);
     await mobileRoutes(scope, deps.mobile); // PHR-App: POST /vendors/{vendor}/sync, GET /sync/status
     integrationsProtectedRoutes(scope, deps.integrations);

@@ -16,6 +16,7 @@ import { createFhirStore, type FhirStore } from './fhir/store/fhir.service.ts';
 import { createFhirWrites, type FhirWrites } from './fhir/writes/writes.service.ts';
 import { createHealthService, type HealthService } from './health/health.service.ts';
 import { createItemRenderer } from './health/rendered-items.ts';
+import { createSourcesService, type SourcesService } from './health/sources.service.ts';
 import { type Authenticator, createAuthenticator } from './http/auth-hook.ts';
 import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
 import { createSharedLimits, type SharedLimits } from './http/shared-limits.ts';
@@ -65,6 +66,8 @@ export interface AppDeps {
   audit: Audit;
   /** The vendor-agnostic health API: observations, summary, export (src/health). */
   health: HealthService;
+  /** Source priorities: which source the summary counts per day and type (src/health). */
+  sources: SourcesService;
   /** Erasure (src/account). */
   account: AccountService;
   /** The sync engine: results service, webhook receiver, job handlers (src/sync). */
@@ -280,6 +283,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       defaultTimeZone: config.defaultTimeZone,
       items: healthItems,
     }),
+    sources: createSourcesService({ db, clock, defaultTimeZone: config.defaultTimeZone }),
     account,
     sync,
     googleWebhook,

@@ -5,12 +5,14 @@
  * deletes it, after `lockUserRow`.
  */
 import type { Db } from '../db/database.ts';
+import { deletePriorities } from '../health/sources.repository.ts';
 
 export async function deleteAccountRows(db: Db, userId: number): Promise<{ integrations: number }> {
   await db.deleteFrom('oauth_states').where('user_id', '=', userId).execute();
   await db.deleteFrom('integration_tokens').where('user_id', '=', userId).execute();
   const integrations = await db.deleteFrom('integrations').where('user_id', '=', userId).executeTakeFirst();
   await db.deleteFrom('refresh_tokens').where('user_id', '=', userId).execute();
+  await deletePriorities(db, userId);
   return { integrations: Number(integrations.numDeletedRows) };
 }
 

@@ -10,6 +10,8 @@ export const AUDIT_ACTIONS = {
   'health.observations.list': { resourceType: 'Observation' },
   'health.summary.read': { resourceType: 'Observation' },
   'health.export': { resourceType: 'Observation' },
+  'health.sources.read': { resourceType: 'SourcePriority' },
+  'health.sources.update': { resourceType: 'SourcePriority' },
   'fhir.Patient.read': { resourceType: 'Patient' },
   'fhir.Observation.read': { resourceType: 'Observation' },
   'fhir.Device.read': { resourceType: 'Device' },

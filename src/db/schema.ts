@@ -1,6 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { AuditTables } from '../audit/audit.tables.ts';
 import type { FhirTables } from '../fhir/store/fhir.tables.ts';
+import type { HealthTables } from '../health/health.tables.ts';
 import type { IntegrationTables } from '../integrations/integrations.tables.ts';
 import type { SyncTables } from '../sync/sync.tables.ts';
 
@@ -42,4 +43,10 @@ export interface FoundationTables {
   erased_identities: ErasedIdentitiesTable;
 }
 
-export interface Database extends FoundationTables, IntegrationTables, FhirTables, AuditTables, SyncTables {}
+export interface Database
+  extends FoundationTables,
+    IntegrationTables,
+    FhirTables,
+    HealthTables,
+    AuditTables,
+    SyncTables {}

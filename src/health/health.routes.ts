@@ -50,7 +50,8 @@ export function healthRoutes(app: FastifyInstance, health: HealthService): void 
         tags,
         security,
         summary: 'Summary per day, week or month',
-        description: 'For one measurement type, per local day, week or month: count, min, max, avg and sum.',
+        description:
+          'For one measurement type, per local day, week or month: count, min, max, avg and sum. One source per day: where several sources measured the type that day, the first in the person’s priorities (GET /health/sources) is counted and named in `source`; weeks and months list theirs in `sources`.',
         querystring: SummaryQuery,
         response: { 200: SummaryResponseSchema, ...errors },
       },

@@ -131,6 +131,18 @@ export const SummaryResponseSchema = Type.Object(
         max: Nullable(Type.Number()),
         avg: Nullable(Type.Number()),
         sum: Nullable(Type.Number()),
+        source: Nullable(
+          Type.String({
+            description:
+              'the source counted: on a day, the one chosen that day (docs/sources.md); on a week or month, the one chosen on most of its days (null: observations without a source tag)',
+          }),
+        ),
+        sources: Type.Optional(
+          Type.Array(Type.Object({ source: Nullable(Type.String()), days: Type.Integer() }), {
+            description:
+              'weeks and months only: the sources chosen on the bucket’s days, with how many days each, most days first',
+          }),
+        ),
       }),
     ),
   },
@@ -151,6 +163,7 @@ export const SummaryResponseSchema = Type.Object(
             max: 8042,
             avg: 8042,
             sum: 8042,
+            source: 'fitbit',
           },
         ],
       },

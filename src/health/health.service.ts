@@ -3,7 +3,8 @@
  *
  *   listObservations(principal, query) -> RenderedPage (HealthObservationsResponse as rendered
  *                                        items; sent by src/http/rendered-page.ts)
- *   summary(principal, query)          -> { type, unit, bucket, time_zone, buckets }
+ *   summary(principal, query)          -> { type, unit, bucket, time_zone, buckets } (one source per
+ *                                        day: docs/sources.md)
  *   exportObservations(principal, query) -> { contentType, filename, body: AsyncIterable<string> }
  */
 
@@ -13,13 +14,16 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { CODES } from '../fhir/codes.ts';
-import { userZone } from '../fhir/zones.ts';
+import type { MeasurementType } from '../fhir/measurement.ts';
+import { localDateIn, userZone } from '../fhir/zones.ts';
 import { bucketBounder } from './buckets.ts';
+import { type BucketRow, summarizeDays } from './day-choice.ts';
 import { type ExportFormat, exportBody, pageThrough } from './health.export.ts';
 import {
   decodeCursor,
   encodeCursor,
   type HealthFilter,
+  type HealthRange,
   type HealthSort,
   needsZone,
   parseRange,
@@ -28,7 +32,8 @@ import {
 } from './health.query-parser.ts';
 import { findStoredJson, pageKeys, pageObservations } from './pages.repository.ts';
 import { createItemRenderer, type ItemRenderer, type RenderedPage } from './rendered-items.ts';
-import { type Bucket, summarize } from './summary.repository.ts';
+import { effectiveOrder, groupOf, groupScope, ruleOf } from './source-priority.ts';
+import { type Bucket, readSummaryInputs } from './summary.repository.ts';
 
 export interface HealthServiceDeps {
   db: Db;
@@ -61,6 +66,30 @@ export interface SummaryQuery {
 }
 
 export type HealthService = ReturnType<typeof createHealthService>;
+
+/**
+ * One type's buckets, one source per local day by the person's priorities (docs/sources.md):
+ * `today` is their local date, the end of the "worn most" window. One statement.
+ */
+export async function summarize(
+  db: Db,
+  userId: number,
+  type: MeasurementType,
+  range: HealthRange,
+  bucket: Bucket,
+  today: string,
+): Promise<BucketRow[]> {
+  const group = groupOf(type);
+  const inputs = await readSummaryInputs(db, {
+    userId,
+    type,
+    range,
+    groupScope: groupScope(group),
+    recentUntil: ruleOf(group) === 'most_days' ? today : undefined,
+  });
+  const order = effectiveOrder(type, { type: inputs.typeList, group: inputs.groupList }, inputs.recentDays);
+  return summarizeDays(inputs.days, order.sources, bucket);
+}
 
 const ZONE_TTL_MS = 60_000;
 const ZONE_CACHE_SIZE = 10_000;
@@ -120,21 +149,23 @@ export function createHealthService(deps: HealthServiceDeps) {
       const bucket = query.bucket ?? 'day';
       const zone = await zoneOf(principal);
       const range = parseRange(query, zone);
-      const rows = await summarize(db, principal.userId, type, range, bucket);
+      const today = localDateIn(zone, deps.clock.now().getTime());
+      const rows = await summarize(db, principal.userId, type, range, bucket, today);
       const bounds = bucketBounder(zone);
       return {
         type,
         unit: CODES[type].apiUnit,
         bucket,
         time_zone: zone,
-        buckets: rows.map((r) => ({
-          ...bounds(r.bucket, bucket),
-          count: r.count,
-          min: r.min,
-          max: r.max,
-          avg: r.avg,
-          sum: r.sum,
-        })),
+        buckets: rows.map((r) => {
+          const { date, start, end } = bounds(r.bucket, bucket);
+          const { count, min, max, avg, sum, sources } = r;
+          const source = sources[0]?.source ?? null;
+          // A day has one source; a week or a month lists those of its days.
+          return bucket === 'day'
+            ? { date, start, end, count, min, max, avg, sum, source }
+            : { date, start, end, count, min, max, avg, sum, source, sources };
+        }),
       };
     },
 

@@ -61,6 +61,16 @@ describe('DELETE /auth/me (erasure)', () => {
     await storeMeasurements(t, b.id, stepsDays('2026-01-01', 2));
     await t.app.inject({ url: '/health/observations', headers: a.auth });
     await t.app.inject({ url: '/health/observations', headers: b.auth });
+    // Source priorities (source_priorities): the person's own, kept apart from b's.
+    for (const u of [a, b]) {
+      const put = await t.app.inject({
+        method: 'PUT',
+        url: '/health/sources',
+        headers: u.auth,
+        payload: { groups: { body: ['withings'] } },
+      });
+      expect(put.statusCode).toBe(200);
+    }
     await t.deps.audit.flush();
     const integration = await t.deps.db
       .selectFrom('integrations')
@@ -70,6 +80,7 @@ describe('DELETE /auth/me (erasure)', () => {
     const before = await scanDatabase(t.deps.db);
     expect(before.some((r) => r.json.includes(patientId))).toBe(true);
     expect(before.some((r) => r.table === 'integration_tokens' && r.userIds.includes(a.id))).toBe(true);
+    expect(before.some((r) => r.table === 'source_priorities' && r.userIds.includes(a.id))).toBe(true);
 
     const res = await t.app.inject({
       method: 'DELETE',
@@ -111,6 +122,8 @@ describe('DELETE /auth/me (erasure)', () => {
     // The other person is untouched; the erased account's token no longer works.
     const bItems = await t.app.inject({ url: '/health/observations', headers: b.auth });
     expect((bItems.json() as { items: unknown[] }).items).toHaveLength(2);
+    const bSources = await t.app.inject({ url: '/health/sources', headers: b.auth });
+    expect((bSources.json() as { groups: unknown }).groups).toEqual({ body: ['withings'] });
     expect((await t.app.inject({ url: '/auth/me', headers: a.auth })).statusCode).toBe(401);
     expect((await t.app.inject({ method: 'DELETE', url: '/auth/me', headers: a.auth })).statusCode).toBe(401);
     const login = await t.app.inject({

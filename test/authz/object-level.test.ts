@@ -138,6 +138,7 @@ describe('object-level authorization', () => {
       '/health/observations?type=heart_rate',
       '/health/summary?type=steps',
       '/health/summary?type=heart_rate&bucket=month',
+      '/health/sources',
       '/health/export?format=csv',
       '/health/export?format=ndjson',
       '/health/export?format=bundle',
@@ -177,6 +178,21 @@ describe('object-level authorization', () => {
       buckets: { count: number }[];
     };
     expect(summary.buckets.map((x) => x.count)).toEqual([1]);
+  });
+
+  it('keeps source priorities each person’s own: B neither sees nor changes A’s', async () => {
+    const put = (u: User, body: object) =>
+      t.app.inject({ method: 'PUT', url: '/health/sources', headers: u.auth, payload: body });
+    const read = async (u: User) =>
+      (await t.app.inject({ url: '/health/sources', headers: u.auth })).json() as {
+        types: Record<string, string[]>;
+      };
+    expect((await put(a, { types: { steps: ['withings', 'fitbit'] } })).statusCode).toBe(200);
+    expect((await read(b)).types).toEqual({});
+    expect((await put(b, { types: { steps: ['fitbit'] } })).statusCode).toBe(200);
+    expect((await put(b, {})).statusCode).toBe(200);
+    expect((await read(a)).types).toEqual({ steps: ['withings', 'fitbit'] });
+    expect((await read(b)).types).toEqual({});
   });
 
   it('does not let B deactivate A’s integration', async () => {

@@ -6,7 +6,7 @@ import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRange } from '../../src/health/health.query-parser.ts';
 import { pageQuery } from '../../src/health/pages.repository.ts';
-import { summaryQuery } from '../../src/health/summary.repository.ts';
+import { dayRowsQuery } from '../../src/health/summary.repository.ts';
 import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
 import { heartRateHour, steps, storeMeasurements } from '../helpers/observations.ts';
 
@@ -102,7 +102,7 @@ describe('EXPLAIN of the health queries', () => {
 
   it('a summary over a year of local days reads the per-day rollup by its key', async () => {
     const range = parseRange({ start: '2025-01-01', end: '2026-01-01' }, 'UTC');
-    const text = await plan(summaryQuery(t.deps.db, userId, 'heart_rate', range, 'day'));
+    const text = await plan(dayRowsQuery(t.deps.db, userId, 'heart_rate', range));
     expect(text).toContain('observation_days');
     expect(text).not.toContain('fhir_resources');
     expect(text).not.toContain('Seq Scan');
@@ -110,7 +110,7 @@ describe('EXPLAIN of the health queries', () => {
 
   it('a summary bounded by instants uses the index to find the rows', async () => {
     const range = parseRange({ start: '2025-01-01T06:00:00Z', end: '2026-01-01T00:00:00Z' }, 'UTC');
-    const text = await plan(summaryQuery(t.deps.db, userId, 'steps', range, 'day'));
+    const text = await plan(dayRowsQuery(t.deps.db, userId, 'steps', range));
     expect(text).toMatch(/fhir_resources_type_date|fhir_resources_code_date/);
     expect(text).not.toContain('Seq Scan');
   });

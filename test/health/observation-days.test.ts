@@ -1,5 +1,5 @@
 /**
- * The per-day rollup (observation_days, kept by triggers on fhir_resources) always equals the
+ * The per-day rollup (observation_days, per source, kept by triggers on fhir_resources) always equals the
  * aggregate of the rows themselves, through every kind of write: inserts, changed values, a
  * measurement moving to another local day, deletes, erasure; and other people's days are untouched.
  */
@@ -7,9 +7,10 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as migration0007 from '../../src/db/migrations/0007_observation_days.ts';
 import * as migration0011 from '../../src/db/migrations/0011_sample_stats.ts';
+import * as migration0015 from '../../src/db/migrations/0015_observation_sources.ts';
 import type { ObservationDaysTable } from '../../src/fhir/store/fhir.tables.ts';
 import { parseRange } from '../../src/health/health.query-parser.ts';
-import { summarize } from '../../src/health/summary.repository.ts';
+import { summarize } from '../../src/health/health.service.ts';
 import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
 import { heartRateHour, steps, storeMeasurements, weight } from '../helpers/observations.ts';
 
@@ -23,15 +24,15 @@ type Day = Omit<ObservationDaysTable, 'user_id'>;
 
 async function rollup(userId: number): Promise<Day[]> {
   const { rows } = await sql<Day>`
-    select type, local_date::text as local_date, n_rows, n_values, min, max, sum from observation_days
-    where user_id = ${userId} order by type, local_date`.execute(t.deps.db);
+    select type, local_date::text as local_date, source, n_rows, n_values, min, max, sum from observation_days
+    where user_id = ${userId} order by type, local_date, source`.execute(t.deps.db);
   return rows;
 }
 
 /** What the rollup must hold: the same aggregate computed from fhir_resources now. */
 async function fromRows(userId: number): Promise<Day[]> {
   const { rows } = await sql<Day>`
-    select type, local_date::text as local_date, count(*)::int as n_rows,
+    select type, local_date::text as local_date, coalesce(source_vendor, '') as source, count(*)::int as n_rows,
       sum(coalesce(sample_count, (value is not null)::int))::int as n_values,
       min(case when sample_count is null then value else sample_min end) as min,
       max(case when sample_count is null then value else sample_max end) as max,
@@ -39,7 +40,9 @@ async function fromRows(userId: number): Promise<Day[]> {
     from fhir_resources
     where user_id = ${userId} and resource_type = 'Observation' and type is not null and local_date is not null
       and effective_start > '-infinity' and effective_start < 'infinity'
-    group by type, local_date order by type, local_date`.execute(t.deps.db);
+    group by type, local_date, coalesce(source_vendor, '') order by type, local_date, source`.execute(
+    t.deps.db,
+  );
   return rows;
 }
 
@@ -143,6 +146,7 @@ describe('observation_days, the per-day rollup', () => {
       'heart_rate',
       parseRange({ start: '2026-08-29', end: '2026-09-01' }, 'UTC'),
       'day',
+      '2026-09-01',
     );
     const byInstant = await summarize(
       t.deps.db,
@@ -150,6 +154,7 @@ describe('observation_days, the per-day rollup', () => {
       'heart_rate',
       parseRange({ start: '2026-08-29T00:00:00Z', end: '2026-09-01T00:00:00Z' }, 'UTC'),
       'day',
+      '2026-09-01',
     );
     expect(byDate.map((r) => [r.bucket, r.count, r.min, r.max])).toEqual(
       byInstant.map((r) => [r.bucket, r.count, r.min, r.max]),
@@ -166,13 +171,61 @@ describe('observation_days, the per-day rollup', () => {
     expect(await expectConsistent(b.id)).toEqual(bBefore);
   });
 
+  it('keeps one row per source and day, through inserts, a changed source and deletes', async () => {
+    const u = await registerUser(t.app);
+    await Promise.all([
+      storeMeasurements(t, u.id, [steps('2026-08-29', 8000), weight('2026-08-29T07:00:00+00:00', 71)]),
+      storeMeasurements(t, u.id, [
+        steps('2026-08-29', 7000, { vendor: 'withings' }),
+        weight('2026-08-29T06:00:00+00:00', 70, { vendor: 'withings' }),
+        weight('2026-08-29T20:00:00+00:00', 70.4, { vendor: 'withings' }),
+      ]),
+    ]);
+    let days = await expectConsistent(u.id);
+    expect(days.map((d) => [d.type, d.source, d.n_rows, d.sum])).toEqual([
+      ['body_weight', 'fitbit', 1, 71],
+      ['body_weight', 'withings', 2, 140.4],
+      ['steps', 'fitbit', 1, 8000],
+      ['steps', 'withings', 1, 7000],
+    ]);
+
+    // A row whose source changes moves between its day's per-source rows.
+    await sql`update fhir_resources set source_vendor = 'apple_health'
+      where user_id = ${u.id} and type = 'steps' and source_vendor = 'withings'`.execute(t.deps.db);
+    days = await expectConsistent(u.id);
+    expect(days.filter((d) => d.type === 'steps').map((d) => d.source)).toEqual(['apple_health', 'fitbit']);
+
+    // A source's last row of the day goes: its row goes, the other source's stays.
+    const fitbitWeight = await t.deps.db
+      .selectFrom('fhir_resources')
+      .select('id')
+      .where('user_id', '=', u.id)
+      .where('type', '=', 'body_weight')
+      .where('source_vendor', '=', 'fitbit')
+      .executeTakeFirstOrThrow();
+    await t.deps.fhir.store.deleteResource({ userId: u.id }, 'Observation', fitbitWeight.id);
+    days = await expectConsistent(u.id);
+    expect(days.filter((d) => d.type === 'body_weight').map((d) => [d.source, d.n_rows])).toEqual([
+      ['withings', 2],
+    ]);
+  });
+
   it('a day whose observations carry no value is a bucket with count 0', async () => {
     const u = await registerUser(t.app);
     await storeMeasurements(t, u.id, [steps('2026-08-29', 100)]);
     await sql`update fhir_resources set value = null where user_id = ${u.id}`.execute(t.deps.db);
     const days = await expectConsistent(u.id);
     expect(days).toEqual([
-      { type: 'steps', local_date: '2026-08-29', n_rows: 1, n_values: 0, min: null, max: null, sum: null },
+      {
+        type: 'steps',
+        local_date: '2026-08-29',
+        source: 'fitbit',
+        n_rows: 1,
+        n_values: 0,
+        min: null,
+        max: null,
+        sum: null,
+      },
     ]);
     const [bucket] = await summarize(
       t.deps.db,
@@ -180,8 +233,17 @@ describe('observation_days, the per-day rollup', () => {
       'steps',
       parseRange({ start: '2026-08-01' }, 'UTC'),
       'month',
+      '2026-09-01',
     );
-    expect(bucket).toEqual({ bucket: '2026-08-01', count: 0, min: null, max: null, avg: null, sum: null });
+    expect(bucket).toEqual({
+      bucket: '2026-08-01',
+      count: 0,
+      min: null,
+      max: null,
+      avg: null,
+      sum: null,
+      sources: [{ source: 'fitbit', days: 1 }],
+    });
   });
 
   it('summary numbers come back as the exact doubles stored (they travel as one JSON text)', async () => {
@@ -198,6 +260,7 @@ describe('observation_days, the per-day rollup', () => {
       'steps',
       parseRange({ start: '2026-08-01' }, 'UTC'),
       'day',
+      '2026-09-01',
     );
     expect(buckets.map((b) => [b.bucket, b.count, b.min, b.max, b.avg, b.sum])).toEqual(
       values.map((v, i) => [`2026-08-${String(10 + i)}`, 1, v, v, v, v]),
@@ -213,9 +276,12 @@ describe('observation_days, the per-day rollup', () => {
       heartRateHour('2026-08-30T10:00:00+00:00', 70),
     ]);
     await migration0007.up(t.deps.db as never);
-    // 0011 redefines 0007's functions: replayed over the schema 0007 rebuilt.
+    // 0011 and 0015 redefine 0007's functions: replayed over the schema 0007 rebuilt (0015's own
+    // tables go first: its up creates them again).
     await migration0011.down(t.deps.db as never);
     await migration0011.up(t.deps.db as never);
+    await sql`drop table source_priorities`.execute(t.deps.db);
+    await migration0015.up(t.deps.db as never);
     const days = await expectConsistent(u.id);
     expect(days.map((d) => [d.type, d.local_date])).toEqual([
       ['heart_rate', '2026-08-30'],
@@ -250,13 +316,22 @@ describe('observation_days, the per-day rollup', () => {
       { type: 'heart_rate', sample_count: 10, sample_min: 90, sample_max: 96 },
       { type: 'steps', sample_count: null, sample_min: null, sample_max: null },
     ]);
-    const heartRateDay = async () => (await rollup(u.id)).find((d) => d.type === 'heart_rate');
+    // Without the source column (between 0015's down and up).
+    const heartRateDay = async () =>
+      (
+        await sql<Pick<Day, 'n_rows' | 'n_values' | 'min' | 'max' | 'sum'>>`
+          select n_rows, n_values, min, max, sum from observation_days
+          where user_id = ${u.id} and type = 'heart_rate'`.execute(t.deps.db)
+      ).rows[0];
 
+    // 0015 keeps 0011's aggregates by source: it goes first, and comes back last.
+    await migration0015.down(t.deps.db as never);
     await migration0011.down(t.deps.db as never);
     // As before 0011: two windows, their means.
     expect(await heartRateDay()).toMatchObject({ n_rows: 2, n_values: 2, min: 72.9, max: 92.4 });
 
     await migration0011.up(t.deps.db as never);
+    await migration0015.up(t.deps.db as never);
     expect(await stats()).toEqual(written);
     // 70 readings; the average weighs the 10-minute hour by its 10 readings, not as a whole hour.
     const day = await heartRateDay();

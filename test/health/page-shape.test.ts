@@ -14,7 +14,7 @@ import {
   pageQuery,
   pageStatement,
 } from '../../src/health/pages.repository.ts';
-import { type Bucket, summaryQuery, summaryStatement } from '../../src/health/summary.repository.ts';
+import { dayRowsQuery, summarySql, summaryStatement } from '../../src/health/summary.repository.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 let t: TestApp;
@@ -79,23 +79,35 @@ describe('page query compiled per shape', () => {
   });
 });
 
-describe('summary query compiled per shape', () => {
-  it('equals the query compiled from the values, for new and for known shapes', () => {
+describe('summary statement compiled per shape', () => {
+  it('equals the statement compiled from the values, for new and for known shapes', () => {
     const range = fc.record({ from: bound, to: bound }, { requiredKeys: [] });
-    const bucket = fc.constantFrom<Bucket>('day', 'week', 'month');
     const type = fc.constantFrom(...MEASUREMENT_TYPES);
+    const recentUntil = fc.option(
+      instant.map((d) => d.toISOString().slice(0, 10)),
+      { nil: undefined },
+    );
+    const scope = fc.constantFrom('group:body', 'group:activity', 'group:vitals');
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1_000_000 }), type, range, bucket, (userId, ty, r, b) => {
-        for (const uid of [userId, userId + 1]) {
-          const memo = summaryStatement.compile(t.deps.db, { userId: uid, type: ty, range: r, bucket: b });
-          const inner = summaryQuery(t.deps.db, uid, ty, r, b).compile();
-          // The statement wraps the bucket query, aggregating its rows into one JSON text.
-          expect(memo.sql.startsWith('/* prepared */ select ')).toBe(true);
-          expect(memo.sql).toContain(`from ((${inner.sql})) b`);
-          const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
-          expect(memo.parameters).toEqual(inner.parameters.map(iso));
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        type,
+        range,
+        scope,
+        recentUntil,
+        (userId, ty, r, groupScope, until) => {
+          for (const uid of [userId, userId + 1]) {
+            const input = { userId: uid, type: ty, range: r, groupScope, recentUntil: until };
+            const memo = summaryStatement.compile(t.deps.db, input);
+            const direct = summarySql(t.deps.db, input).compile(t.deps.db);
+            expect(memo.sql).toBe(`/* prepared */ ${direct.sql}`);
+            // The per-day rows are its first subquery.
+            expect(memo.sql).toContain(`from ((${dayRowsQuery(t.deps.db, uid, ty, r).compile().sql})) d`);
+            const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
+            expect(memo.parameters).toEqual(direct.parameters.map(iso));
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -56,6 +56,7 @@ describe('GET /health/summary', () => {
         max: 1000,
         avg: 1000,
         sum: 1000,
+        source: 'fitbit',
       },
       {
         date: '2026-03-29',
@@ -66,6 +67,7 @@ describe('GET /health/summary', () => {
         max: 3000,
         avg: 3000,
         sum: 3000,
+        source: 'fitbit',
       },
       {
         date: '2026-03-30',
@@ -76,6 +78,7 @@ describe('GET /health/summary', () => {
         max: 5000,
         avg: 5000,
         sum: 5000,
+        source: 'fitbit',
       },
     ]);
     const hours = (b: { start: string; end: string }) =>

@@ -5,6 +5,7 @@
  *   steps('2026-08-29', 8421)                         a daily total at an offset
  *   heartRateHour('2026-08-29T10:00:00+05:30', 72)    one local hour of 1/min samples (a window)
  *   weight('2026-08-29T07:00:00+02:00', 71.2)         a point sample
+ *   steps('2026-08-29', 7900, { vendor: 'withings' })  another source (as the sync writes it)
  *   storeMeasurements(t, userId, measurements)        -> the stored Observations
  */
 import type { Observation } from '@medplum/fhirtypes';
@@ -60,7 +61,7 @@ export function heartRateHour(
   return m;
 }
 
-export function weight(at: string, kg: number): Measurement {
+export function weight(at: string, kg: number, options: { vendor?: string } = {}): Measurement {
   const offset = at.slice(-6);
   return {
     type: 'body_weight',
@@ -70,7 +71,7 @@ export function weight(at: string, kg: number): Measurement {
     end: at,
     utcOffset: offset,
     localDate: localDateOf(at, offset),
-    source: source(),
+    source: source(options.vendor),
     vendorKey: `body_weight|${at}`,
     daily: false,
   };

@@ -62,13 +62,15 @@ export interface FhirOutboxTable {
 }
 
 /**
- * Per (user, type, local date): the aggregates of that day's Observations, kept by triggers on
- * fhir_resources (migration 0007). What the health summary reads.
+ * Per (user, type, local date, source): the aggregates of that day's Observations from that source,
+ * kept by triggers on fhir_resources (migrations 0007, 0015). What the health summary reads.
  */
 export interface ObservationDaysTable {
   user_id: number;
   type: string;
   local_date: string;
+  /** The rows' `source_vendor`; '' for rows without a source tag (migration 0015). */
+  source: string;
   /** Observations that day (with or without a value). */
   n_rows: number;
   /** Values: one per Observation with a valueQuantity.value, one per sample of a window (0011). */

@@ -20,7 +20,7 @@
 import type { Coding, Meta, Observation } from '@medplum/fhirtypes';
 import { PHR_FHIR_BASE, VENDOR_TAG_SYSTEM } from '../codes.ts';
 
-const WRITE_SOURCES = ['manual', 'health_connect', 'health_kit', 'simulation'] as const;
+export const WRITE_SOURCES = ['manual', 'health_connect', 'health_kit', 'simulation'] as const;
 export type WriteSource = (typeof WRITE_SOURCES)[number];
 
 /** meta.source of user-written data: `${WRITE_SOURCE_URI}/<source>`. */

@@ -10,7 +10,7 @@ import { migrateTo, migrateToLatest } from '../../../src/db/migrate.ts';
 import { toObservation } from '../../../src/fhir/observation.mapper.ts';
 import { createFhirStore } from '../../../src/fhir/store/fhir.service.ts';
 import { toResourceRow } from '../../../src/fhir/store/resource-row.ts';
-import { summarize } from '../../../src/health/summary.repository.ts';
+import { summarize } from '../../../src/health/health.service.ts';
 import { testDatabaseUrl } from '../../helpers/app.ts';
 import { heartRateHour, steps } from '../../helpers/observations.ts';
 
@@ -82,7 +82,7 @@ describe('migration 0006 (resource as text)', () => {
     expect(read?.resource.valueQuantity).toEqual(observations[0]?.valueQuantity);
     const again = await store.upsertResources(principal, observations);
     expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 3 });
-    const buckets = await summarize(handle.db, user.id, 'steps', {}, 'day');
+    const buckets = await summarize(handle.db, user.id, 'steps', {}, 'day', '2026-09-01');
     expect(buckets.map((b) => [b.bucket, b.sum])).toEqual([
       ['2026-08-29', 8123],
       ['2026-08-30', 9000],
