@@ -88,8 +88,11 @@ const byId: Record<string, () => { method: 'GET' | 'DELETE' | 'POST' | 'PUT' | '
   'get /health/sync/{sync_id}': () => ({ method: 'GET', url: `/health/sync/${objects.syncId}` }),
 };
 
-/** Path parameters that name a registry entry (a vendor), not somebody's object. */
-const NOT_OBJECT_IDS = new Set(['vendor']);
+/**
+ * Path parameters that name a registry entry (a vendor) or a deployment secret (Withings'
+ * notification URL, a public route), not somebody's object.
+ */
+const NOT_OBJECT_IDS = new Set(['vendor', 'secret']);
 
 describe('object-level authorization', () => {
   it('covers every route with an object id in its path', async () => {

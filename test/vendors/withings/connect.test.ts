@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callWithings } from '../../../src/vendors/withings/envelope.ts';
 import { createTestApp, registerUser, type TestApp } from '../../helpers/app.ts';
 import { fakeClock } from '../../helpers/clock.ts';
-import { type SyncWorld, settled } from '../../helpers/sync-world.ts';
 import { browserOf, deliverCallback } from '../../helpers/flow.ts';
+import { type SyncWorld, settled } from '../../helpers/sync-world.ts';
 import { fixture, STUB_CLIENT, startWithingsStub, type WithingsStub } from './stub.ts';
 
 // Connecting Withings through the real app (PGlite or PostgreSQL) with the Withings services
