@@ -117,6 +117,7 @@ export const SummaryResponseSchema = Type.Object(
   {
     type: Type.String(),
     unit: Type.String(),
+    unit_display: Type.String({ description: 'the unit as people read it, as on /health/observations' }),
     bucket: Type.String(),
     time_zone: Type.String(),
     buckets: Type.Array(
@@ -151,6 +152,7 @@ export const SummaryResponseSchema = Type.Object(
       {
         type: 'steps',
         unit: '{steps}',
+        unit_display: 'steps',
         bucket: 'day',
         time_zone: 'Europe/Berlin',
         buckets: [

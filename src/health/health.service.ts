@@ -155,6 +155,7 @@ export function createHealthService(deps: HealthServiceDeps) {
       return {
         type,
         unit: CODES[type].apiUnit,
+        unit_display: CODES[type].apiUnitDisplay,
         bucket,
         time_zone: zone,
         buckets: rows.map((r) => {

@@ -1,5 +1,6 @@
 // The data page: a date range, one chart per type, the table and the export buttons.
 
+import { getJson } from '../lib/api.js';
 import { h, mount } from '../lib/dom.js';
 import { addDays, formatNumber, isoDate } from '../lib/format.js';
 import { fetchAll, fetchPage } from '../lib/observations.js';
@@ -10,15 +11,20 @@ import { tableSection } from './table.js';
 
 /** @typedef {import('../lib/observations.js').HealthObservation} HealthObservation */
 
-/** Daily charts: type, title, how to draw. */
+/**
+ * Daily charts: type, title, how to draw, and which daily statistic of /health/summary (one source
+ * per day: a Withings scale and a Fitbit never add up or show twice on one day).
+ */
 const DAILY = [
-  { type: 'steps', title: 'Steps', kind: 'bars' },
-  { type: 'calories', title: 'Calories burned', kind: 'bars' },
-  { type: 'distance', title: 'Distance', kind: 'bars' },
-  { type: 'body_weight', title: 'Weight', kind: 'points' },
-  { type: 'resting_heart_rate', title: 'Resting heart rate', kind: 'points' },
-  { type: 'spo2', title: 'Oxygen saturation (SpO2)', kind: 'points' },
+  { type: 'steps', title: 'Steps', kind: 'bars', stat: 'sum' },
+  { type: 'calories', title: 'Calories burned', kind: 'bars', stat: 'sum' },
+  { type: 'distance', title: 'Distance', kind: 'bars', stat: 'sum' },
+  { type: 'body_weight', title: 'Weight', kind: 'points', stat: 'avg' },
+  { type: 'resting_heart_rate', title: 'Resting heart rate', kind: 'points', stat: 'avg' },
+  { type: 'spo2', title: 'Oxygen saturation (SpO2)', kind: 'points', stat: 'avg' },
 ];
+
+/** @typedef {{ date: string, count: number, avg: number | null, sum: number | null, source: string | null }} DayBucket */
 
 /** The chosen range, kept while the page lives. Dates are the person's local days, `to` inclusive. */
 const range = { from: '', to: '', day: '' };
@@ -153,34 +159,38 @@ export function heartRatePoints(items) {
 async function drawDaily(cards, signal) {
   const start = range.from;
   const end = addDays(range.to, 1);
-  try {
-    const items = await fetchAll({ type: DAILY.map((d) => d.type), start, end, sort: 'date' }, signal);
-    if (signal.aborted) return;
-    for (const card of cards) {
-      const rows = items.filter((o) => o.type === card.spec.type);
-      if (rows.length === 0) {
-        showEmpty(card.body, `No ${card.spec.title.toLowerCase()} data from ${start} to ${range.to}.`);
-        continue;
+  await Promise.all(
+    cards.map(async (card) => {
+      try {
+        const query = new URLSearchParams({ type: card.spec.type, start, end, bucket: 'day' });
+        const summary = /** @type {{ unit_display: string, buckets: DayBucket[] }} */ (
+          await getJson(`/health/summary?${query}`)
+        );
+        if (signal.aborted) return;
+        const days = summary.buckets.filter((b) => b.count > 0 && b[card.spec.stat] !== null);
+        if (days.length === 0) {
+          showEmpty(card.body, `No ${card.spec.title.toLowerCase()} data from ${start} to ${range.to}.`);
+          return;
+        }
+        const unit = summary.unit_display;
+        card.unit.textContent = `(${unit})`;
+        // A day's value sits at the middle of its local day.
+        const x = days.map((b) => daySeconds(b.date) + 43_200);
+        const y = days.map((b) => Number(b[card.spec.stat]));
+        const total = y.reduce((a, b) => a + b, 0);
+        drawChart(card.body, {
+          x,
+          y,
+          label: card.spec.title,
+          unit,
+          kind: /** @type {'bars' | 'points'} */ (card.spec.kind),
+          daily: true,
+          range: [daySeconds(start), daySeconds(end)],
+          describe: `${card.spec.title} from ${start} to ${range.to}: ${days.length} days, average ${formatNumber(total / days.length)} ${unit}.`,
+        });
+      } catch (err) {
+        if (!signal.aborted) showEmpty(card.body, `Could not load: ${/** @type {Error} */ (err).message}`);
       }
-      const unit = rows[0]?.unit_display ?? '';
-      card.unit.textContent = `(${unit})`;
-      const dailyPoint = card.spec.kind === 'bars' || rows.every((o) => o.effective_end);
-      // A daily value sits at the middle of its local day; a point reading at its local time.
-      const x = rows.map((o) => (dailyPoint ? daySeconds(o.date) + 43_200 : localSeconds(o.effective_start)));
-      const y = rows.map((o) => o.value);
-      const total = y.reduce((a, b) => a + b, 0);
-      drawChart(card.body, {
-        x,
-        y,
-        label: card.spec.title,
-        unit,
-        kind: /** @type {'bars' | 'points'} */ (card.spec.kind),
-        daily: dailyPoint,
-        range: [daySeconds(start), daySeconds(end)],
-        describe: `${card.spec.title} from ${start} to ${range.to}: ${rows.length} values, average ${formatNumber(total / rows.length)} ${unit}.`,
-      });
-    }
-  } catch (err) {
-    for (const card of cards) showEmpty(card.body, `Could not load: ${/** @type {Error} */ (err).message}`);
-  }
+    }),
+  );
 }
