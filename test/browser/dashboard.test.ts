@@ -298,7 +298,8 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     await page.getByRole('button', { name: /^Disconnect/ }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Disconnect' }).click();
     await page.locator('[data-vendor="fitbit"]:not([data-state="connected"])').waitFor();
-    expect(await page.getByRole('button', { name: /^Connect/ }).isVisible()).toBe(true);
+    const fitbit = page.locator('[data-vendor="fitbit"]');
+    expect(await fitbit.getByRole('button', { name: /^Connect/ }).isVisible()).toBe(true);
     const res = await fetch(`${base}/integrations/fitbit/status`, {
       headers: { authorization: `Bearer ${await apiToken()}` },
     });
