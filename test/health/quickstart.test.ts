@@ -85,6 +85,9 @@ describe('docs/quickstart.md', () => {
     if (process.env.QUICKSTART_VERBOSE) process.stderr.write(stdout);
     expect(stdout).toContain('"fhir_patient_id"');
     expect(stdout).toContain('status=connected&vendor=fitbit');
+    expect(stdout).toContain('status=connected&vendor=withings');
+    expect(stdout).toMatch(/"type":"blood_pressure".*"source":\{"vendor":"withings"/);
+    expect(stdout).toMatch(/"type":"body_weight".*"buckets":\[\{.*"source":"(withings|fitbit)"/);
     expect(stdout).toContain('"connected":true');
     expect(stdout).toMatch(/"status":"(succeeded|partial)"/);
     expect(stdout).toMatch(/"type":"steps".*"unit":"\/d"/);
