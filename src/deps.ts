@@ -214,6 +214,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
   const audit = createAudit({ db, clock, log });
   const account = createAccountService({
     db,
+    clock,
     log,
     audit,
     revokeGrants: (userId) => integrations.revokeAllForUser(userId),

@@ -5,6 +5,7 @@
  * deletes it, after `lockUserRow`.
  */
 import type { Db } from '../db/database.ts';
+import { deleteUserEvents } from '../events/events.repository.ts';
 import { deletePriorities } from '../health/sources.repository.ts';
 
 export async function deleteAccountRows(db: Db, userId: number): Promise<{ integrations: number }> {
@@ -13,6 +14,7 @@ export async function deleteAccountRows(db: Db, userId: number): Promise<{ integ
   const integrations = await db.deleteFrom('integrations').where('user_id', '=', userId).executeTakeFirst();
   await db.deleteFrom('refresh_tokens').where('user_id', '=', userId).execute();
   await deletePriorities(db, userId);
+  await deleteUserEvents(db, userId);
   return { integrations: Number(integrations.numDeletedRows) };
 }
 

@@ -5,7 +5,9 @@
  * 2. in one transaction: the FHIR store's resources (with mirrored deletions queued for the
  *    external FHIR server when one is configured), pending outbox puts, the audit trail, OAuth
  *    states, tokens, integrations, refresh tokens (so every access token of the account answers 401:
- *    src/auth/sessions.ts) and the account itself;
+ *    src/auth/sessions.ts), the person's events and webhook endpoints, and the account itself;
+ *    then one `account.deleted` event, owned by no account (docs/events.md): the last one that
+ *    names them;
  * 3. an anonymized erasure record in the same transaction: action, time, request id and counts;
  *    no user id, no IP, no resource ids.
  *
@@ -15,13 +17,16 @@
 
 import type { Audit } from '../audit/audit.service.ts';
 import type { Principal } from '../auth/auth.service.ts';
+import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
+import { insertEvents } from '../events/events.repository.ts';
 import type { Log } from '../log.ts';
 import { deleteAccountRows, deleteOutboxRows, deleteUserRow, lockUserRow } from './account.repository.ts';
 
 export interface AccountServiceDeps {
   db: Db;
+  clock: Clock;
   log: Log;
   audit: Audit;
   /** Revokes each grant at its vendor and deletes the stored tokens (integrations service). */
@@ -59,6 +64,8 @@ export function createAccountService(deps: AccountServiceDeps) {
           await deps.rememberErasure?.(trx, principal.userId);
           if (!(await deleteUserRow(trx, principal.userId)))
             throw new AppError('CONFLICT', 'Account already erased');
+          const deleted = { type: 'account.deleted' as const, payload: { user_id: principal.userId } };
+          await insertEvents(trx, null, [deleted], deps.clock.now());
           const detail = {
             resources,
             integrations,

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { AuditTables } from '../audit/audit.tables.ts';
+import type { EventTables } from '../events/events.tables.ts';
 import type { FhirTables } from '../fhir/store/fhir.tables.ts';
 import type { HealthTables } from '../health/health.tables.ts';
 import type { IntegrationTables } from '../integrations/integrations.tables.ts';
@@ -49,4 +50,5 @@ export interface Database
     FhirTables,
     HealthTables,
     AuditTables,
-    SyncTables {}
+    SyncTables,
+    EventTables {}

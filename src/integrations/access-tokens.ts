@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
+import { insertEvents } from '../events/events.repository.ts';
+import { integrationEvent } from '../events/integration-events.ts';
 import { VendorHttpError } from '../http/outbound.ts';
 import type { Log } from '../log.ts';
 import { Secret } from '../vault/secret.ts';
@@ -183,11 +185,18 @@ export function createAccessTokens(deps: {
         from: ['connected', 'provider_unavailable'],
         now: clock.now(),
       });
-      if (row)
-        log.warn(
-          { integrationId, vendor: row.vendor, reason: options.reason },
-          'integration needs reauthorization',
-        );
+      if (!row) return;
+      const reason = options.reason ?? 'VENDOR_AUTH_REVOKED';
+      await insertEvents(
+        trx,
+        row.user_id,
+        [integrationEvent('integration.needs_reauth', row, reason)],
+        clock.now(),
+      );
+      log.warn(
+        { integrationId, vendor: row.vendor, reason: options.reason },
+        'integration needs reauthorization',
+      );
     });
   }
 

@@ -2,6 +2,8 @@ import type { Principal } from '../auth/auth.service.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError, notFound } from '../errors.ts';
+import { insertEvents } from '../events/events.repository.ts';
+import { integrationEvent } from '../events/integration-events.ts';
 import type { Log } from '../log.ts';
 import type { Vault } from '../vault/vault.ts';
 import { findVendor, type VendorRegistry } from '../vendors/registry.ts';
@@ -76,12 +78,17 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps) {
   async function deactivate(userId: number, row: repo.IntegrationRow): Promise<repo.IntegrationRow> {
     await revokeAndForget(userId, row);
     const now = clock.now();
-    const updated = await repo.updateIntegration(db, userId, row.id, {
-      status: 'inactive',
-      is_active: false,
-      next_sync_at: null,
-      last_error_code: null,
-      updated_at: now,
+    const updated = await db.transaction().execute(async (trx) => {
+      const done = await repo.updateIntegration(trx, userId, row.id, {
+        status: 'inactive',
+        is_active: false,
+        next_sync_at: null,
+        last_error_code: null,
+        updated_at: now,
+      });
+      if (done)
+        await insertEvents(trx, userId, [integrationEvent('integration.disconnected', done, 'user')], now);
+      return done;
     });
     log.info({ integrationId: row.id, vendor: row.vendor }, 'integration deactivated');
     return updated ?? row;

@@ -4,6 +4,8 @@ import type { Principal } from '../auth/auth.service.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError, notFound } from '../errors.ts';
+import { insertEvents } from '../events/events.repository.ts';
+import { integrationEvent } from '../events/integration-events.ts';
 import type { Log } from '../log.ts';
 import { oauthStateContext, type Vault } from '../vault/vault.ts';
 import { findVendor, type VendorRegistry } from '../vendors/registry.ts';
@@ -196,7 +198,7 @@ export function createOAuthFlowService(deps: {
             : (previous?.refreshExpiresAt ?? null),
         },
       );
-      await repo.updateIntegration(trx, row.user_id, row.integration_id, {
+      const connected = await repo.updateIntegration(trx, row.user_id, row.integration_id, {
         status: 'connected',
         is_active: true,
         vendor_user_id: account.vendorUserId,
@@ -207,6 +209,13 @@ export function createOAuthFlowService(deps: {
         last_error_code: null,
         updated_at: now,
       });
+      if (connected)
+        await insertEvents(
+          trx,
+          row.user_id,
+          [integrationEvent('integration.connected', connected, null)],
+          now,
+        );
     });
     if (adapter.subscriptions) {
       await adapter.subscriptions.subscribe(tokens.accessToken, scopes).catch((err: unknown) => {

@@ -6,13 +6,17 @@
  *     this for chunk i + 1 while chunk i commits)
  *   commitChunk(deps, chunk) -> counts
  *     the rows through the FHIR store (hash-guarded upserts: unchanged rows are not rewritten), the
- *     run item's counts and progress, and the stream's cursor, all in one transaction. A crash
- *     before the commit leaves nothing behind; a crash after it resumes at the next chunk.
+ *     run item's counts and progress, the stream's cursor and the `observations.created|updated`
+ *     events (src/events), all in one transaction. A crash before the commit leaves nothing
+ *     behind; a crash after it resumes at the next chunk. Pruned records go in a second
+ *     transaction with their `observations.deleted` events.
  */
 import type { Device } from '@medplum/fhirtypes';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { mapInSlices } from '../event-loop.ts';
+import { insertEvents } from '../events/events.repository.ts';
+import { type ChangedObservation, observationEvents } from '../events/observation-events.ts';
 import { OBSERVATION_IDENTIFIER_SYSTEM } from '../fhir/codes.ts';
 import { observationIdentifier } from '../fhir/ids.ts';
 import type { Measurement } from '../fhir/measurement.ts';
@@ -35,6 +39,8 @@ export interface ChunkCommit {
   owner: Owner;
   runId: string;
   integrationId: string;
+  /** The integration's vendor: the `source` of the chunk's events. */
+  vendor: string;
   /** The stream whose cursor moves, and the types it holds (what pruning looks at). */
   stream: string;
   types: readonly string[];
@@ -89,18 +95,26 @@ export async function commitChunk(
   if (chunk.prune) {
     const { patientId } = chunk.owner;
     const prefix = `${OBSERVATION_IDENTIFIER_SYSTEM}|${observationIdentifier(patientId, chunk.prune.vendor, '').value}`;
+    const gone: ChangedObservation[] = [];
     for (const type of chunk.types) {
       const stored = await store.observationIdsOn(principal, {
         type,
         identifierPrefix: prefix,
         ...chunk.prune,
       });
-      // NOTE: after the commit, one by one through the store (outbox included); a crash in between
-      // leaves a stale record until the next complete re-read of its date.
-      for (const id of stored) {
-        if (!chunk.prepared.ids.has(id) && (await store.deleteResource(principal, 'Observation', id)))
-          deleted += 1;
-      }
+      for (const id of stored) if (!chunk.prepared.ids.has(id)) gone.push({ id, type, effectiveStart: null });
+    }
+    // NOTE: after the chunk's commit, in a transaction of their own (FHIR outbox and events
+    // included); a crash in between leaves a stale record until the next complete re-read of its date.
+    if (gone.length > 0) {
+      deleted = await deps.db.transaction().execute(async (trx) => {
+        const done = [];
+        for (const g of gone)
+          if (await store.deleteResource(principal, 'Observation', g.id, { db: trx })) done.push(g);
+        const events = observationEvents(principal.userId, chunk.vendor, 'deleted', done);
+        await insertEvents(trx, principal.userId, events, deps.clock.now());
+        return done.length;
+      });
     }
   }
   return { ...counts, deleted };
@@ -117,6 +131,23 @@ async function writeChunk(deps: ChunkDeps, chunk: ChunkCommit): Promise<ItemCoun
     if (observations) {
       const written = await store.upsertResources(principal, observations, { db: trx });
       counts = { created: written.created, updated: written.updated, unchanged: written.unchanged };
+      if (written.changed.length > 0) {
+        const rows = new Map(observations.rows.map((r) => [r.id, r]));
+        const created: ChangedObservation[] = [];
+        const updated: ChangedObservation[] = [];
+        for (const c of written.changed) {
+          if (c.resource_type !== 'Observation') continue;
+          const row = rows.get(c.id);
+          const change = { id: c.id, type: row?.type ?? null, effectiveStart: row?.effective_start ?? null };
+          (c.inserted ? created : updated).push(change);
+        }
+        const events = [
+          ...observationEvents(principal.userId, chunk.vendor, 'created', created),
+          ...observationEvents(principal.userId, chunk.vendor, 'updated', updated),
+        ];
+        // One INSERT for the chunk's events (thin: ids and ranges, docs/events.md).
+        await insertEvents(trx, principal.userId, events, now);
+      }
     }
     const total = { ...counts, requests: chunk.requests, fetched: chunk.fetched };
     await saveProgress(trx, chunk.runId, chunk.integrationId, total, chunk.plan);

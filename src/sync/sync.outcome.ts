@@ -1,9 +1,12 @@
 /**
- * How a sync run ends: the run item's status and errors, the integration's last/next sync, and
- * for failures what the job runner should do (DelayError, RetryableError, PermanentError).
+ * How a sync run ends: the run item's status and errors, the integration's last/next sync and the
+ * `sync.completed|failed` event (one transaction), and for failures what the job runner should do
+ * (DelayError, RetryableError, PermanentError).
  */
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
+import { insertEvents } from '../events/events.repository.ts';
+import { integrationEvent } from '../events/integration-events.ts';
 import type { AccessTokens } from '../integrations/access-tokens.ts';
 import type { IntegrationRow } from '../integrations/integrations.repository.ts';
 import * as integrations from '../integrations/integrations.repository.ts';
@@ -47,17 +50,34 @@ export function createOutcomes(deps: OutcomeDeps) {
 
   async function finish(ref: RunRef, data: JobRef, status: string, errors: SyncError[]): Promise<void> {
     const now = clock.now();
-    await repo.finishItem(db, ref.runId, ref.integration.id, { status, errors, now });
     // A webhook's targeted sync does not replace the scheduled one.
     const next =
       data.reason === 'webhook'
         ? ref.integration.next_sync_at
         : new Date(now.getTime() + deps.settings.intervalMinutes * 60_000);
-    await integrations.recordSyncOutcome(db, ref.integration.id, {
-      lastSyncAt: now,
-      lastSyncStatus: status,
-      nextSyncAt: next,
-      now,
+    const { integration } = ref;
+    await db.transaction().execute(async (trx) => {
+      const ended = await repo.finishItem(trx, ref.runId, integration.id, { status, errors, now });
+      await integrations.recordSyncOutcome(trx, integration.id, {
+        lastSyncAt: now,
+        lastSyncStatus: status,
+        nextSyncAt: next,
+        now,
+      });
+      // The run's event, with the item it ends (once: an item already finished emits nothing).
+      if (!ended) return;
+      const payload = {
+        user_id: integration.user_id,
+        sync_id: ref.runId,
+        vendor: integration.vendor,
+        status,
+        created: ended.created,
+        updated: ended.updated,
+        unchanged: ended.unchanged,
+        errors: errors.map((e) => e.code),
+      };
+      const type = status === 'failed' ? 'sync.failed' : 'sync.completed';
+      await insertEvents(trx, integration.user_id, [{ type, payload }], now);
     });
     log.info(
       { integrationId: ref.integration.id, runId: ref.runId, status, errors: errors.length },
@@ -70,10 +90,15 @@ export function createOutcomes(deps: OutcomeDeps) {
     status: 'needs_reauth' | 'provider_unavailable',
     code: string,
   ) {
-    await integrations.setIntegrationStatus(db, integrationId, status, {
-      errorCode: code,
-      from: ['connected'],
-      now: clock.now(),
+    const now = clock.now();
+    await db.transaction().execute(async (trx) => {
+      const row = await integrations.setIntegrationStatus(trx, integrationId, status, {
+        errorCode: code,
+        from: ['connected'],
+        now,
+      });
+      if (row && status === 'needs_reauth')
+        await insertEvents(trx, row.user_id, [integrationEvent('integration.needs_reauth', row, code)], now);
     });
   }
 

@@ -218,14 +218,15 @@ export async function finishItem(
   runId: string,
   integrationId: string,
   finish: { status: string; errors: SyncError[]; now: Date },
-): Promise<void> {
-  await db
+): Promise<{ created: number; updated: number; unchanged: number } | undefined> {
+  return db
     .updateTable('sync_run_items')
     .set({ status: finish.status, errors: JSON.stringify(finish.errors), finished_at: finish.now })
     .where('run_id', '=', runId)
     .where('integration_id', '=', integrationId)
     .where('finished_at', 'is', null)
-    .execute();
+    .returning(['created', 'updated', 'unchanged'])
+    .executeTakeFirst();
 }
 
 export async function readCursors(db: Db, integrationId: string): Promise<Map<string, string>> {

@@ -257,6 +257,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           owner: run.owner,
           runId: run.runId,
           integrationId: integration.id,
+          vendor: integration.vendor,
           stream: stream.id,
           types: stream.types,
           prepared: fetched.prepared,

@@ -11,7 +11,7 @@
  *   readCondition(principal, id), searchConditions(principal, query, { total }) (user-written Conditions)
  *   ownedIds(principal, type, ids)                            -> the subset of ids the caller holds
  *   observationIdsOn(principal, { type, identifierPrefix, start, end }) -> the ids stored on those local dates
- *   deleteResource(principal, type, id)                       -> true when something was deleted
+ *   deleteResource(principal, type, id, { db? })              -> true when something was deleted
  *   eraseUser(principal)                                      -> number of resources deleted
  *
  * Every write also enqueues the change in the replication outbox, in the same transaction, when
@@ -242,12 +242,19 @@ export function createFhirStore(deps: FhirStoreDeps) {
       return { ...page, total };
     },
 
-    async deleteResource(principal: Principal, type: 'Observation' | 'Device', id: string): Promise<boolean> {
-      return db.transaction().execute(async (trx) => {
-        const key = await repo.deleteResource(trx, principal.userId, type, id);
-        if (key && deps.replicate) await enqueueChanges(trx, principal.userId, [key], 'delete', clock.now());
+    /** In its own transaction, or in the caller's when `options.db` is one. */
+    async deleteResource(
+      principal: Principal,
+      type: 'Observation' | 'Device',
+      id: string,
+      options: { db?: Db } = {},
+    ): Promise<boolean> {
+      const work = async (conn: Db) => {
+        const key = await repo.deleteResource(conn, principal.userId, type, id);
+        if (key && deps.replicate) await enqueueChanges(conn, principal.userId, [key], 'delete', clock.now());
         return key !== undefined;
-      });
+      };
+      return options.db ? work(options.db) : db.transaction().execute(work);
     },
 
     /** Erases every FHIR resource of the user; mirrored deletions stay queued after the account is gone. */

@@ -1,0 +1,27 @@
+import { type Kysely, sql } from 'kysely';
+
+// The events outbox (docs/events.md): one row per thing that happened to a person's data or
+// connections, written in the same transaction as the change it describes, so no event is lost
+// and none describes a change that rolled back.
+// - id: `evt_<uuid>` (no '.', as Standard Webhooks asks of `webhook-id`), stable across retries;
+// - seq: commit-independent order of insertion, what a dispatcher pages by;
+// - user_id: whose event it is; null only for `account.deleted`, which belongs to no account any
+//   more (its payload names the erased id for the deployment's own endpoint);
+// - payload: thin (ids, counts and ranges; never health values).
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`create table events (
+    id text collate "C" primary key,
+    seq bigint generated always as identity unique,
+    user_id integer,
+    type text collate "C" not null,
+    occurred_at timestamptz not null,
+    payload jsonb not null,
+    dispatched_at timestamptz
+  )`.execute(db);
+  await sql`create index events_user on events (user_id, seq)`.execute(db);
+  await sql`create index events_undispatched on events (seq) where dispatched_at is null`.execute(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop table events`.execute(db);
+}

@@ -1,0 +1,81 @@
+/**
+ * The events outbox (migration 0016). Repositories as functions that take `db`: callers pass their
+ * transaction so an event commits (or rolls back) with the change it describes.
+ *
+ *   insertEvents(db, userId, events, now)  -> the new ids (one INSERT for all of them)
+ *   listUserEvents(db, userId, { afterSeq?, limit }) -> the user's events, oldest first
+ *   deleteUserEvents(db, userId)           -> how many were deleted (erasure)
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/database.ts';
+import type { EventType, NewEvent, StoredEvent } from './events.types.ts';
+
+export const newEventId = (): string => `evt_${randomUUID().replaceAll('-', '')}`;
+
+export async function insertEvents(
+  db: Db,
+  userId: number | null,
+  events: readonly NewEvent[],
+  now: Date,
+): Promise<string[]> {
+  if (events.length === 0) return [];
+  const rows = events.map((e) => ({
+    id: newEventId(),
+    user_id: userId,
+    type: e.type,
+    occurred_at: now,
+    payload: JSON.stringify(e.payload),
+  }));
+  await db.insertInto('events').values(rows).execute();
+  return rows.map((r) => r.id);
+}
+
+export async function listUserEvents(
+  db: Db,
+  userId: number,
+  options: { afterSeq?: number; limit?: number; types?: readonly EventType[] } = {},
+): Promise<StoredEvent[]> {
+  let q = db
+    .selectFrom('events')
+    .select(['id', 'seq', 'user_id', 'type', 'occurred_at', 'payload'])
+    .where('user_id', '=', userId)
+    .where('seq', '>', options.afterSeq ?? 0)
+    .orderBy('seq')
+    .limit(options.limit ?? 1_000);
+  if (options.types && options.types.length > 0) q = q.where('type', 'in', options.types);
+  return (await q.execute()).map(toStored);
+}
+
+export async function findEvent(db: Db, id: string): Promise<StoredEvent | undefined> {
+  const row = await db
+    .selectFrom('events')
+    .select(['id', 'seq', 'user_id', 'type', 'occurred_at', 'payload'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? toStored(row) : undefined;
+}
+
+export async function deleteUserEvents(db: Db, userId: number): Promise<number> {
+  const result = await db.deleteFrom('events').where('user_id', '=', userId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+function toStored(row: {
+  id: string;
+  seq: string | number | bigint;
+  user_id: number | null;
+  type: string;
+  occurred_at: Date;
+  payload: unknown;
+}): StoredEvent {
+  return {
+    id: row.id,
+    seq: Number(row.seq),
+    user_id: row.user_id,
+    type: row.type as EventType,
+    occurred_at: row.occurred_at,
+    payload: (typeof row.payload === 'string'
+      ? JSON.parse(row.payload)
+      : row.payload) as StoredEvent['payload'],
+  };
+}

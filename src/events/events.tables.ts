@@ -1,0 +1,21 @@
+import type { ColumnType } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type TimestampOrNull = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+/** The events outbox (migration 0016): one row per event, written with the change it describes. */
+export interface EventsTable {
+  id: string;
+  /** bigint: the drivers read it as a string or a bigint; the repository turns it into a number. */
+  seq: ColumnType<string | number | bigint, never, never>;
+  user_id: number | null;
+  type: string;
+  occurred_at: Timestamp;
+  /** jsonb: written as JSON text, read back parsed. */
+  payload: ColumnType<unknown, string, string>;
+  dispatched_at: TimestampOrNull;
+}
+
+export interface EventTables {
+  events: EventsTable;
+}

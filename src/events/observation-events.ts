@@ -1,0 +1,43 @@
+/**
+ * Observation changes -> `observations.created|updated|deleted` events (pure). One event per kind
+ * and at most IDS_PER_EVENT ids each, carrying the types and the effective time range of its ids.
+ */
+import type { NewEvent } from './events.types.ts';
+import { IDS_PER_EVENT } from './events.types.ts';
+
+export interface ChangedObservation {
+  id: string;
+  /** Our measurement type, when known. */
+  type: string | null;
+  /** ISO instant, or null / '-infinity' / 'infinity' when not a finite time. */
+  effectiveStart: string | null;
+}
+
+export type ObservationChange = 'created' | 'updated' | 'deleted';
+
+export function observationEvents(
+  userId: number,
+  source: string,
+  kind: ObservationChange,
+  changed: readonly ChangedObservation[],
+): NewEvent[] {
+  const out: NewEvent[] = [];
+  for (let i = 0; i < changed.length; i += IDS_PER_EVENT) {
+    const part = changed.slice(i, i + IDS_PER_EVENT);
+    const types = [...new Set(part.flatMap((c) => (c.type ? [c.type] : [])))].sort();
+    let start: string | null = null;
+    let end: string | null = null;
+    for (const c of part) {
+      const t = c.effectiveStart;
+      if (!t || t === '-infinity' || t === 'infinity') continue;
+      const iso = new Date(t).toISOString();
+      if (start === null || iso < start) start = iso;
+      if (end === null || iso > end) end = iso;
+    }
+    out.push({
+      type: `observations.${kind}`,
+      payload: { user_id: userId, source, count: part.length, types, start, end, ids: part.map((c) => c.id) },
+    });
+  }
+  return out;
+}
