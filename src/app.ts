@@ -11,6 +11,7 @@ import { auditRoutes } from './audit/audit.routes.ts';
 import { authProtectedRoutes, authPublicRoutes } from './auth/auth.routes.ts';
 import type { Config } from './config.ts';
 import type { AppDeps } from './deps.ts';
+import { endpointsRoutes } from './events/endpoints.routes.ts';
 import { fhirProtectedRoutes, fhirPublicRoutes } from './fhir/api/fhir.routes.ts';
 import { fhirWriteRoutes } from './fhir/writes/writes.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
@@ -161,6 +162,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     auditRoutes(scope, deps.audit);
     healthRoutes(scope, deps.health);
     sourcesRoutes(scope, deps.sources);
+    endpointsRoutes(scope, deps.endpoints);
     syncRoutes(scope, deps.sync.service);
     await mobileRoutes(scope, deps.mobile); // PHR-App: POST /vendors/{vendor}/sync, GET /sync/status
     integrationsProtectedRoutes(scope, deps.integrations);

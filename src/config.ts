@@ -74,6 +74,9 @@ const EnvSchema = Type.Object({
   SYNC_INTERVAL_MINUTES: Type.Integer({ minimum: 1, default: 60 }),
   SYNC_TRIGGERS_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
   OAUTH_SUCCESS_REDIRECT: Type.Optional(Type.String({ minLength: 1 })),
+  WEBHOOKS_ALLOW_PRIVATE_URLS: Type.Optional(
+    Type.Union([Type.Literal('0'), Type.Literal('1'), Type.Literal('true'), Type.Literal('false')]),
+  ),
   DEFAULT_TIME_ZONE: Type.String({ default: 'UTC' }),
   SANDBOX_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8090 }),
   SANDBOX: Type.Optional(
@@ -145,6 +148,8 @@ export interface Config {
   /** Sync: history on connect, schedule, and sync requests that may start a run per user and minute. */
   sync: { backfillDays: number; intervalMinutes: number; triggersPerMinute: number };
   oauthSuccessRedirect: string | undefined;
+  /** Webhook endpoints may use http and private addresses (development, tests; unsafe in production). */
+  webhooksAllowPrivateUrls: boolean;
   defaultTimeZone: string;
   /** Run the vendor sandbox beside the app (demo mode). */
   sandbox: boolean;
@@ -299,6 +304,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       triggersPerMinute: env.SYNC_TRIGGERS_PER_MINUTE,
     },
     oauthSuccessRedirect: env.OAUTH_SUCCESS_REDIRECT,
+    webhooksAllowPrivateUrls:
+      env.WEBHOOKS_ALLOW_PRIVATE_URLS === '1' || env.WEBHOOKS_ALLOW_PRIVATE_URLS === 'true',
     defaultTimeZone: env.DEFAULT_TIME_ZONE,
     sandboxPort: env.PORT === 0 ? 0 : env.SANDBOX_PORT,
     sandbox: sandboxFlag || (!sandboxOff && !env.FITBIT_CLIENT_ID && env.NODE_ENV !== 'production'),

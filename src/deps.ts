@@ -10,6 +10,8 @@ import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { type DatabaseHandle, type Db, openDatabase, pingDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import type { Resolve } from './events/endpoint-url.ts';
+import { createEndpointsService, type EndpointsService } from './events/endpoints.service.ts';
 import { createFhirApi, type FhirApi } from './fhir/api/fhir-api.service.ts';
 import { createReplication, type Replication, withReplication } from './fhir/replication/replication.ts';
 import { createFhirStore, type FhirStore } from './fhir/store/fhir.service.ts';
@@ -68,6 +70,7 @@ export interface AppDeps {
   health: HealthService;
   /** Source priorities: which source the summary counts per day and type (src/health). */
   sources: SourcesService;
+  endpoints: EndpointsService;
   /** Erasure (src/account). */
   account: AccountService;
   /** The sync engine: results service, webhook receiver, job handlers (src/sync). */
@@ -95,6 +98,8 @@ export interface DepsOverrides {
   jobs?: Pick<CreateJobsOptions, 'timers' | 'bullmq'>;
   /** Sync engine knobs (overlap, rate-limit cooldown, request budget). */
   sync?: SyncTuning;
+  /** DNS for webhook endpoint URLs (tests answer names without the network). */
+  resolve?: Resolve;
 }
 
 export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrides = {}): Promise<AppDeps> {
@@ -285,6 +290,13 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       items: healthItems,
     }),
     sources: createSourcesService({ db, clock, defaultTimeZone: config.defaultTimeZone }),
+    endpoints: createEndpointsService({
+      db,
+      clock,
+      vault,
+      allowPrivateUrls: config.webhooksAllowPrivateUrls,
+      ...(overrides.resolve ? { resolve: overrides.resolve } : {}),
+    }),
     account,
     sync,
     googleWebhook,

@@ -5,6 +5,7 @@
  * deletes it, after `lockUserRow`.
  */
 import type { Db } from '../db/database.ts';
+import { deleteUserEndpoints } from '../events/endpoints.repository.ts';
 import { deleteUserEvents } from '../events/events.repository.ts';
 import { deletePriorities } from '../health/sources.repository.ts';
 
@@ -15,6 +16,7 @@ export async function deleteAccountRows(db: Db, userId: number): Promise<{ integ
   await db.deleteFrom('refresh_tokens').where('user_id', '=', userId).execute();
   await deletePriorities(db, userId);
   await deleteUserEvents(db, userId);
+  await deleteUserEndpoints(db, userId);
   return { integrations: Number(integrations.numDeletedRows) };
 }
 

@@ -27,6 +27,11 @@ export const AUDIT_ACTIONS = {
   'health.sync': { resourceType: 'SyncRun' },
   'health.sync.read': { resourceType: 'SyncRun' },
   'account.erase': { resourceType: 'Patient', explicit: true },
+  'webhooks.endpoint.create': { resourceType: 'WebhookEndpoint' },
+  'webhooks.endpoint.list': { resourceType: 'WebhookEndpoint' },
+  'webhooks.endpoint.read': { resourceType: 'WebhookEndpoint' },
+  'webhooks.endpoint.delete': { resourceType: 'WebhookEndpoint' },
+  'webhooks.endpoint.rotate_secret': { resourceType: 'WebhookEndpoint' },
 } as const satisfies Record<string, { resourceType: string; explicit?: boolean }>;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

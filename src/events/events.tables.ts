@@ -16,6 +16,22 @@ export interface EventsTable {
   dispatched_at: TimestampOrNull;
 }
 
+/** A person's webhook endpoint (migration 0016); `secret` is a vault envelope, never returned. */
+export interface WebhookEndpointsTable {
+  id: string;
+  user_id: number;
+  url: string;
+  /** The event types it receives; null for all of them. */
+  events: string[] | null;
+  description: string | null;
+  secret: string;
+  status: ColumnType<'enabled' | 'disabled', 'enabled' | 'disabled' | undefined, 'enabled' | 'disabled'>;
+  disabled_at: TimestampOrNull;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface EventTables {
   events: EventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
 }

@@ -28,6 +28,10 @@ export const OPENAPI_TAGS = [
     name: 'Vendor integrations',
     description: 'Connecting a vendor account (OAuth), its status, disconnecting, and the vendor webhook',
   },
+  {
+    name: 'Webhooks',
+    description: 'The person’s own webhook endpoints: signed (Standard Webhooks) POSTs of their events',
+  },
   { name: 'PHR-App', description: 'The calls of the PHR mobile app that have no other home' },
   {
     name: 'FHIR R4',

@@ -22,6 +22,7 @@ const objects = {
   integrationId: '',
   syncId: '',
   conditionId: '',
+  endpointId: '',
 };
 
 beforeAll(async () => {
@@ -61,6 +62,14 @@ beforeAll(async () => {
     expect(created.statusCode, created.body).toBeLessThan(300);
     objects.conditionId = (created.json() as { id: string }).id;
   }
+  const endpoint = await t.app.inject({
+    method: 'POST',
+    url: '/webhooks/endpoints',
+    headers: a.auth,
+    payload: { url: 'https://93.184.216.34/hook' },
+  });
+  expect(endpoint.statusCode, endpoint.body).toBe(201);
+  objects.endpointId = (endpoint.json() as { id: string }).id;
   if (t.app.hasRoute({ method: 'POST', url: '/health/sync' })) {
     const sync = await t.app.inject({ method: 'POST', url: '/health/sync', headers: a.auth, payload: {} });
     objects.syncId = (sync.json() as { sync_id: string }).sync_id;
@@ -86,6 +95,15 @@ const byId: Record<string, () => { method: 'GET' | 'DELETE' | 'POST' | 'PUT' | '
   'get /fhir/R4/Condition/{id}': () => ({ method: 'GET', url: `/fhir/R4/Condition/${objects.conditionId}` }),
   'get /fhir/Condition/{id}': () => ({ method: 'GET', url: `/fhir/Condition/${objects.conditionId}` }),
   'get /health/sync/{sync_id}': () => ({ method: 'GET', url: `/health/sync/${objects.syncId}` }),
+  'get /webhooks/endpoints/{id}': () => ({ method: 'GET', url: `/webhooks/endpoints/${objects.endpointId}` }),
+  'delete /webhooks/endpoints/{id}': () => ({
+    method: 'DELETE',
+    url: `/webhooks/endpoints/${objects.endpointId}`,
+  }),
+  'post /webhooks/endpoints/{id}/rotate-secret': () => ({
+    method: 'POST',
+    url: `/webhooks/endpoints/${objects.endpointId}/rotate-secret`,
+  }),
 };
 
 /**
@@ -129,6 +147,8 @@ describe('object-level authorization', () => {
       const own = await t.app.inject({ url: `/fhir/R4/Condition/${objects.conditionId}`, headers: a.auth });
       expect(own.statusCode).toBe(200);
     }
+    const hook = await t.app.inject({ url: `/webhooks/endpoints/${objects.endpointId}`, headers: a.auth });
+    expect(hook.statusCode).toBe(200);
     const list = await t.app.inject({ url: '/integrations/vendors', headers: a.auth });
     expect((list.json() as { integrations: { id: string; is_active: boolean }[] }).integrations).toEqual([
       expect.objectContaining({ id: objects.integrationId, is_active: true }),
@@ -146,6 +166,7 @@ describe('object-level authorization', () => {
       '/health/export?format=ndjson',
       '/health/export?format=bundle',
       '/integrations/vendors',
+      '/webhooks/endpoints',
       '/auth/me/audit',
       '/fhir/R4/Observation',
       `/fhir/R4/Observation?patient=${objects.patientId}`,
@@ -167,6 +188,7 @@ describe('object-level authorization', () => {
         objects.patientId,
         objects.deviceId,
         objects.integrationId,
+        objects.endpointId,
         a.email,
         objects.conditionId || a.email,
       ]) {

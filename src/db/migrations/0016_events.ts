@@ -8,6 +8,8 @@ import { type Kysely, sql } from 'kysely';
 // - user_id: whose event it is; null only for `account.deleted`, which belongs to no account any
 //   more (its payload names the erased id for the deployment's own endpoint);
 // - payload: thin (ids, counts and ranges; never health values).
+// webhook_endpoints: a person's own receivers of their events (POST /webhooks/endpoints); the
+// signing secret is sealed with the vault (src/vault) and shown only when created or rotated.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create table events (
     id text collate "C" primary key,
@@ -20,8 +22,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   )`.execute(db);
   await sql`create index events_user on events (user_id, seq)`.execute(db);
   await sql`create index events_undispatched on events (seq) where dispatched_at is null`.execute(db);
+  await sql`create table webhook_endpoints (
+    id uuid primary key,
+    user_id integer not null references users (id) on delete cascade,
+    url text not null,
+    events text[],
+    description text,
+    secret text not null,
+    status text collate "C" not null default 'enabled',
+    disabled_at timestamptz,
+    created_at timestamptz not null,
+    updated_at timestamptz not null
+  )`.execute(db);
+  await sql`create index webhook_endpoints_user on webhook_endpoints (user_id, created_at)`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop table webhook_endpoints`.execute(db);
   await sql`drop table events`.execute(db);
 }
