@@ -162,7 +162,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     auditRoutes(scope, deps.audit);
     healthRoutes(scope, deps.health);
     sourcesRoutes(scope, deps.sources);
-    endpointsRoutes(scope, deps.endpoints);
+    endpointsRoutes(scope, deps.endpoints, deps.delivery);
     syncRoutes(scope, deps.sync.service);
     await mobileRoutes(scope, deps.mobile); // PHR-App: POST /vendors/{vendor}/sync, GET /sync/status
     integrationsProtectedRoutes(scope, deps.integrations);

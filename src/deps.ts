@@ -10,6 +10,13 @@ import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { type DatabaseHandle, type Db, openDatabase, pingDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import {
+  createDelivery,
+  type Delivery,
+  type DeliveryDeps,
+  DISPATCH_TICK_MS,
+  type EventJobs,
+} from './events/delivery.ts';
 import type { Resolve } from './events/endpoint-url.ts';
 import { createEndpointsService, type EndpointsService } from './events/endpoints.service.ts';
 import { createFhirApi, type FhirApi } from './fhir/api/fhir-api.service.ts';
@@ -28,13 +35,19 @@ import { createIntegrationsService, type IntegrationsService } from './integrati
 import { createOAuthFlowService, type OAuthFlowService } from './integrations/oauth-flow.service.ts';
 import type { AppJobs } from './jobs/catalog.ts';
 import { type CreateJobsOptions, createJobs } from './jobs/jobs.ts';
-import type { JobSystem } from './jobs/registry.ts';
+import type { Enqueue, JobSystem } from './jobs/registry.ts';
 import { createLogger, type Log } from './log.ts';
 import { createMobileService, type MobileService } from './mobile/mobile.service.ts';
 import { createMetrics, type Metrics, registerItemCacheMetrics } from './ops/metrics.ts';
 import type { ReadinessCheck } from './ops/readiness.ts';
 import { createRateBudgets } from './sync/rate-budgets.ts';
-import { createSyncEngine, SYNC_TICK_MS, type SyncEngine, type SyncTuning } from './sync/sync.engine.ts';
+import {
+  createSyncEngine,
+  SYNC_TICK_MS,
+  type SyncEngine,
+  type SyncJobs,
+  type SyncTuning,
+} from './sync/sync.engine.ts';
 import { createVault, type Vault } from './vault/vault.ts';
 import { createWebhookService, type WebhookService } from './vendors/fitbit/webhook.service.ts';
 import { createWebhookKeys } from './vendors/fitbit/webhook-keys.ts';
@@ -71,6 +84,7 @@ export interface AppDeps {
   /** Source priorities: which source the summary counts per day and type (src/health). */
   sources: SourcesService;
   endpoints: EndpointsService;
+  delivery: Delivery;
   /** Erasure (src/account). */
   account: AccountService;
   /** The sync engine: results service, webhook receiver, job handlers (src/sync). */
@@ -100,6 +114,8 @@ export interface DepsOverrides {
   sync?: SyncTuning;
   /** DNS for webhook endpoint URLs (tests answer names without the network). */
   resolve?: Resolve;
+  /** Webhook retry waits and timeout (tests shorten them). */
+  delivery?: Pick<DeliveryDeps, 'retryScheduleMs' | 'timeoutMs'>;
 }
 
 export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrides = {}): Promise<AppDeps> {
@@ -170,6 +186,9 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
   // them, once, with every job of AppJobs: `jobs.register({ ...syncJobs(services) })` (docs/jobs.md).
   const baseJobs = createJobs<AppJobs>({ config, log, registry: metrics.registry, ...overrides.jobs });
   const jobs = replication ? withReplication(baseJobs, replication, config.jobs.runWorker) : baseJobs;
+  // Each feature sees only its own jobs (TypeScript does not narrow a generic enqueue by itself).
+  const enqueueSync = jobs.enqueue as Enqueue<SyncJobs>;
+  const enqueueEvents = jobs.enqueue as Enqueue<EventJobs>;
   const http = createOutboundHttp({ fetch: overrides.fetch ?? globalThis.fetch });
   const vault = createVault({ encryptionKeys: config.encryptionKeys, clock });
   const vendors = createVendorRegistry({ config, http, now: () => clock.now() });
@@ -190,7 +209,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     budgets,
     accessTokens,
     store: fhirStore,
-    enqueue: jobs.enqueue,
+    enqueue: enqueueSync,
     triggerLimiter: limits.syncTriggerLimiter,
     ...(overrides.sync ? { tuning: overrides.sync } : {}),
   });
@@ -214,8 +233,19 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       }
     },
   });
-  jobs.register({ ...sync.jobs });
+  const delivery = createDelivery({
+    db,
+    clock,
+    log,
+    vault,
+    enqueue: enqueueEvents,
+    allowPrivateUrls: config.webhooksAllowPrivateUrls,
+    resolve: overrides.resolve,
+    ...overrides.delivery,
+  });
+  jobs.register({ ...sync.jobs, ...delivery.jobs });
   await jobs.schedule('sync.enqueue-due', SYNC_TICK_MS, 'sync.enqueueDue', {});
+  await jobs.schedule('events.dispatch', DISPATCH_TICK_MS, 'events.dispatch', {});
   const audit = createAudit({ db, clock, log });
   const account = createAccountService({
     db,
@@ -290,6 +320,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       items: healthItems,
     }),
     sources: createSourcesService({ db, clock, defaultTimeZone: config.defaultTimeZone }),
+    delivery,
     endpoints: createEndpointsService({
       db,
       clock,

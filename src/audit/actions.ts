@@ -32,6 +32,8 @@ export const AUDIT_ACTIONS = {
   'webhooks.endpoint.read': { resourceType: 'WebhookEndpoint' },
   'webhooks.endpoint.delete': { resourceType: 'WebhookEndpoint' },
   'webhooks.endpoint.rotate_secret': { resourceType: 'WebhookEndpoint' },
+  'webhooks.deliveries.read': { resourceType: 'WebhookEndpoint' },
+  'webhooks.deliveries.retry': { resourceType: 'WebhookEndpoint' },
 } as const satisfies Record<string, { resourceType: string; explicit?: boolean }>;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

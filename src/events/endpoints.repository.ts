@@ -10,7 +10,7 @@ export type EndpointRow = Selectable<WebhookEndpointsTable>;
 
 export async function insertEndpoint(
   db: Db,
-  row: Omit<EndpointRow, 'status' | 'disabled_at'>,
+  row: Omit<EndpointRow, 'status' | 'disabled_at' | 'failing_since'>,
 ): Promise<EndpointRow> {
   return db.insertInto('webhook_endpoints').values(row).returningAll().executeTakeFirstOrThrow();
 }

@@ -3,12 +3,16 @@ import type { Static } from 'typebox';
 import Type from 'typebox';
 import { principalOf } from '../http/auth-hook.ts';
 import { ProblemSchema } from '../http/problem.ts';
+import type { Delivery } from './delivery.ts';
 import {
   CreateEndpointBody,
+  DeliveryListSchema,
+  DeliveryParams,
   EndpointIdParams,
   EndpointListSchema,
   EndpointSchema,
   EndpointWithSecretSchema,
+  RetryResponseSchema,
 } from './endpoints.schemas.ts';
 import type { EndpointsService } from './endpoints.service.ts';
 
@@ -18,7 +22,7 @@ const errors = { 400: ProblemSchema, 401: ProblemSchema };
 const withId = { ...errors, 404: ProblemSchema };
 
 /** /webhooks/endpoints: the caller's own webhook endpoints (protected scope, docs/events.md §3). */
-export function endpointsRoutes(app: FastifyInstance, endpoints: EndpointsService): void {
+export function endpointsRoutes(app: FastifyInstance, endpoints: EndpointsService, delivery: Delivery): void {
   app.post<{ Body: Static<typeof CreateEndpointBody> }>(
     '/webhooks/endpoints',
     {
@@ -101,5 +105,40 @@ export function endpointsRoutes(app: FastifyInstance, endpoints: EndpointsServic
       },
     },
     async (req) => endpoints.rotateSecret(principalOf(req), req.params.id),
+  );
+
+  app.get<{ Params: Static<typeof EndpointIdParams> }>(
+    '/webhooks/endpoints/:id/deliveries',
+    {
+      config: { audit: 'webhooks.deliveries.read' },
+      schema: {
+        tags,
+        security,
+        summary: 'Deliveries of a webhook endpoint',
+        description:
+          'The endpoint’s latest 100 deliveries, newest first: the event, its state (`pending` while retries remain, `succeeded`, `failed`), the next try, and every attempt with its time, HTTP status or error, and duration.',
+        params: EndpointIdParams,
+        response: { 200: DeliveryListSchema, ...withId },
+      },
+    },
+    async (req) => delivery.listDeliveries(principalOf(req), req.params.id),
+  );
+
+  app.post<{ Params: Static<typeof DeliveryParams> }>(
+    '/webhooks/endpoints/:id/deliveries/:event_id/retry',
+    {
+      config: { audit: 'webhooks.deliveries.retry' },
+      schema: {
+        tags,
+        security,
+        summary: 'Send an event to a webhook endpoint again',
+        description:
+          'Queues the delivery of one event to the endpoint again (a failed or succeeded one starts a fresh series of attempts; a pending one keeps its schedule). 404 when the endpoint never had the event; 409 when the endpoint is disabled.',
+        params: DeliveryParams,
+        response: { 202: RetryResponseSchema, ...withId, 409: ProblemSchema },
+      },
+    },
+    async (req, reply) =>
+      reply.code(202).send(await delivery.retry(principalOf(req), req.params.id, req.params.event_id)),
   );
 }

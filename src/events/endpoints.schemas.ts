@@ -72,3 +72,48 @@ export const EndpointListSchema = Type.Object(
   { items: Type.Array(EndpointSchema) },
   { examples: [{ items: [ENDPOINT_EXAMPLE] }] },
 );
+
+export const DeliveryParams = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  event_id: Type.String({ pattern: '^evt_[0-9a-f]{32}$', description: 'the event id (`webhook-id`)' }),
+});
+
+const DELIVERY_EXAMPLE = {
+  event_id: 'evt_9b1f0c2e4d5a4e8f9a7b6c5d4e3f2a1b',
+  type: 'observations.created',
+  status: 'pending',
+  next_attempt_at: '2026-12-07T20:05:05.000Z',
+  attempts: [
+    { at: '2026-12-07T20:05:00.000Z', status_code: 503, duration_ms: 112, error: 'HTTP 503', ok: false },
+  ],
+};
+
+export const DeliveryListSchema = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object({
+        event_id: Type.String(),
+        type: Type.String(),
+        status: Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')]),
+        next_attempt_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+        attempts: Type.Array(
+          Type.Object({
+            at: Type.String({ format: 'date-time' }),
+            status_code: Type.Union([Type.Integer(), Type.Null()], {
+              description: 'null when no answer came',
+            }),
+            duration_ms: Type.Integer(),
+            error: Type.Union([Type.String(), Type.Null()]),
+            ok: Type.Boolean(),
+          }),
+        ),
+      }),
+    ),
+  },
+  { examples: [{ items: [DELIVERY_EXAMPLE] }] },
+);
+
+export const RetryResponseSchema = Type.Object(
+  { status: Type.Literal('pending') },
+  { examples: [{ status: 'pending' }] },
+);

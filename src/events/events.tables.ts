@@ -27,11 +27,39 @@ export interface WebhookEndpointsTable {
   secret: string;
   status: ColumnType<'enabled' | 'disabled', 'enabled' | 'disabled' | undefined, 'enabled' | 'disabled'>;
   disabled_at: TimestampOrNull;
+  failing_since: TimestampOrNull;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+/** One event for one endpoint (migration 0016). */
+export interface WebhookDeliveriesTable {
+  endpoint_id: string;
+  event_id: string;
+  status: DeliveryStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: TimestampOrNull;
+  last_attempt_at: TimestampOrNull;
+  created_at: Timestamp;
+}
+
+/** One POST to an endpoint: what came back (never the response body). */
+export interface WebhookAttemptsTable {
+  id: ColumnType<string | number | bigint, never, never>;
+  endpoint_id: string;
+  event_id: string;
+  attempted_at: Timestamp;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  ok: boolean;
 }
 
 export interface EventTables {
   events: EventsTable;
   webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

@@ -3,6 +3,7 @@
 //   export type AppJobs = SyncJobs & OutboxJobs;
 // deps.ts then registers one definition per name: `jobs.register({ ...syncJobs(services) })`,
 // and the compiler checks both that every job has a handler and every enqueue's payload.
+import type { EventJobs } from '../events/delivery.ts';
 import type { SyncJobs } from '../sync/sync.jobs.ts';
 
-export type AppJobs = SyncJobs;
+export type AppJobs = SyncJobs & EventJobs;

@@ -5,6 +5,7 @@
  * document), so a new route cannot skip this suite.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertEvents } from '../../src/events/events.repository.ts';
 import { toDevice } from '../../src/fhir/index.ts';
 import { registerUser, type SandboxTestApp, withSandbox } from '../helpers/app.ts';
 import { questionnaireCondition } from '../helpers/app-bodies.ts';
@@ -23,6 +24,7 @@ const objects = {
   syncId: '',
   conditionId: '',
   endpointId: '',
+  eventId: '',
 };
 
 beforeAll(async () => {
@@ -66,10 +68,28 @@ beforeAll(async () => {
     method: 'POST',
     url: '/webhooks/endpoints',
     headers: a.auth,
-    payload: { url: 'https://93.184.216.34/hook' },
+    // Subscribed to a type this suite never emits: the dispatcher sends nothing to the network.
+    payload: { url: 'https://93.184.216.34/hook', events: ['endpoint.disabled'] },
   });
   expect(endpoint.statusCode, endpoint.body).toBe(201);
   objects.endpointId = (endpoint.json() as { id: string }).id;
+  // A delivery of one of A's events to that endpoint (the dispatcher's fan-out).
+  const [eventId] = await insertEvents(
+    t.deps.db,
+    a.id,
+    [{ type: 'account.deleted', payload: { user_id: a.id } }],
+    new Date(),
+  );
+  objects.eventId = eventId!;
+  await t.deps.db
+    .insertInto('webhook_deliveries')
+    .values({
+      endpoint_id: objects.endpointId,
+      event_id: objects.eventId,
+      status: 'failed',
+      created_at: new Date(),
+    })
+    .execute();
   if (t.app.hasRoute({ method: 'POST', url: '/health/sync' })) {
     const sync = await t.app.inject({ method: 'POST', url: '/health/sync', headers: a.auth, payload: {} });
     objects.syncId = (sync.json() as { sync_id: string }).sync_id;
@@ -99,6 +119,14 @@ const byId: Record<string, () => { method: 'GET' | 'DELETE' | 'POST' | 'PUT' | '
   'delete /webhooks/endpoints/{id}': () => ({
     method: 'DELETE',
     url: `/webhooks/endpoints/${objects.endpointId}`,
+  }),
+  'get /webhooks/endpoints/{id}/deliveries': () => ({
+    method: 'GET',
+    url: `/webhooks/endpoints/${objects.endpointId}/deliveries`,
+  }),
+  'post /webhooks/endpoints/{id}/deliveries/{event_id}/retry': () => ({
+    method: 'POST',
+    url: `/webhooks/endpoints/${objects.endpointId}/deliveries/${objects.eventId}/retry`,
   }),
   'post /webhooks/endpoints/{id}/rotate-secret': () => ({
     method: 'POST',
@@ -149,6 +177,11 @@ describe('object-level authorization', () => {
     }
     const hook = await t.app.inject({ url: `/webhooks/endpoints/${objects.endpointId}`, headers: a.auth });
     expect(hook.statusCode).toBe(200);
+    const sent = await t.app.inject({
+      url: `/webhooks/endpoints/${objects.endpointId}/deliveries`,
+      headers: a.auth,
+    });
+    expect(sent.json()).toMatchObject({ items: [{ event_id: objects.eventId, status: 'failed' }] });
     const list = await t.app.inject({ url: '/integrations/vendors', headers: a.auth });
     expect((list.json() as { integrations: { id: string; is_active: boolean }[] }).integrations).toEqual([
       expect.objectContaining({ id: objects.integrationId, is_active: true }),

@@ -1,0 +1,180 @@
+/**
+ * Webhook deliveries and their attempts (migration 0016), and the dispatcher's reads of the
+ * outbox. Reads for the API take the owner id (through the endpoint's user_id).
+ *
+ *   takeUndispatched(db, limit)                 -> events not yet fanned out, oldest first, locked
+ *   matchingEndpoints(db, userId, type)          -> the enabled endpoints that take this event
+ *   insertDeliveries(db, rows) / markDispatched(db, ids, now)
+ *   findDelivery(db, endpointId, eventId)        -> the delivery with its endpoint and event
+ *   recordAttempt(db, attempt)                   -> one attempt row
+ *   listDeliveries(db, userId, endpointId, limit) -> the endpoint's deliveries with their attempts
+ */
+
+import type { Db } from '../db/database.ts';
+import type { DeliveryStatus } from './events.tables.ts';
+
+export async function takeUndispatched(
+  db: Db,
+  limit: number,
+): Promise<{ id: string; user_id: number | null; type: string }[]> {
+  return db
+    .selectFrom('events')
+    .select(['id', 'user_id', 'type'])
+    .where('dispatched_at', 'is', null)
+    .orderBy('seq')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+export async function matchingEndpoints(db: Db, userIds: number[]) {
+  if (userIds.length === 0) return [];
+  return db
+    .selectFrom('webhook_endpoints')
+    .select(['id', 'user_id', 'events'])
+    .where('user_id', 'in', userIds)
+    .where('status', '=', 'enabled')
+    .execute();
+}
+
+export async function insertDeliveries(
+  db: Db,
+  rows: { endpoint_id: string; event_id: string; created_at: Date }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('webhook_deliveries')
+    .values(rows.map((r) => ({ ...r, status: 'pending' as const, next_attempt_at: r.created_at })))
+    .onConflict((oc) => oc.columns(['endpoint_id', 'event_id']).doNothing())
+    .execute();
+}
+
+export async function markDispatched(db: Db, ids: string[], now: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable('events').set({ dispatched_at: now }).where('id', 'in', ids).execute();
+}
+
+export async function findDelivery(db: Db, endpointId: string, eventId: string) {
+  return db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')
+    .innerJoin('events as e', 'e.id', 'd.event_id')
+    .select([
+      'd.status',
+      'd.attempts',
+      'w.id as endpoint_id',
+      'w.user_id',
+      'w.url',
+      'w.secret',
+      'w.status as endpoint_status',
+      'w.failing_since',
+      'e.id as event_id',
+      'e.type',
+      'e.occurred_at',
+      'e.payload',
+    ])
+    .where('d.endpoint_id', '=', endpointId)
+    .where('d.event_id', '=', eventId)
+    .executeTakeFirst();
+}
+
+/** The owner's delivery (for a retry): undefined when the endpoint is not theirs or never had it. */
+export async function findOwnDelivery(db: Db, userId: number, endpointId: string, eventId: string) {
+  return db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')
+    .select(['d.endpoint_id', 'd.event_id', 'd.status'])
+    .where('w.user_id', '=', userId)
+    .where('d.endpoint_id', '=', endpointId)
+    .where('d.event_id', '=', eventId)
+    .executeTakeFirst();
+}
+
+export async function setDelivery(
+  db: Db,
+  endpointId: string,
+  eventId: string,
+  patch: { status: DeliveryStatus; attempts?: number; next_attempt_at: Date | null; last_attempt_at?: Date },
+): Promise<void> {
+  await db
+    .updateTable('webhook_deliveries')
+    .set(patch)
+    .where('endpoint_id', '=', endpointId)
+    .where('event_id', '=', eventId)
+    .execute();
+}
+
+export async function recordAttempt(
+  db: Db,
+  attempt: {
+    endpoint_id: string;
+    event_id: string;
+    attempted_at: Date;
+    duration_ms: number;
+    status_code: number | null;
+    error: string | null;
+    ok: boolean;
+  },
+): Promise<void> {
+  await db.insertInto('webhook_attempts').values(attempt).execute();
+}
+
+export async function setEndpointHealth(
+  db: Db,
+  endpointId: string,
+  patch: {
+    failing_since: Date | null;
+    status?: 'enabled' | 'disabled';
+    disabled_at?: Date | null;
+    updated_at: Date;
+  },
+): Promise<void> {
+  await db.updateTable('webhook_endpoints').set(patch).where('id', '=', endpointId).execute();
+}
+
+export async function listDeliveries(db: Db, userId: number, endpointId: string, limit: number) {
+  const deliveries = await db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')
+    .innerJoin('events as e', 'e.id', 'd.event_id')
+    .select([
+      'd.event_id',
+      'e.type',
+      'd.status',
+      'd.attempts',
+      'd.next_attempt_at',
+      'd.last_attempt_at',
+      'd.created_at',
+    ])
+    .where('w.user_id', '=', userId)
+    .where('d.endpoint_id', '=', endpointId)
+    .orderBy('d.created_at', 'desc')
+    .orderBy('e.seq', 'desc')
+    .limit(limit)
+    .execute();
+  const ids = deliveries.map((d) => d.event_id);
+  const attempts =
+    ids.length === 0
+      ? []
+      : await db
+          .selectFrom('webhook_attempts')
+          .select(['event_id', 'attempted_at', 'duration_ms', 'status_code', 'error', 'ok'])
+          .where('endpoint_id', '=', endpointId)
+          .where('event_id', 'in', ids)
+          .orderBy('id')
+          .execute();
+  return { deliveries, attempts };
+}
+
+/** Pending deliveries whose next try is due (a lost job, a crash between dispatch and enqueue). */
+export async function dueDeliveries(db: Db, before: Date, limit: number) {
+  return db
+    .selectFrom('webhook_deliveries')
+    .select(['endpoint_id', 'event_id'])
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<', before)
+    .orderBy('next_attempt_at')
+    .limit(limit)
+    .execute();
+}

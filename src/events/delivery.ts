@@ -1,0 +1,295 @@
+/**
+ * Delivering events to webhook endpoints (docs/events.md §5), through the job engine:
+ *
+ *   events.dispatch  (every DISPATCH_TICK_MS, and on demand) takes the outbox's undispatched events
+ *                    in order, writes one delivery per matching enabled endpoint of the event's
+ *                    owner, marks the events dispatched (one transaction), then enqueues
+ *                    `events.deliver` per delivery. It also re-enqueues pending deliveries that
+ *                    are overdue (a job lost between the commit and the enqueue).
+ *   events.deliver   one POST of one event to one endpoint; job id `webhook:<endpoint>:<event>`,
+ *                    so the same event is never in flight twice for one endpoint. Signed with
+ *                    `standardwebhooks` (webhook-id = the event id, stable across retries).
+ *
+ * A 2xx within DELIVERY_TIMEOUT_MS is success; anything else (3xx included: redirects are not
+ * followed) is recorded and retried on RETRY_SCHEDULE_MS through the runner's DelayError (which
+ * spends no job attempt); after the last retry the delivery is `failed`. An endpoint that has
+ * failed without a success for DISABLE_AFTER_MS, or answered 410 Gone, is disabled and its owner
+ * gets an `endpoint.disabled` event. The URL is checked again before each attempt and the
+ * connection pinned to the checked addresses (src/events/endpoint-url.ts, webhook-post.ts).
+ */
+import { Webhook } from 'standardwebhooks';
+import type { Principal } from '../auth/auth.service.ts';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import { DelayError } from '../jobs/errors.ts';
+import { defineJobs, type Enqueue, handler } from '../jobs/registry.ts';
+import type { Log } from '../log.ts';
+import type { Vault } from '../vault/vault.ts';
+import * as repo from './deliveries.repository.ts';
+import { checkEndpointUrl, type Resolve, systemResolve } from './endpoint-url.ts';
+import { findEndpoint } from './endpoints.repository.ts';
+import { secretContext } from './endpoints.service.ts';
+import { insertEvents } from './events.repository.ts';
+import { type PostResult, postWebhook } from './webhook-post.ts';
+
+export type EventJobs = {
+  'events.dispatch': Record<string, never>;
+  'events.deliver': { endpointId: string; eventId: string };
+};
+
+/**
+ * Waits after the 1st, 2nd, … failed attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, so 8
+ * attempts over about 27.6 hours (Svix's schedule). docs/events.md §5.
+ */
+export const RETRY_SCHEDULE_MS: readonly number[] = [
+  5_000,
+  5 * 60_000,
+  30 * 60_000,
+  2 * 3_600_000,
+  5 * 3_600_000,
+  10 * 3_600_000,
+  10 * 3_600_000,
+];
+export const DISABLE_AFTER_MS = 3 * 24 * 3_600_000;
+export const DELIVERY_TIMEOUT_MS = 15_000;
+export const DISPATCH_TICK_MS = 2_000;
+const DISPATCH_BATCH = 500;
+/** A pending delivery this far past its time has lost its job: the dispatcher enqueues it again. */
+const OVERDUE_MS = 60_000;
+
+export interface DeliveryDeps {
+  db: Db;
+  clock: Clock;
+  log: Log;
+  vault: Vault;
+  enqueue: Enqueue<EventJobs>;
+  allowPrivateUrls: boolean;
+  resolve?: Resolve | undefined;
+  /** Tests shorten these. */
+  retryScheduleMs?: readonly number[] | undefined;
+  timeoutMs?: number | undefined;
+}
+
+export type Delivery = ReturnType<typeof createDelivery>;
+
+export interface DeliveryView {
+  event_id: string;
+  type: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  next_attempt_at: string | null;
+  attempts: {
+    at: string;
+    status_code: number | null;
+    duration_ms: number;
+    error: string | null;
+    ok: boolean;
+  }[];
+}
+
+const deliverJobId = (endpointId: string, eventId: string) => `webhook:${endpointId}:${eventId}`;
+
+export function createDelivery(deps: DeliveryDeps) {
+  const { db, clock, log, vault } = deps;
+  const resolve = deps.resolve ?? systemResolve;
+  const schedule = deps.retryScheduleMs ?? RETRY_SCHEDULE_MS;
+  const timeoutMs = deps.timeoutMs ?? DELIVERY_TIMEOUT_MS;
+
+  const enqueueDeliver = (endpointId: string, eventId: string) =>
+    deps.enqueue('events.deliver', { endpointId, eventId }, { jobId: deliverJobId(endpointId, eventId) });
+
+  async function dispatch(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const matched = await db.transaction().execute(async (trx) => {
+        const events = await repo.takeUndispatched(trx, DISPATCH_BATCH);
+        if (events.length === 0) return undefined;
+        const owners = [...new Set(events.flatMap((e) => (e.user_id === null ? [] : [e.user_id])))];
+        const endpoints = await repo.matchingEndpoints(trx, owners);
+        const now = clock.now();
+        const rows = events.flatMap((e) =>
+          endpoints
+            .filter((w) => w.user_id === e.user_id && (w.events === null || w.events.includes(e.type)))
+            .map((w) => ({ endpoint_id: w.id, event_id: e.id, created_at: now })),
+        );
+        await repo.insertDeliveries(trx, rows);
+        await repo.markDispatched(
+          trx,
+          events.map((e) => e.id),
+          now,
+        );
+        return rows;
+      });
+      if (!matched) break;
+      for (const r of matched) await enqueueDeliver(r.endpoint_id, r.event_id);
+      total += matched.length;
+    }
+    const overdue = await repo.dueDeliveries(
+      db,
+      new Date(clock.now().getTime() - OVERDUE_MS),
+      DISPATCH_BATCH,
+    );
+    for (const r of overdue) await enqueueDeliver(r.endpoint_id, r.event_id);
+    return total;
+  }
+
+  async function attempt(d: NonNullable<Awaited<ReturnType<typeof repo.findDelivery>>>, now: Date) {
+    const checked = await checkEndpointUrl(d.url, { allowPrivate: deps.allowPrivateUrls, resolve });
+    if ('error' in checked) return { error: `url refused: ${checked.error}` };
+    const secret = vault.open(d.secret, secretContext(d.endpoint_id)).reveal();
+    const payload = typeof d.payload === 'string' ? JSON.parse(d.payload) : d.payload;
+    const body = JSON.stringify({ type: d.type, timestamp: d.occurred_at.toISOString(), data: payload });
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'phr-backend-webhooks',
+      'webhook-id': d.event_id,
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': new Webhook(secret).sign(d.event_id, now, body),
+    };
+    return postWebhook(checked.url, { body, headers, addresses: checked.addresses, timeoutMs });
+  }
+
+  async function deliver(data: EventJobs['events.deliver']): Promise<void> {
+    const d = await repo.findDelivery(db, data.endpointId, data.eventId);
+    if (d?.status !== 'pending') return; // erased, deleted, or already settled
+    if (d.endpoint_status !== 'enabled') {
+      await repo.setDelivery(db, d.endpoint_id, d.event_id, { status: 'failed', next_attempt_at: null });
+      return;
+    }
+    const now = clock.now();
+    const started = performance.now();
+    const result: PostResult = await attempt(d, now);
+    const duration = Math.round(performance.now() - started);
+    const status = 'status' in result ? result.status : null;
+    const ok = status !== null && status >= 200 && status < 300;
+    const attempts = d.attempts + 1;
+    const error = 'error' in result ? result.error : ok ? null : `HTTP ${status}`;
+    const wait = await db.transaction().execute(async (trx) => {
+      await repo.recordAttempt(trx, {
+        endpoint_id: d.endpoint_id,
+        event_id: d.event_id,
+        attempted_at: now,
+        duration_ms: duration,
+        status_code: status,
+        error,
+        ok,
+      });
+      const settle = (s: 'succeeded' | 'failed') =>
+        repo.setDelivery(trx, d.endpoint_id, d.event_id, {
+          status: s,
+          attempts,
+          next_attempt_at: null,
+          last_attempt_at: now,
+        });
+      if (ok) {
+        await settle('succeeded');
+        if (d.failing_since)
+          await repo.setEndpointHealth(trx, d.endpoint_id, { failing_since: null, updated_at: now });
+        return undefined;
+      }
+      const failingSince = d.failing_since ?? now;
+      const failingFor = now.getTime() - failingSince.getTime();
+      if (status === 410 || failingFor >= DISABLE_AFTER_MS) {
+        await settle('failed');
+        await repo.setEndpointHealth(trx, d.endpoint_id, {
+          failing_since: failingSince,
+          status: 'disabled',
+          disabled_at: now,
+          updated_at: now,
+        });
+        const reason = status === 410 ? 'answered 410 Gone' : `failing since ${failingSince.toISOString()}`;
+        await insertEvents(
+          trx,
+          d.user_id,
+          [
+            {
+              type: 'endpoint.disabled',
+              payload: { user_id: d.user_id, endpoint_id: d.endpoint_id, reason },
+            },
+          ],
+          now,
+        );
+        log.warn({ endpointId: d.endpoint_id, status }, 'webhook endpoint disabled');
+        return undefined;
+      }
+      if (!d.failing_since)
+        await repo.setEndpointHealth(trx, d.endpoint_id, { failing_since: failingSince, updated_at: now });
+      const delay = schedule[attempts - 1];
+      if (delay === undefined) {
+        await settle('failed');
+        return undefined;
+      }
+      await repo.setDelivery(trx, d.endpoint_id, d.event_id, {
+        status: 'pending',
+        attempts,
+        next_attempt_at: new Date(now.getTime() + delay),
+        last_attempt_at: now,
+      });
+      return delay;
+    });
+    if (wait !== undefined) {
+      log.info(
+        { endpointId: d.endpoint_id, attempt: attempts, status, error },
+        'webhook delivery failed; retrying',
+      );
+      // NOTE: job delays run on real time (src/jobs), not the injected clock.
+      throw DelayError.after(wait, Date.now(), 'webhook delivery failed');
+    }
+  }
+
+  return {
+    dispatch,
+    deliver,
+    /** Wakes the dispatcher now (it also runs every DISPATCH_TICK_MS). */
+    async kick(): Promise<void> {
+      await deps.enqueue('events.dispatch', {}, { jobId: 'events.dispatch' });
+    },
+
+    async listDeliveries(principal: Principal, endpointId: string): Promise<{ items: DeliveryView[] }> {
+      if (!(await findEndpoint(db, principal.userId, endpointId)))
+        throw new AppError('NOT_FOUND', 'Webhook endpoint not found');
+      const { deliveries, attempts } = await repo.listDeliveries(db, principal.userId, endpointId, 100);
+      return {
+        items: deliveries.map((d) => ({
+          event_id: d.event_id,
+          type: d.type,
+          status: d.status,
+          next_attempt_at: d.next_attempt_at?.toISOString() ?? null,
+          attempts: attempts
+            .filter((a) => a.event_id === d.event_id)
+            .map((a) => ({
+              at: a.attempted_at.toISOString(),
+              status_code: a.status_code,
+              duration_ms: a.duration_ms,
+              error: a.error,
+              ok: a.ok,
+            })),
+        })),
+      };
+    },
+
+    /** Sends the event to the endpoint again (once more, then the usual retries if it fails). */
+    async retry(principal: Principal, endpointId: string, eventId: string): Promise<{ status: 'pending' }> {
+      const own = await repo.findOwnDelivery(db, principal.userId, endpointId, eventId);
+      if (!own) throw new AppError('NOT_FOUND', 'Delivery not found');
+      const endpoint = await findEndpoint(db, principal.userId, endpointId);
+      if (endpoint?.status !== 'enabled')
+        throw new AppError('CONFLICT', 'The endpoint is disabled', {
+          errors: [{ field: 'id', message: 'endpoint is disabled' }],
+        });
+      if (own.status !== 'pending')
+        await repo.setDelivery(db, endpointId, eventId, {
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: clock.now(),
+        });
+      await enqueueDeliver(endpointId, eventId);
+      return { status: 'pending' };
+    },
+
+    jobs: defineJobs<EventJobs>({
+      'events.dispatch': handler(async () => void (await dispatch())),
+      'events.deliver': handler(async (data) => deliver(data), { attempts: 5 }),
+    }),
+  };
+}
