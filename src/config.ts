@@ -74,6 +74,9 @@ const EnvSchema = Type.Object({
   SYNC_INTERVAL_MINUTES: Type.Integer({ minimum: 1, default: 60 }),
   SYNC_TRIGGERS_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
   OAUTH_SUCCESS_REDIRECT: Type.Optional(Type.String({ minLength: 1 })),
+  EVENTS_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  // Standard Webhooks secret: whsec_ + base64 of 24 to 64 bytes.
+  EVENTS_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/]{32,88}={0,2}$' })),
   WEBHOOKS_ALLOW_PRIVATE_URLS: Type.Optional(
     Type.Union([Type.Literal('0'), Type.Literal('1'), Type.Literal('true'), Type.Literal('false')]),
   ),
@@ -150,6 +153,8 @@ export interface Config {
   oauthSuccessRedirect: string | undefined;
   /** Webhook endpoints may use http and private addresses (development, tests; unsafe in production). */
   webhooksAllowPrivateUrls: boolean;
+  /** The deployment's own endpoint: every user's events (EVENTS_WEBHOOK_URL + EVENTS_WEBHOOK_SECRET). */
+  eventsWebhook: { url: string; secret: string } | undefined;
   defaultTimeZone: string;
   /** Run the vendor sandbox beside the app (demo mode). */
   sandbox: boolean;
@@ -233,6 +238,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   const trustProxy = parseTrustProxy(env.TRUST_PROXY);
   if (typeof trustProxy === 'string') problems.push(`TRUST_PROXY: ${trustProxy}`);
+  if (Boolean(env.EVENTS_WEBHOOK_URL) !== Boolean(env.EVENTS_WEBHOOK_SECRET))
+    problems.push('EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET must be set together');
 
   const port = env.PORT;
   const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
@@ -306,6 +313,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     oauthSuccessRedirect: env.OAUTH_SUCCESS_REDIRECT,
     webhooksAllowPrivateUrls:
       env.WEBHOOKS_ALLOW_PRIVATE_URLS === '1' || env.WEBHOOKS_ALLOW_PRIVATE_URLS === 'true',
+    eventsWebhook:
+      env.EVENTS_WEBHOOK_URL && env.EVENTS_WEBHOOK_SECRET
+        ? { url: env.EVENTS_WEBHOOK_URL, secret: env.EVENTS_WEBHOOK_SECRET }
+        : undefined,
     defaultTimeZone: env.DEFAULT_TIME_ZONE,
     sandboxPort: env.PORT === 0 ? 0 : env.SANDBOX_PORT,
     sandbox: sandboxFlag || (!sandboxOff && !env.FITBIT_CLIENT_ID && env.NODE_ENV !== 'production'),

@@ -243,6 +243,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     resolve: overrides.resolve,
     ...overrides.delivery,
   });
+  await delivery.configureDeployment(config.eventsWebhook);
   jobs.register({ ...sync.jobs, ...delivery.jobs });
   await jobs.schedule('sync.enqueue-due', SYNC_TICK_MS, 'sync.enqueueDue', {});
   await jobs.schedule('events.dispatch', DISPATCH_TICK_MS, 'events.dispatch', {});

@@ -3,7 +3,7 @@
  * outbox. Reads for the API take the owner id (through the endpoint's user_id).
  *
  *   takeUndispatched(db, limit)                 -> events not yet fanned out, oldest first, locked
- *   matchingEndpoints(db, userId, type)          -> the enabled endpoints that take this event
+ *   matchingEndpoints(db, userIds)               -> the enabled endpoints of these owners and the deployment's
  *   insertDeliveries(db, rows) / markDispatched(db, ids, now)
  *   findDelivery(db, endpointId, eventId)        -> the delivery with its endpoint and event
  *   recordAttempt(db, attempt)                   -> one attempt row
@@ -28,12 +28,16 @@ export async function takeUndispatched(
     .execute();
 }
 
+/** The enabled endpoints of these owners, and the deployment's (no owner), which takes every event. */
 export async function matchingEndpoints(db: Db, userIds: number[]) {
-  if (userIds.length === 0) return [];
   return db
     .selectFrom('webhook_endpoints')
     .select(['id', 'user_id', 'events'])
-    .where('user_id', 'in', userIds)
+    .where((eb) =>
+      userIds.length > 0
+        ? eb.or([eb('user_id', 'in', userIds), eb('user_id', 'is', null)])
+        : eb('user_id', 'is', null),
+    )
     .where('status', '=', 'enabled')
     .execute();
 }

@@ -87,6 +87,9 @@ export interface DeliveryView {
   }[];
 }
 
+/** The deployment's endpoint row (no owner): a fixed id, so its deliveries survive a restart. */
+export const DEPLOYMENT_ENDPOINT_ID = '00000000-0000-4000-8000-00000000e7e7';
+
 const deliverJobId = (endpointId: string, eventId: string) => `webhook:${endpointId}:${eventId}`;
 
 export function createDelivery(deps: DeliveryDeps) {
@@ -109,7 +112,8 @@ export function createDelivery(deps: DeliveryDeps) {
         const now = clock.now();
         const rows = events.flatMap((e) =>
           endpoints
-            .filter((w) => w.user_id === e.user_id && (w.events === null || w.events.includes(e.type)))
+            .filter((w) => w.user_id === null || w.user_id === e.user_id)
+            .filter((w) => w.events === null || w.events.includes(e.type))
             .map((w) => ({ endpoint_id: w.id, event_id: e.id, created_at: now })),
         );
         await repo.insertDeliveries(trx, rows);
@@ -134,7 +138,9 @@ export function createDelivery(deps: DeliveryDeps) {
   }
 
   async function attempt(d: NonNullable<Awaited<ReturnType<typeof repo.findDelivery>>>, now: Date) {
-    const checked = await checkEndpointUrl(d.url, { allowPrivate: deps.allowPrivateUrls, resolve });
+    // The deployment's endpoint is configured by the operator, who may well point it inside.
+    const allowPrivate = deps.allowPrivateUrls || d.user_id === null;
+    const checked = await checkEndpointUrl(d.url, { allowPrivate, resolve });
     if ('error' in checked) return { error: `url refused: ${checked.error}` };
     const secret = vault.open(d.secret, secretContext(d.endpoint_id)).reveal();
     const payload = typeof d.payload === 'string' ? JSON.parse(d.payload) : d.payload;
@@ -189,7 +195,8 @@ export function createDelivery(deps: DeliveryDeps) {
       }
       const failingSince = d.failing_since ?? now;
       const failingFor = now.getTime() - failingSince.getTime();
-      if (status === 410 || failingFor >= DISABLE_AFTER_MS) {
+      // The deployment's endpoint is the operator's: its deliveries fail, it is never disabled.
+      if (d.user_id !== null && (status === 410 || failingFor >= DISABLE_AFTER_MS)) {
         await settle('failed');
         await repo.setEndpointHealth(trx, d.endpoint_id, {
           failing_since: failingSince,
@@ -240,6 +247,35 @@ export function createDelivery(deps: DeliveryDeps) {
   return {
     dispatch,
     deliver,
+    /**
+     * At start: the deployment's endpoint (EVENTS_WEBHOOK_URL + EVENTS_WEBHOOK_SECRET) as the
+     * row with no owner, updated in place (its deliveries stay), or deleted when unset.
+     */
+    async configureDeployment(target: { url: string; secret: string } | undefined): Promise<void> {
+      if (!target) {
+        await db.deleteFrom('webhook_endpoints').where('id', '=', DEPLOYMENT_ENDPOINT_ID).execute();
+        return;
+      }
+      const now = clock.now();
+      const row = {
+        url: target.url,
+        secret: vault.seal(target.secret, secretContext(DEPLOYMENT_ENDPOINT_ID)),
+        status: 'enabled' as const,
+        updated_at: now,
+      };
+      await db
+        .insertInto('webhook_endpoints')
+        .values({
+          ...row,
+          id: DEPLOYMENT_ENDPOINT_ID,
+          user_id: null,
+          events: null,
+          description: 'EVENTS_WEBHOOK_URL',
+          created_at: now,
+        })
+        .onConflict((oc) => oc.column('id').doUpdateSet(row))
+        .execute();
+    },
     /** Wakes the dispatcher now (it also runs every DISPATCH_TICK_MS). */
     async kick(): Promise<void> {
       await deps.enqueue('events.dispatch', {}, { jobId: 'events.dispatch' });

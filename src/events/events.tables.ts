@@ -19,7 +19,8 @@ export interface EventsTable {
 /** A person's webhook endpoint (migration 0016); `secret` is a vault envelope, never returned. */
 export interface WebhookEndpointsTable {
   id: string;
-  user_id: number;
+  /** null: the deployment's endpoint (EVENTS_WEBHOOK_URL), which takes every user's events. */
+  user_id: number | null;
   url: string;
   /** The event types it receives; null for all of them. */
   events: string[] | null;

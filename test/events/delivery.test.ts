@@ -380,3 +380,57 @@ describe('delivery-time URL check', () => {
     }
   });
 });
+
+describe('the deployment’s endpoint (EVENTS_WEBHOOK_URL)', () => {
+  it('receives every user’s events and the erasure, signed with its secret, even on a private address', async () => {
+    const rx = await receiver();
+    const secret = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
+    const t = await createTestApp({
+      env: { EVENTS_WEBHOOK_URL: rx.url('/ops'), EVENTS_WEBHOOK_SECRET: secret },
+    });
+    try {
+      const a = await registerUser(t.app);
+      const b = await registerUser(t.app);
+      const event = (u: { id: number }): NewEvent => ({
+        type: 'integration.disconnected',
+        payload: {
+          user_id: u.id,
+          vendor: 'withings',
+          integration_id: 'x',
+          status: 'inactive',
+          reason: 'user',
+        },
+      });
+      await insertEvents(t.deps.db, a.id, [event(a)], new Date());
+      await insertEvents(t.deps.db, b.id, [event(b)], new Date());
+      expect((await t.app.inject({ method: 'DELETE', url: '/auth/me', headers: a.auth })).statusCode).toBe(
+        204,
+      );
+      await t.deps.delivery.kick();
+      await until('two deliveries', async () => rx.got.length >= 2);
+      await t.deps.delivery.dispatch();
+      await new Promise((r) => setTimeout(r, 300));
+      const got = rx.got;
+      const bodies = got.map(
+        (r) =>
+          new Webhook(secret).verify(r.body, headersOf(r.headers)) as {
+            type: string;
+            data: { user_id: number };
+          },
+      );
+      // a's own disconnection was erased with the account before it went out: only its erasure is sent.
+      expect(bodies.map((x) => [x.type, x.data.user_id]).sort()).toEqual(
+        [
+          ['account.deleted', a.id],
+          ['integration.disconnected', b.id],
+        ].sort(),
+      );
+      // The users' endpoint lists do not show it.
+      const list = await t.app.inject({ url: '/webhooks/endpoints', headers: b.auth });
+      expect(list.json()).toEqual({ items: [] });
+    } finally {
+      await t.close();
+      await rx.close();
+    }
+  });
+});

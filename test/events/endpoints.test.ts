@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
 import { checkEndpointUrl, isPublicAddress } from '../../src/events/endpoint-url.ts';
 import { secretContext } from '../../src/events/endpoints.service.ts';
-import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
+import { createTestApp, registerUser, type TestApp, testEnv } from '../helpers/app.ts';
 
 // POST/GET/DELETE /webhooks/endpoints, rotate-secret (docs/events.md §3) and the URL rules (§4).
 // Names resolve through a table here: no test touches the network.
@@ -214,5 +215,28 @@ describe('endpoint URL rules', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('configuration', () => {
+  it('EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET come together, the secret as whsec_', () => {
+    const secret = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
+    expect(
+      loadConfig(testEnv({ EVENTS_WEBHOOK_URL: 'https://push.internal/x', EVENTS_WEBHOOK_SECRET: secret }))
+        .eventsWebhook,
+    ).toEqual({
+      url: 'https://push.internal/x',
+      secret,
+    });
+    expect(() => loadConfig(testEnv({ EVENTS_WEBHOOK_URL: 'https://push.internal/x' }))).toThrow(
+      /EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET/,
+    );
+    expect(() =>
+      loadConfig(
+        testEnv({ EVENTS_WEBHOOK_URL: 'https://push.internal/x', EVENTS_WEBHOOK_SECRET: 'hunter2' }),
+      ),
+    ).toThrow(/EVENTS_WEBHOOK_SECRET/);
+    expect(loadConfig(testEnv()).eventsWebhook).toBeUndefined();
+    expect(loadConfig(testEnv()).webhooksAllowPrivateUrls).toBe(false);
   });
 });

@@ -10,6 +10,7 @@ import { type Kysely, sql } from 'kysely';
 // - payload: thin (ids, counts and ranges; never health values).
 // webhook_endpoints: a person's own receivers of their events (POST /webhooks/endpoints); the
 // signing secret is sealed with the vault (src/vault) and shown only when created or rotated;
+// user_id null: the deployment's endpoint (EVENTS_WEBHOOK_URL), written from the config at start;
 // failing_since: the first failed attempt since the last success (3 days of it disable the endpoint).
 // webhook_deliveries: one row per (endpoint, event) the dispatcher matched, its state and next try;
 // webhook_attempts: every attempt (time, duration, HTTP status or error), for GET .../deliveries.
@@ -27,7 +28,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index events_undispatched on events (seq) where dispatched_at is null`.execute(db);
   await sql`create table webhook_endpoints (
     id uuid primary key,
-    user_id integer not null references users (id) on delete cascade,
+    user_id integer references users (id) on delete cascade,
     url text not null,
     events text[],
     description text,
