@@ -310,7 +310,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     fhir: {
       store: fhirStore,
       api: createFhirApi(fhirStore, clock),
-      writes: createFhirWrites({ store: fhirStore, clock }),
+      writes: createFhirWrites({ db, store: fhirStore, clock }),
       replication,
     },
     audit,

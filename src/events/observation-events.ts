@@ -41,3 +41,30 @@ export function observationEvents(
   }
   return out;
 }
+
+/**
+ * An upsert's result -> its `observations.created|updated` events: the changed Observations
+ * (inserted or rewritten; unchanged rows are not announced), with type and time from the rows
+ * that were written.
+ */
+export function upsertEvents(
+  userId: number,
+  source: string,
+  changed: readonly { resource_type: string; id: string; inserted: boolean }[],
+  rows: readonly { id: string; type: string | null; effective_start: string | null }[],
+): NewEvent[] {
+  if (changed.length === 0) return [];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const created: ChangedObservation[] = [];
+  const updated: ChangedObservation[] = [];
+  for (const c of changed) {
+    if (c.resource_type !== 'Observation') continue;
+    const row = byId.get(c.id);
+    const change = { id: c.id, type: row?.type ?? null, effectiveStart: row?.effective_start ?? null };
+    (c.inserted ? created : updated).push(change);
+  }
+  return [
+    ...observationEvents(userId, source, 'created', created),
+    ...observationEvents(userId, source, 'updated', updated),
+  ];
+}

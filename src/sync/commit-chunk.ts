@@ -16,7 +16,7 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { mapInSlices } from '../event-loop.ts';
 import { insertEvents } from '../events/events.repository.ts';
-import { type ChangedObservation, observationEvents } from '../events/observation-events.ts';
+import { type ChangedObservation, observationEvents, upsertEvents } from '../events/observation-events.ts';
 import { OBSERVATION_IDENTIFIER_SYSTEM } from '../fhir/codes.ts';
 import { observationIdentifier } from '../fhir/ids.ts';
 import type { Measurement } from '../fhir/measurement.ts';
@@ -131,23 +131,9 @@ async function writeChunk(deps: ChunkDeps, chunk: ChunkCommit): Promise<ItemCoun
     if (observations) {
       const written = await store.upsertResources(principal, observations, { db: trx });
       counts = { created: written.created, updated: written.updated, unchanged: written.unchanged };
-      if (written.changed.length > 0) {
-        const rows = new Map(observations.rows.map((r) => [r.id, r]));
-        const created: ChangedObservation[] = [];
-        const updated: ChangedObservation[] = [];
-        for (const c of written.changed) {
-          if (c.resource_type !== 'Observation') continue;
-          const row = rows.get(c.id);
-          const change = { id: c.id, type: row?.type ?? null, effectiveStart: row?.effective_start ?? null };
-          (c.inserted ? created : updated).push(change);
-        }
-        const events = [
-          ...observationEvents(principal.userId, chunk.vendor, 'created', created),
-          ...observationEvents(principal.userId, chunk.vendor, 'updated', updated),
-        ];
-        // One INSERT for the chunk's events (thin: ids and ranges, docs/events.md).
-        await insertEvents(trx, principal.userId, events, now);
-      }
+      // One INSERT for the chunk's events (thin: ids and ranges, docs/events.md).
+      const events = upsertEvents(principal.userId, chunk.vendor, written.changed, observations.rows);
+      await insertEvents(trx, principal.userId, events, now);
     }
     const total = { ...counts, requests: chunk.requests, fetched: chunk.fetched };
     await saveProgress(trx, chunk.runId, chunk.integrationId, total, chunk.plan);

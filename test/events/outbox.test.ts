@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listUserEvents } from '../../src/events/events.repository.ts';
 import type { EventType, ObservationsChanged, StoredEvent } from '../../src/events/events.types.ts';
 import { observationEvents } from '../../src/events/observation-events.ts';
+import { registerUser } from '../helpers/app.ts';
+import { dartLocal, singleValue } from '../helpers/app-bodies.ts';
+import { patientIdOf } from '../helpers/observations.ts';
 import {
   byDate,
   connectPerson,
@@ -166,6 +169,41 @@ describe('events outbox', () => {
     expect(mine[0]).toMatchObject({ user_id: null, payload: { user_id: c.user.id } });
   });
 }, 120_000);
+
+describe('FHIR writes', () => {
+  it('POST /fhir/Observation writes observations.created with the write’s source; an identical repeat writes nothing', async () => {
+    const u = await registerUser(t.app);
+    const patientId = await patientIdOf(t, u.id);
+    const body = singleValue('heart_rate', 71, patientId, dartLocal('2026-11-19T08:00:00'));
+    const post = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/fhir/Observation',
+        headers: { ...u.auth, 'content-type': 'application/fhir+json' },
+        payload: body,
+      });
+    const first = await post();
+    expect(first.statusCode, first.body).toBe(201);
+    const id = (first.json() as { id: string }).id;
+    const events = await eventsOf(u.id);
+    expect(events.map((e) => [e.type, e.payload])).toEqual([
+      [
+        'observations.created',
+        {
+          user_id: u.id,
+          source: 'manual',
+          count: 1,
+          types: ['heart_rate'],
+          start: expect.any(String),
+          end: expect.any(String),
+          ids: [id],
+        },
+      ],
+    ]);
+    expect((await post()).statusCode).toBeLessThan(300);
+    expect(await eventsOf(u.id)).toHaveLength(1);
+  });
+});
 
 describe('observationEvents (pure)', () => {
   it('splits at 1,000 ids, one kind per event, with sorted types and the range of finite times', () => {

@@ -16,7 +16,10 @@
 import type { Bundle, BundleEntry, Condition, Observation } from '@medplum/fhirtypes';
 import type { Principal } from '../../auth/auth.service.ts';
 import type { Clock } from '../../clock.ts';
+import type { Db } from '../../db/database.ts';
 import { AppError } from '../../errors.ts';
+import { insertEvents } from '../../events/events.repository.ts';
+import { upsertEvents } from '../../events/observation-events.ts';
 import { searchsetBundle } from '../api/bundle.ts';
 import { encodeCursor } from '../store/cursor.ts';
 import type { StoredResource } from '../store/fhir.repository.ts';
@@ -29,6 +32,7 @@ import type { WriteContext } from './write-input.ts';
 import { assertOwned, type OwnedType, type StoreReference } from './write-references.ts';
 
 export interface FhirWritesDeps {
+  db: Db;
   store: FhirStore;
   clock: Clock;
 }
@@ -68,7 +72,15 @@ export function createFhirWrites(deps: FhirWritesDeps) {
       const { resource, references } = prepareObservation(body, await contextOf(principal));
       assertValidR4(resource);
       await assertOwnReferences(principal, references);
-      const result = await store.upsertResources(principal, [resource]);
+      const prepared = await store.prepareResources(await store.ownerOf(principal), [resource]);
+      // With its `observations.created|updated` event, in one transaction (docs/events.md §1).
+      const result = await deps.db.transaction().execute(async (trx) => {
+        const written = await store.upsertResources(principal, prepared, { db: trx });
+        const source = prepared.rows[0]?.source_vendor ?? 'manual';
+        const events = upsertEvents(principal.userId, source, written.changed, prepared.rows);
+        await insertEvents(trx, principal.userId, events, clock.now());
+        return written;
+      });
       return { created: result.created > 0, stored: await loadObservation(principal, resource.id) };
     },
 
