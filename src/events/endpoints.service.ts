@@ -9,7 +9,7 @@ import type { Principal } from '../auth/auth.service.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
-import type { Vault } from '../vault/vault.ts';
+import { type Vault, webhookSecretContext } from '../vault/vault.ts';
 import { checkEndpointUrl, type Resolve, systemResolve } from './endpoint-url.ts';
 import * as repo from './endpoints.repository.ts';
 
@@ -34,7 +34,7 @@ export interface EndpointsServiceDeps {
 export type EndpointsService = ReturnType<typeof createEndpointsService>;
 
 /** The vault context a secret is sealed under: a copy moved to another endpoint does not open. */
-export const secretContext = (endpointId: string) => `webhook_endpoints/${endpointId}/secret`;
+export const secretContext = webhookSecretContext;
 
 export const newWebhookSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;
 

@@ -73,6 +73,9 @@ export interface Vault {
   rotate(db: Db): Promise<RotationReport>;
 }
 
+/** The sealing context of a webhook endpoint's signing secret (src/events). */
+export const webhookSecretContext = (endpointId: string) => `webhook_endpoints/${endpointId}/secret`;
+
 /** The sealing context of an OAuth state's PKCE verifier. */
 export const oauthStateContext = (stateHash: string) => `oauth_states/${stateHash}`;
 
@@ -273,6 +276,29 @@ export function createVault(deps: { encryptionKeys: readonly string[]; clock: Cl
         } catch (err) {
           report.failed += 1;
           report.failures.push({ id: `oauth_state:${state.state_hash.slice(0, 8)}`, reason: errorText(err) });
+        }
+      }
+      // Webhook endpoints' signing secrets (docs/events.md §3).
+      const endpoints = await db.selectFrom('webhook_endpoints').select(['id', 'secret']).execute();
+      for (const endpoint of endpoints) {
+        report.total += 1;
+        if (keyring.keyIdOf(endpoint.secret) === keyring.currentKeyId) {
+          report.alreadyCurrent += 1;
+          continue;
+        }
+        try {
+          const context = `phr/sealed/${webhookSecretContext(endpoint.id)}`;
+          const secret = keyring.decrypt(endpoint.secret, context);
+          await db
+            .updateTable('webhook_endpoints')
+            .set({ secret: keyring.encrypt(secret, context) })
+            .where('id', '=', endpoint.id)
+            .where('secret', '=', endpoint.secret)
+            .execute();
+          report.reencrypted += 1;
+        } catch (err) {
+          report.failed += 1;
+          report.failures.push({ id: `webhook_endpoint:${endpoint.id}`, reason: errorText(err) });
         }
       }
       return report;

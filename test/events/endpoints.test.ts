@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { checkEndpointUrl, isPublicAddress } from '../../src/events/endpoint-url.ts';
 import { secretContext } from '../../src/events/endpoints.service.ts';
+import { createVault } from '../../src/vault/vault.ts';
 import { createTestApp, registerUser, type TestApp, testEnv } from '../helpers/app.ts';
 
 // POST/GET/DELETE /webhooks/endpoints, rotate-secret (docs/events.md §3) and the URL rules (§4).
@@ -147,6 +150,30 @@ describe('webhook endpoints', () => {
     expect(JSON.stringify(badType.json())).toContain('events');
     const list = await t.app.inject({ url: '/webhooks/endpoints', headers: u.auth });
     expect(list.json()).toEqual({ items: [] });
+  });
+
+  it('key rotation (npm run keys:rotate) re-seals endpoint secrets under the new key', async () => {
+    const u = await registerUser(t.app);
+    const { id, secret } = (
+      await create(u, { url: 'https://93.184.216.34/rotate', events: ['endpoint.disabled'] })
+    ).json() as {
+      id: string;
+      secret: string;
+    };
+    const oldKey = t.deps.config.encryptionKeys[0]!;
+    const nextKey = randomBytes(32).toString('base64url');
+    const rotated = createVault({ encryptionKeys: [nextKey, oldKey], clock: systemClock });
+    const report = await rotated.rotate(t.deps.db);
+    expect(report.failed).toBe(0);
+    expect(report.reencrypted).toBeGreaterThanOrEqual(1);
+    const row = await t.deps.db
+      .selectFrom('webhook_endpoints')
+      .select('secret')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const onlyNew = createVault({ encryptionKeys: [nextKey], clock: systemClock });
+    expect(onlyNew.open(row.secret, secretContext(id)).reveal()).toBe(secret);
+    expect((await rotated.rotate(t.deps.db)).reencrypted).toBe(0);
   });
 
   it('erasure removes the person’s endpoints', async () => {
