@@ -8,6 +8,7 @@
  *   findDelivery(db, endpointId, eventId)        -> the delivery with its endpoint and event
  *   recordAttempt(db, attempt)                   -> one attempt row
  *   listDeliveries(db, userId, endpointId, limit) -> the endpoint's deliveries with their attempts
+ *   pruneEvents(db, before, limit)               -> settled events older than the retention, deleted
  */
 
 import type { Db } from '../db/database.ts';
@@ -181,4 +182,32 @@ export async function dueDeliveries(db: Db, before: Date, limit: number) {
     .orderBy('next_attempt_at')
     .limit(limit)
     .execute();
+}
+
+/**
+ * Retention: events dispatched before `before` with no delivery still pending, and with them
+ * their deliveries and attempts (cascade). At most `limit` per call.
+ */
+export async function pruneEvents(db: Db, before: Date, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('events')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('events as e')
+        .select('e.id')
+        .where('e.dispatched_at', '<', before)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('webhook_deliveries as d')
+                .select('d.event_id')
+                .whereRef('d.event_id', '=', 'e.id')
+                .where('d.status', '=', 'pending'),
+            ),
+          ),
+        )
+        .limit(limit),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

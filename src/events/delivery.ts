@@ -5,7 +5,8 @@
  *                    in order, writes one delivery per matching enabled endpoint of the event's
  *                    owner, marks the events dispatched (one transaction), then enqueues
  *                    `events.deliver` per delivery. It also re-enqueues pending deliveries that
- *                    are overdue (a job lost between the commit and the enqueue).
+ *                    are overdue (a job lost between the commit and the enqueue), and deletes
+ *                    events past EVENT_RETENTION_MS with nothing pending (their log goes too).
  *   events.deliver   one POST of one event to one endpoint; job id `webhook:<endpoint>:<event>`,
  *                    so the same event is never in flight twice for one endpoint. Signed with
  *                    `standardwebhooks` (webhook-id = the event id, stable across retries).
@@ -55,6 +56,8 @@ export const DISABLE_AFTER_MS = 3 * 24 * 3_600_000;
 export const DELIVERY_TIMEOUT_MS = 15_000;
 export const DISPATCH_TICK_MS = 2_000;
 const DISPATCH_BATCH = 500;
+/** Dispatched events (and their delivery log) are kept this long once no delivery is pending. */
+export const EVENT_RETENTION_MS = 30 * 24 * 3_600_000;
 /** A pending delivery this far past its time has lost its job: the dispatcher enqueues it again. */
 const OVERDUE_MS = 60_000;
 
@@ -128,12 +131,10 @@ export function createDelivery(deps: DeliveryDeps) {
       for (const r of matched) await enqueueDeliver(r.endpoint_id, r.event_id);
       total += matched.length;
     }
-    const overdue = await repo.dueDeliveries(
-      db,
-      new Date(clock.now().getTime() - OVERDUE_MS),
-      DISPATCH_BATCH,
-    );
+    const now = clock.now().getTime();
+    const overdue = await repo.dueDeliveries(db, new Date(now - OVERDUE_MS), DISPATCH_BATCH);
     for (const r of overdue) await enqueueDeliver(r.endpoint_id, r.event_id);
+    await repo.pruneEvents(db, new Date(now - EVENT_RETENTION_MS), DISPATCH_BATCH);
     return total;
   }
 

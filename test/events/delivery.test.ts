@@ -6,6 +6,7 @@ import { insertEvents } from '../../src/events/events.repository.ts';
 import type { NewEvent } from '../../src/events/events.types.ts';
 import { postWebhook } from '../../src/events/webhook-post.ts';
 import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
+import { fakeClock } from '../helpers/clock.ts';
 import { deleteKeys, fastBullmq, type RunnerKind, testRedisUrl, uniquePrefix } from '../helpers/jobs.ts';
 
 // Delivery (docs/events.md §5): the dispatcher fans outbox events out to matching endpoints, each
@@ -428,6 +429,59 @@ describe('the deployment’s endpoint (EVENTS_WEBHOOK_URL)', () => {
       // The users' endpoint lists do not show it.
       const list = await t.app.inject({ url: '/webhooks/endpoints', headers: b.auth });
       expect(list.json()).toEqual({ items: [] });
+    } finally {
+      await t.close();
+      await rx.close();
+    }
+  });
+});
+
+describe('retention', () => {
+  it('deletes events 30 days after dispatch once nothing is pending for them, with their log', async () => {
+    const rx = await receiver();
+    rx.answer(() => ({ status: 500 }));
+    const clock = fakeClock('2026-12-01T00:00:00Z');
+    const t = await createTestApp({
+      clock,
+      env: { WEBHOOKS_ALLOW_PRIVATE_URLS: '1' },
+      overrides: { delivery: { retryScheduleMs: [3_600_000], timeoutMs: 1_000 } },
+    });
+    try {
+      const a = await registerUser(t.app);
+      const b = await registerUser(t.app);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/webhooks/endpoints',
+        headers: a.auth,
+        payload: { url: rx.url('/pending') },
+      });
+      expect(res.statusCode).toBe(201);
+      const hook = res.json() as { id: string };
+      const event = (u: { id: number }): NewEvent =>
+        ({ type: 'account.deleted', payload: { user_id: u.id } }) as NewEvent;
+      const [pending] = await insertEvents(t.deps.db, a.id, [event(a)], clock.now());
+      const [settled] = await insertEvents(t.deps.db, b.id, [event(b)], clock.now());
+      await t.deps.delivery.dispatch();
+      await until(
+        'the first failed attempt',
+        async () =>
+          (
+            await t.deps.db
+              .selectFrom('webhook_attempts')
+              .select('id')
+              .where('endpoint_id', '=', hook.id)
+              .execute()
+          ).length > 0,
+      );
+      const ids = async () => (await t.deps.db.selectFrom('events').select('id').execute()).map((r) => r.id);
+      clock.advance(29 * 24 * 3_600_000);
+      await t.deps.delivery.dispatch();
+      expect(await ids()).toEqual(expect.arrayContaining([pending, settled]));
+      clock.advance(2 * 24 * 3_600_000);
+      await t.deps.delivery.dispatch();
+      const left = await ids();
+      expect(left).toContain(pending); // its delivery is still pending
+      expect(left).not.toContain(settled);
     } finally {
       await t.close();
       await rx.close();
