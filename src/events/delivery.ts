@@ -23,7 +23,7 @@ import type { Principal } from '../auth/auth.service.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
-import { DelayError } from '../jobs/errors.ts';
+import { DelayError, PermanentError } from '../jobs/errors.ts';
 import { defineJobs, type Enqueue, handler } from '../jobs/registry.ts';
 import type { Log } from '../log.ts';
 import type { Vault } from '../vault/vault.ts';
@@ -143,7 +143,13 @@ export function createDelivery(deps: DeliveryDeps) {
     const allowPrivate = deps.allowPrivateUrls || d.user_id === null;
     const checked = await checkEndpointUrl(d.url, { allowPrivate, resolve });
     if ('error' in checked) return { error: `url refused: ${checked.error}` };
-    const secret = vault.open(d.secret, secretContext(d.endpoint_id)).reveal();
+    let secret: string;
+    try {
+      secret = vault.open(d.secret, secretContext(d.endpoint_id)).reveal();
+    } catch (err) {
+      // A key removed before `keys:rotate` re-sealed it: retrying cannot help.
+      throw new PermanentError('SECRET_UNREADABLE', 'the endpoint secret cannot be opened', { cause: err });
+    }
     const payload = typeof d.payload === 'string' ? JSON.parse(d.payload) : d.payload;
     const body = JSON.stringify({ type: d.type, timestamp: d.occurred_at.toISOString(), data: payload });
     const headers = {
@@ -326,7 +332,34 @@ export function createDelivery(deps: DeliveryDeps) {
 
     jobs: defineJobs<EventJobs>({
       'events.dispatch': handler(async () => void (await dispatch())),
-      'events.deliver': handler(async (data) => deliver(data), { attempts: 5 }),
+      'events.deliver': handler(async (data) => deliver(data), {
+        attempts: 5,
+        // Not a failed POST (those are delays) but our own error, e.g. a secret the keyring cannot
+        // open: the delivery ends `failed`, so the dispatcher does not pick it up again and again.
+        onFailure: async (data, err) => {
+          const message =
+            err instanceof PermanentError ? err.code : err instanceof Error ? err.name : 'error';
+          log.error(
+            { endpointId: data.endpointId, eventId: data.eventId, err },
+            'webhook delivery job failed',
+          );
+          await db.transaction().execute(async (trx) => {
+            await repo.recordAttempt(trx, {
+              endpoint_id: data.endpointId,
+              event_id: data.eventId,
+              attempted_at: clock.now(),
+              duration_ms: 0,
+              status_code: null,
+              error: `internal: ${message}`,
+              ok: false,
+            });
+            await repo.setDelivery(trx, data.endpointId, data.eventId, {
+              status: 'failed',
+              next_attempt_at: null,
+            });
+          });
+        },
+      }),
     }),
   };
 }

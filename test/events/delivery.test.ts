@@ -289,6 +289,22 @@ describe.each(runners)('webhook delivery (%s runner)', (kind) => {
     }
   });
 
+  it('a secret that cannot be opened fails the delivery once, recorded, without posting', async () => {
+    const u = await registerUser(t.app);
+    const hook = await endpoint(u, '/sealed');
+    await t.deps.db
+      .updateTable('webhook_endpoints')
+      .set({ secret: 'v1.unknownkey.AAAA.AAAA' })
+      .where('id', '=', hook.id)
+      .execute();
+    const [id] = await emit(u, [disconnected(u)]);
+    const failed = await settledDelivery(u, hook.id, id!, 'failed');
+    expect(failed.attempts).toEqual([
+      expect.objectContaining({ ok: false, error: 'internal: SECRET_UNREADABLE' }),
+    ]);
+    expect(rx.got.filter((r) => r.path === '/sealed')).toEqual([]);
+  });
+
   it('erasure removes the person’s endpoints and their pending deliveries', async () => {
     const u = await registerUser(t.app);
     const hook = await endpoint(u, '/never');
