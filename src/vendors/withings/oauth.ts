@@ -1,7 +1,8 @@
-import * as oauth from 'oauth4webapi';
+import type * as oauth from 'oauth4webapi';
 import type { Config } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import { isRetryableVendorError, type OutboundHttp } from '../../http/outbound.ts';
+import { validatedCallback } from '../oauth-callback.ts';
 import {
   type AuthorizationRequest,
   type OAuthTokenSet,
@@ -119,22 +120,8 @@ export function createWithingsOAuth(
 
     async exchangeCode(callback, expected) {
       const { clientId, clientSecret } = credentials();
-      let code: string;
-      try {
-        const params = oauth.validateAuthResponse(as, { client_id: clientId }, callback, expected.state);
-        code = params.get('code') ?? '';
-      } catch (err) {
-        if (err instanceof oauth.AuthorizationResponseError) {
-          const reason = err.error === 'access_denied' ? 'ACCESS_DENIED' : 'AUTHORIZATION_ERROR';
-          throw new VendorAuthorizationError(VENDOR, reason, `Authorization refused: ${err.error}`);
-        }
-        throw new VendorAuthorizationError(
-          VENDOR,
-          'INVALID_RESPONSE',
-          'Authorization response is not valid',
-          err,
-        );
-      }
+      const params = validatedCallback(VENDOR, as, { client_id: clientId }, callback, expected.state);
+      const code = params.get('code') ?? '';
       if (!code)
         throw new VendorAuthorizationError(VENDOR, 'INVALID_RESPONSE', 'Authorization response has no code');
       let body: TokenBody;
