@@ -20,8 +20,8 @@ import { openDatabase } from '../../src/db/database.ts';
 import { buildDeps } from '../../src/deps.ts';
 import { localDateIn } from '../../src/fhir/zones.ts';
 import { createLogger } from '../../src/log.ts';
+import { WITHINGS_BUDGET } from '../../src/vendors/withings/budget.ts';
 import { WITHINGS_STREAM_TYPES } from '../../src/vendors/withings/scopes.ts';
-import { WITHINGS_BUDGET } from '../../src/vendors/withings/sync.ts';
 import { postgresCpuMs, processCpuMs } from '../lib/cpu.ts';
 import { type RequestLog, startSandboxProcess } from './withings-sandbox-process.ts';
 
