@@ -75,12 +75,7 @@ export interface WithingsSyncDeps {
 
 export function createWithingsSync(deps: WithingsSyncDeps) {
   // NOTE: a 601's wait is turned into an instant on real time, as budgets and job delays are.
-  const callDeps = {
-    http: deps.http,
-    apiUrl: deps.apiUrl.replace(/\/$/, ''),
-    now: () => new Date(),
-    spend: deps.budget.spend,
-  };
+  const callDeps = { http: deps.http, apiUrl: deps.apiUrl.replace(/\/$/, ''), now: () => new Date() };
   const streams: SyncStream[] = [
     { id: 'measures', types: WITHINGS_STREAM_TYPES.measures, chunkDays: 90 },
     { id: 'activity', types: WITHINGS_STREAM_TYPES.activity, chunkDays: 90 },
@@ -93,6 +88,8 @@ export function createWithingsSync(deps: WithingsSyncDeps) {
     action: string,
     params: WithingsParams,
   ): Promise<T> {
+    // Spent before the request is counted: a call the budget holds back is never sent.
+    await deps.budget.spend(session.signal);
     return session.withToken(async (accessToken) => {
       session.signal?.throwIfAborted();
       session.onRequest?.();
