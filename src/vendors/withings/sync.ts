@@ -121,7 +121,7 @@ export function createWithingsSync(deps: WithingsSyncDeps) {
     }
   }
 
-  /** The query of one chunk: a date window, or the changes after `since`. */
+  /** The query of a window read: the local dates in the account's zone (epoch bounds for getmeas). */
   function windowParams(stream: StreamId, chunk: { start: string; end: string }, zone: string) {
     if (stream === 'measures') {
       return {
