@@ -191,22 +191,21 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
   const enqueueEvents = jobs.enqueue as Enqueue<EventJobs>;
   const http = createOutboundHttp({ fetch: overrides.fetch ?? globalThis.fetch });
   const vault = createVault({ encryptionKeys: config.encryptionKeys, clock });
-  const vendors = createVendorRegistry({ config, http, now: () => clock.now() });
-  const vendorDeps = { db, clock, log, vault, vendors };
-  const integrations = createIntegrationsService(vendorDeps);
-  const accessTokens = createAccessTokens(vendorDeps);
   const budgets = createRateBudgets({
     redis: limits.redis,
     prefix: `${config.jobs.queuePrefix}:budget`,
     log,
   });
+  const vendors = createVendorRegistry({ config, http, now: () => clock.now(), budgets });
+  const vendorDeps = { db, clock, log, vault, vendors };
+  const integrations = createIntegrationsService(vendorDeps);
+  const accessTokens = createAccessTokens(vendorDeps);
   const sync = createSyncEngine({
     config,
     db,
     clock,
     log,
     vendors,
-    budgets,
     accessTokens,
     store: fhirStore,
     enqueue: enqueueSync,

@@ -9,7 +9,6 @@
 
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
@@ -19,6 +18,7 @@ import { parseArgs, promisify } from 'node:util';
 import { sql } from 'kysely';
 import { groupHeartRateSamples, type Measurement, toObservation } from '../../src/fhir/index.ts';
 import { startBenchApp } from '../lib/bench-app.ts';
+import { postgresCpuMs, processCpuMs } from '../lib/cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -111,31 +111,6 @@ interface Result {
   throughput: { average: number };
   non2xx: number;
   errors: number;
-}
-
-/** CPU ms (user + system) of this process: the server under test (the load generator is a child). */
-function serverCpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
-
-/**
- * CPU ms of every postgres process on this host, from /proc (0 when there is none, e.g. PGlite):
- * on a shared 2-core machine CPU per request moves far less than wall-clock rates.
- */
-function postgresCpuMs(): number {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return total;
 }
 
 // BENCH_PROFILE=<dir>: a CPU profile and a sampled allocation profile of the server during each load
@@ -366,7 +341,7 @@ for (const s of scenarios.filter((x) => x.floor !== undefined || x.name.includes
   // stalls of up to ~2 s into p99 of a 10-second run.
   if (Number(values.warmup) > 0)
     await runLoad(`${s.base ?? address}${s.path}`, connections, headers, values.warmup);
-  const cpu0 = { server: serverCpuMs(), pg: postgresCpuMs() };
+  const cpu0 = { server: processCpuMs(), pg: postgresCpuMs() };
   const r = await load(`${s.base ?? address}${s.path}`, connections, headers);
   const requests = r.requests.average * Number(values.seconds);
   const perRequest = (ms: number) => (ms / requests).toFixed(3);
@@ -388,7 +363,7 @@ for (const s of scenarios.filter((x) => x.floor !== undefined || x.name.includes
     `  latency p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms  ${verdict}`,
   );
   console.log(
-    `  CPU per request: this process (server) ${perRequest(serverCpuMs() - cpu0.server)} ms, PostgreSQL (all its processes on this host) ${perRequest(Math.max(0, postgresCpuMs() - cpu0.pg))} ms`,
+    `  CPU per request: this process (server) ${perRequest(processCpuMs() - cpu0.server)} ms, PostgreSQL (all its processes on this host) ${perRequest(Math.max(0, postgresCpuMs() - cpu0.pg))} ms`,
   );
   console.log(`  non-2xx ${r.non2xx}, errors ${r.errors}`);
   const base = s.base ?? address;
@@ -455,13 +430,13 @@ async function atTargetRate(
       ],
       { maxBuffer: 16 * 1024 * 1024 },
     );
-  const cpu0 = { server: serverCpuMs(), pg: postgresCpuMs() };
+  const cpu0 = { server: processCpuMs(), pg: postgresCpuMs() };
   // The server's event-loop delay: how much of the tail is the server's own pauses (GC, long tasks).
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const { stdout } = await run(values.seconds, values.warmup);
   loop.disable();
-  const cpu = { server: serverCpuMs() - cpu0.server, pg: Math.max(0, postgresCpuMs() - cpu0.pg) };
+  const cpu = { server: processCpuMs() - cpu0.server, pg: Math.max(0, postgresCpuMs() - cpu0.pg) };
   const o = JSON.parse(stdout) as {
     due: number;
     completed: number;

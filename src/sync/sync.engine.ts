@@ -20,8 +20,6 @@ import type { Log } from '../log.ts';
 import { findVendor, type VendorRegistry } from '../vendors/registry.ts';
 import type { VendorSync } from '../vendors/sync.types.ts';
 import { createNotices } from './notices.ts';
-import type { RateBudgetOptions } from './rate-budget.ts';
-import type { RateBudgets } from './rate-budgets.ts';
 import { type SyncJobs, syncJobs } from './sync.jobs.ts';
 import type { SyncSettings } from './sync.outcome.ts';
 import { createSyncRunner } from './sync.runner.ts';
@@ -34,8 +32,6 @@ export interface SyncTuning {
   overlapDays?: number;
   cooldownMs?: number;
   immediateTimeoutMs?: number;
-  /** Overrides every vendor budget's figures. */
-  budget?: Partial<RateBudgetOptions>;
   /** Wait between attempts of a sync job (default SYNC_BACKOFF). */
   retryBackoff?: BackoffOptions;
 }
@@ -46,8 +42,6 @@ export interface SyncEngineDeps {
   clock: Clock;
   log: Log;
   vendors: VendorRegistry;
-  /** Vendor request budgets, in Redis when configured (src/sync/rate-budgets.ts). */
-  budgets: RateBudgets;
   accessTokens: AccessTokens;
   store: FhirStore;
   enqueue: Enqueue<SyncJobs>;
@@ -62,12 +56,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   const { config, tuning = {} } = deps;
   const syncs = new Map<string, VendorSync>();
   for (const adapter of Object.values(deps.vendors)) {
-    syncs.set(
-      adapter.id,
-      adapter.createSync({
-        budget: (name, figures) => deps.budgets.budget(name, { ...figures, ...tuning.budget }),
-      }),
-    );
+    syncs.set(adapter.id, adapter.createSync());
   }
   const syncOf = (vendor: string) => (findVendor(deps.vendors, vendor) ? syncs.get(vendor) : undefined);
   const settings: SyncSettings = {

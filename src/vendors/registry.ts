@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { OutboundHttp } from '../http/outbound.ts';
+import type { RateBudgets } from '../sync/rate-budgets.ts';
 import { createFitbitAdapter } from './fitbit/adapter.ts';
 import { isVendorId, type VendorAdapter, type VendorId } from './types.ts';
 import { createWithingsAdapter } from './withings/adapter.ts';
@@ -11,6 +12,8 @@ export interface VendorRegistryDeps {
   config: Pick<Config, 'fitbit' | 'withings'>;
   http: OutboundHttp;
   now: () => Date;
+  /** The vendors' request budgets, in Redis when configured (src/sync/rate-budgets.ts). */
+  budgets: RateBudgets;
 }
 
 export type VendorRegistry = Readonly<Record<VendorId, VendorAdapter>>;

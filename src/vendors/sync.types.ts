@@ -1,11 +1,11 @@
 import type { Measurement, MeasurementType } from '../fhir/measurement.ts';
-import type { RateBudget, RateBudgetOptions } from '../sync/rate-budget.ts';
+import type { RateBudget } from '../sync/rate-budget.ts';
 
 // What a vendor supplies to the sync engine (src/sync): the streams it reads, their plans and
 // cursors, one chunk's fetch, the meaning of its errors, the account's time zone and its request
 // budget. The engine owns the rest: runs, cursor storage, pipelining, outcomes, retries, jobs.
 //
-//   adapter.createSync({ budget }) -> VendorSync
+//   adapter.createSync() -> VendorSync   (its budget: src/sync/rate-budgets.ts, made by the adapter)
 //   sync.planStream(stream, input)             -> { start, end, since? } local dates, or undefined
 //   sync.fetchChunk(session, stream, chunk, ctx) -> { measurements, fetched, cursor?, prune? }
 
@@ -108,14 +108,6 @@ export interface Failure {
   message: string;
   /** For 'delay': when to come back (epoch ms), when known. */
   untilMs?: number;
-}
-
-export interface VendorSyncDeps {
-  /**
-   * The request budget called `name` with these figures (tests and benches may override them),
-   * shared by every process through Redis when it is configured (src/sync/rate-budgets.ts).
-   */
-  budget(name: string, figures: RateBudgetOptions): RateBudget;
 }
 
 export interface VendorSync {

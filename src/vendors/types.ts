@@ -1,6 +1,6 @@
 import { AppError } from '../errors.ts';
 import type { MeasurementType } from '../fhir/measurement.ts';
-import type { VendorSync, VendorSyncDeps } from './sync.types.ts';
+import type { VendorSync } from './sync.types.ts';
 
 // The contract every vendor folder implements, and nothing more: what it is called, which
 // data types it can supply and which OAuth scope each needs, how to run its OAuth flow, who the
@@ -75,7 +75,7 @@ export interface VendorAdapter {
    */
   fetchAccount(tokens: OAuthTokenSet): Promise<VendorAccount>;
   /** Its part of a sync, built once by the sync engine. */
-  createSync(deps: VendorSyncDeps): VendorSync;
+  createSync(): VendorSync;
   /** Per-account push notifications, for vendors that subscribe per user (Withings). */
   readonly subscriptions?: VendorSubscriptions;
 }

@@ -118,10 +118,10 @@ describe('demo mode', () => {
     });
     const base = await waitForListening(proc, 45_000);
     const deadline = Date.now() + 30_000;
-    while (!/simulated Google Health API runs at (\S+) /.test(out) && Date.now() < deadline) {
+    while (!/simulated Google Health and Withings APIs run at (\S+) /.test(out) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    const sandboxUrl = /simulated Google Health API runs at (\S+) /.exec(out)?.[1];
+    const sandboxUrl = /simulated Google Health and Withings APIs run at (\S+) /.exec(out)?.[1];
     expect(sandboxUrl).toBeDefined();
     let endpoints: string[] = [];
     while (endpoints.length === 0 && Date.now() < deadline) {

@@ -100,7 +100,10 @@ export async function fhirProtectedRoutes(scope: FastifyInstance, opts: { api: F
                 summary: `Read a ${type}`,
                 description: `The caller’s own ${type} only (404 otherwise), with ETag and Last-Modified; 304 on a matching If-None-Match.`,
                 params: IdParams,
-                response: { 200: fhirResource(readExamples[type]) },
+                response: {
+                  200: fhirResource(readExamples[type]),
+                  304: Type.Null({ description: 'Not modified: the If-None-Match ETag is current' }),
+                },
               },
             },
             async (req, reply) => {

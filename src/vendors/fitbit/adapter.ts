@@ -1,5 +1,6 @@
 import type { Config } from '../../config.ts';
 import type { OutboundHttp } from '../../http/outbound.ts';
+import type { RateBudgets } from '../../sync/rate-budgets.ts';
 import type { OAuthTokenSet, VendorAdapter } from '../types.ts';
 import { type IdentityResponse, toVendorIdentity } from './mappers/index.ts';
 import { createGoogleOAuth } from './oauth.ts';
@@ -11,12 +12,15 @@ import { createGoogleSync, GOOGLE_BUDGET } from './sync.ts';
 
 export interface FitbitAdapterDeps {
   config: Pick<Config, 'fitbit'>;
+  /** Where its per-user request budget lives (src/sync/rate-budgets.ts). */
+  budgets: RateBudgets;
   http: OutboundHttp;
   now: () => Date;
 }
 
 export function createFitbitAdapter(deps: FitbitAdapterDeps) {
   const settings = deps.config.fitbit;
+  const budget = deps.budgets.budget('google-user', GOOGLE_BUDGET);
   const oauth = createGoogleOAuth(settings, deps.http, deps.now);
   return {
     id: 'fitbit',
@@ -35,11 +39,6 @@ export function createFitbitAdapter(deps: FitbitAdapterDeps) {
       const identity = toVendorIdentity(body);
       return { vendorUserId: identity.healthUserId, legacyVendorUserId: identity.legacyUserId };
     },
-    createSync: ({ budget }) =>
-      createGoogleSync({
-        http: deps.http,
-        apiUrl: settings.apiUrl,
-        budget: budget('google-user', GOOGLE_BUDGET),
-      }),
+    createSync: () => createGoogleSync({ http: deps.http, apiUrl: settings.apiUrl, budget }),
   } satisfies VendorAdapter;
 }

@@ -9,6 +9,7 @@ import {
   VendorHttpError,
   VendorRateLimitError,
 } from '../../http/outbound.ts';
+import { validatedCallback } from '../oauth-callback.ts';
 import {
   type AuthorizationRequest,
   type OAuthTokenSet,
@@ -108,21 +109,7 @@ export function createGoogleOAuth(
 
     async exchangeCode(callback, expected) {
       const { client: c, auth } = client();
-      let params: URLSearchParams;
-      try {
-        params = oauth.validateAuthResponse(as, c, callback, expected.state);
-      } catch (err) {
-        if (err instanceof oauth.AuthorizationResponseError) {
-          const reason = err.error === 'access_denied' ? 'ACCESS_DENIED' : 'AUTHORIZATION_ERROR';
-          throw new VendorAuthorizationError(VENDOR, reason, `Authorization refused: ${err.error}`);
-        }
-        throw new VendorAuthorizationError(
-          VENDOR,
-          'INVALID_RESPONSE',
-          'Authorization response is not valid',
-          err,
-        );
-      }
+      const params = validatedCallback(VENDOR, as, c, callback, expected.state);
       try {
         const response = await oauth.authorizationCodeGrantRequest(
           as,

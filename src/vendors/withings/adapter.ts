@@ -1,31 +1,40 @@
 import type { Config } from '../../config.ts';
 import type { OutboundHttp } from '../../http/outbound.ts';
+import type { RateBudgets } from '../../sync/rate-budgets.ts';
 import { type OAuthTokenSet, type VendorAdapter, VendorAuthorizationError } from '../types.ts';
+import { withingsBudget } from './budget.ts';
 import { WITHINGS_VENDOR } from './errors.ts';
 import { createWithingsNotify, notifyApplisFor } from './notify.ts';
 import { createWithingsOAuth } from './oauth.ts';
 import { WITHINGS_DATA_TYPES, WITHINGS_SCOPES } from './scopes.ts';
-import { createWithingsSync, WITHINGS_BUDGET } from './sync.ts';
+import { createWithingsSync } from './sync.ts';
 
 // `withings`: scales, blood-pressure monitors, watches and sleep sensors through the Withings
 // Public Health Data API with Withings OAuth.
 
 export interface WithingsAdapterDeps {
   config: Pick<Config, 'withings'>;
+  budgets: RateBudgets;
   http: OutboundHttp;
   now: () => Date;
 }
 
 export function createWithingsAdapter(deps: WithingsAdapterDeps) {
   const settings = deps.config.withings;
-  const notify = createWithingsNotify({ http: deps.http, apiUrl: settings.apiUrl, now: deps.now });
+  const budget = withingsBudget(deps.budgets);
+  const notify = createWithingsNotify({
+    http: deps.http,
+    apiUrl: settings.apiUrl,
+    now: deps.now,
+    spend: budget.spend,
+  });
   const callbackUrl = settings.notifyCallbackUrl;
   return {
     id: 'withings',
     displayName: 'Withings',
     dataTypes: WITHINGS_DATA_TYPES,
     accountScopes: [WITHINGS_SCOPES.info],
-    oauth: createWithingsOAuth(deps.config.withings, deps.http, deps.now),
+    oauth: createWithingsOAuth(deps.config.withings, deps.http, deps.now, budget.spend),
     // NOTE: Withings has no identity call for public apps; the token answer names the user (docs/withings.md "Connecting").
     async fetchAccount(tokens: OAuthTokenSet) {
       if (!tokens.vendorUserId) {
@@ -53,11 +62,6 @@ export function createWithingsAdapter(deps: WithingsAdapterDeps) {
         }
       },
     },
-    createSync: ({ budget }) =>
-      createWithingsSync({
-        http: deps.http,
-        apiUrl: deps.config.withings.apiUrl,
-        budget: budget('withings-app', WITHINGS_BUDGET),
-      }),
+    createSync: () => createWithingsSync({ http: deps.http, apiUrl: settings.apiUrl, budget }),
   } satisfies VendorAdapter;
 }

@@ -17,6 +17,11 @@ import { envelopeError, WITHINGS_VENDOR, WithingsApiError } from './errors.ts';
 
 export interface WithingsCallDeps {
   http: OutboundHttp;
+  /**
+   * Spends the application-wide request budget before each call (Withings counts every call,
+   * token requests included, against one limit): waits, or throws RateBudgetExhausted.
+   */
+  spend?: ((signal?: AbortSignal) => Promise<void>) | undefined;
   /** Base of every service, e.g. https://wbsapi.withings.net (no trailing slash). */
   apiUrl: string;
   now: () => Date;
@@ -43,6 +48,7 @@ export async function callWithings<T>(deps: WithingsCallDeps, request: WithingsR
   if (!url.startsWith('https://') && !isLoopbackUrl(url)) {
     throw new AppError('VENDOR_ERROR', 'withings: plain http is allowed only on loopback');
   }
+  await deps.spend?.(request.signal);
   const form = new URLSearchParams({ action: request.action });
   for (const [key, value] of Object.entries(request.params ?? {})) {
     if (value !== undefined) form.set(key, String(value));

@@ -1,7 +1,9 @@
-import * as oauth from 'oauth4webapi';
+import type * as oauth from 'oauth4webapi';
 import type { Config } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import { isRetryableVendorError, type OutboundHttp } from '../../http/outbound.ts';
+import { RateBudgetExhausted } from '../../sync/rate-budget.ts';
+import { validatedCallback } from '../oauth-callback.ts';
 import {
   type AuthorizationRequest,
   type OAuthTokenSet,
@@ -41,8 +43,10 @@ export function createWithingsOAuth(
   settings: WithingsOAuthSettings,
   http: OutboundHttp,
   now: () => Date,
+  /** The application-wide request budget (budget.ts): token requests count too. */
+  spend?: WithingsCallDeps['spend'],
 ): VendorOAuth {
-  const deps: WithingsCallDeps = { http, apiUrl: settings.apiUrl, now };
+  const deps: WithingsCallDeps = { http, apiUrl: settings.apiUrl, now, spend };
   // oauth4webapi validates the redirect against these; Withings sends no `iss`.
   const as: oauth.AuthorizationServer = {
     issuer: new URL(settings.authorizeUrl).origin,
@@ -119,22 +123,8 @@ export function createWithingsOAuth(
 
     async exchangeCode(callback, expected) {
       const { clientId, clientSecret } = credentials();
-      let code: string;
-      try {
-        const params = oauth.validateAuthResponse(as, { client_id: clientId }, callback, expected.state);
-        code = params.get('code') ?? '';
-      } catch (err) {
-        if (err instanceof oauth.AuthorizationResponseError) {
-          const reason = err.error === 'access_denied' ? 'ACCESS_DENIED' : 'AUTHORIZATION_ERROR';
-          throw new VendorAuthorizationError(VENDOR, reason, `Authorization refused: ${err.error}`);
-        }
-        throw new VendorAuthorizationError(
-          VENDOR,
-          'INVALID_RESPONSE',
-          'Authorization response is not valid',
-          err,
-        );
-      }
+      const params = validatedCallback(VENDOR, as, { client_id: clientId }, callback, expected.state);
+      const code = params.get('code') ?? '';
       if (!code)
         throw new VendorAuthorizationError(VENDOR, 'INVALID_RESPONSE', 'Authorization response has no code');
       let body: TokenBody;
@@ -154,6 +144,8 @@ export function createWithingsOAuth(
         });
       } catch (err) {
         if (isRetryableVendorError(err)) throw err;
+        if (err instanceof RateBudgetExhausted)
+          throw new AppError('VENDOR_RATE_LIMITED', 'Withings request budget exhausted', { cause: err });
         // NOTE: an expired or reused code answers 503 "invalid code" (docs/withings.md "Errors").
         if (err instanceof WithingsApiError && /invalid code/i.test(err.withingsError ?? '')) {
           throw new VendorAuthorizationError(

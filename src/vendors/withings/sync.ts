@@ -11,14 +11,14 @@
  * of its last complete read; changes are asked for after it. A backfill sets it to the time it
  * planned, minus a margin, once its last window is stored. A window read deletes what Withings
  * no longer has on those dates (deletions have no other trace); a changes read only upserts.
- * Every request spends one application-wide budget: Withings limits the whole app (§3).
+ * Every request spends one application-wide budget (budget.ts): Withings limits the whole app.
  */
 import { AppError } from '../../errors.ts';
 import { isValidZone } from '../../fhir/zones.ts';
 import type { OutboundHttp } from '../../http/outbound.ts';
 import { addDays, midnightIn, planDates } from '../../sync/plan.ts';
-import type { RateBudget } from '../../sync/rate-budget.ts';
 import type { FetchedChunk, StreamPlanInput, SyncStream, VendorSession, VendorSync } from '../sync.types.ts';
+import type { WithingsBudget } from './budget.ts';
 import { callWithings, type WithingsParams } from './envelope.ts';
 import { classifyWithingsError } from './errors.ts';
 import {
@@ -32,10 +32,6 @@ import {
 } from './mappers/index.ts';
 import { WITHINGS_STREAM_TYPES } from './scopes.ts';
 
-/** NOTE: 120 requests a minute for the whole application (docs/withings.md "Limits"): at most 110 in any 60 s. */
-export const WITHINGS_BUDGET = { perMinute: 100, burst: 10 } as const;
-/** The one budget key: the limit is the application's, not a user's. */
-const APP_KEY = 'app';
 /** Re-read this much before a backfill's planning time: our clock and Withings' may differ. */
 const CURSOR_MARGIN_MS = 10 * 60_000;
 /** Runaway paging stops here. */
@@ -74,7 +70,7 @@ interface Paged {
 export interface WithingsSyncDeps {
   http: OutboundHttp;
   apiUrl: string;
-  budget: RateBudget;
+  budget: WithingsBudget;
 }
 
 export function createWithingsSync(deps: WithingsSyncDeps) {
@@ -92,7 +88,8 @@ export function createWithingsSync(deps: WithingsSyncDeps) {
     action: string,
     params: WithingsParams,
   ): Promise<T> {
-    await deps.budget.take(session.budgetKey, session.signal);
+    // Spent before the request is counted: a call the budget holds back is never sent.
+    await deps.budget.spend(session.signal);
     return session.withToken(async (accessToken) => {
       session.signal?.throwIfAborted();
       session.onRequest?.();
@@ -124,7 +121,7 @@ export function createWithingsSync(deps: WithingsSyncDeps) {
     }
   }
 
-  /** The query of one chunk: a date window, or the changes after `since`. */
+  /** The query of a window read: the local dates in the account's zone (epoch bounds for getmeas). */
   function windowParams(stream: StreamId, chunk: { start: string; end: string }, zone: string) {
     if (stream === 'measures') {
       return {
@@ -180,8 +177,8 @@ export function createWithingsSync(deps: WithingsSyncDeps) {
 
   return {
     streams,
-    budget: deps.budget,
-    budgetKey: () => APP_KEY,
+    budget: deps.budget.budget,
+    budgetKey: () => deps.budget.key,
     planStream(_stream, input: StreamPlanInput) {
       const since = input.target ? undefined : instantCursor(input.cursor);
       if (since) return { start: input.today, end: input.today, since };

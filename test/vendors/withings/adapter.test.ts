@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.ts';
 import { createOutboundHttp } from '../../../src/http/outbound.ts';
+import { createLogger } from '../../../src/log.ts';
+import { createRateBudgets } from '../../../src/sync/rate-budgets.ts';
 import { createVendorRegistry, findVendor } from '../../../src/vendors/registry.ts';
 import { consentCoverage, VendorAuthorizationError } from '../../../src/vendors/types.ts';
 import { WITHINGS_STREAM_TYPES } from '../../../src/vendors/withings/scopes.ts';
@@ -10,6 +12,7 @@ const registry = createVendorRegistry({
   config: loadConfig({ WITHINGS_CLIENT_ID: 'id', WITHINGS_CLIENT_SECRET: 'secret' }),
   http: createOutboundHttp({ fetch: async () => expect.unreachable() }),
   now: () => new Date('2026-12-01T10:00:00Z'),
+  budgets: createRateBudgets({ prefix: 'test', log: createLogger('silent') }),
 });
 const withings = findVendor(registry, 'withings');
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundHttp, isRetryableVendorError, type OutboundHttp } from '../../../src/http/outbound.ts';
+import { RateBudgetExhausted } from '../../../src/sync/rate-budget.ts';
 import { VendorAuthorizationError, VendorGrantRevokedError } from '../../../src/vendors/types.ts';
 import { WithingsRateLimitError } from '../../../src/vendors/withings/errors.ts';
 import { createWithingsOAuth, type WithingsOAuthSettings } from '../../../src/vendors/withings/oauth.ts';
@@ -271,5 +272,30 @@ describe('Withings OAuth', () => {
       code: 'VENDOR_ERROR',
     });
     expect(stub.requests.length).toBe(before);
+  });
+  it('token requests spend the application-wide budget; an empty budget sends nothing', async () => {
+    const first = await connect(4002);
+    const spent: string[] = [];
+    const withBudget = (spend: () => Promise<void>) =>
+      createWithingsOAuth(
+        {
+          ...STUB_CLIENT,
+          redirectUri: REDIRECT,
+          authorizeUrl: 'https://account.withings.com/oauth2_user/authorize2',
+          apiUrl: stub.url,
+        },
+        http,
+        clock.now,
+        spend,
+      );
+    clock.advance(3 * 3600_000);
+    await withBudget(async () => void spent.push('take')).refresh(first.refreshToken as string);
+    expect(spent).toEqual(['take']);
+    const before = tokenRequests().length;
+    const empty = withBudget(async () => {
+      throw new RateBudgetExhausted(Date.now() + 30_000);
+    });
+    await expect(empty.refresh('any')).rejects.toBeInstanceOf(RateBudgetExhausted);
+    expect(tokenRequests()).toHaveLength(before);
   });
 });
