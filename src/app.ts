@@ -30,6 +30,7 @@ import {
 } from './integrations/integrations.routes.ts';
 import { googleWebhookRoutes, withingsNotifyRoutes } from './integrations/vendor-push.routes.ts';
 import { mobileRoutes } from './mobile/mobile.routes.ts';
+import { noticesRoutes } from './notices/notices.routes.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
 import { syncRoutes } from './sync/sync.routes.ts';
 import { webRoutes } from './web/web.plugin.ts';
@@ -163,6 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     healthRoutes(scope, deps.health);
     sourcesRoutes(scope, deps.sources);
     endpointsRoutes(scope, deps.endpoints, deps.delivery);
+    noticesRoutes(scope, deps.notices);
     syncRoutes(scope, deps.sync.service);
     await mobileRoutes(scope, deps.mobile); // PHR-App: POST /vendors/{vendor}/sync, GET /sync/status
     integrationsProtectedRoutes(scope, deps.integrations);

@@ -38,6 +38,7 @@ import { type CreateJobsOptions, createJobs } from './jobs/jobs.ts';
 import type { Enqueue, JobSystem } from './jobs/registry.ts';
 import { createLogger, type Log } from './log.ts';
 import { createMobileService, type MobileService } from './mobile/mobile.service.ts';
+import { createNoticesService, type NoticesService } from './notices/notices.service.ts';
 import { createMetrics, type Metrics, registerItemCacheMetrics } from './ops/metrics.ts';
 import type { ReadinessCheck } from './ops/readiness.ts';
 import { createRateBudgets } from './sync/rate-budgets.ts';
@@ -84,6 +85,7 @@ export interface AppDeps {
   /** Source priorities: which source the summary counts per day and type (src/health). */
   sources: SourcesService;
   endpoints: EndpointsService;
+  notices: NoticesService;
   delivery: Delivery;
   /** Erasure (src/account). */
   account: AccountService;
@@ -328,6 +330,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       allowPrivateUrls: config.webhooksAllowPrivateUrls,
       ...(overrides.resolve ? { resolve: overrides.resolve } : {}),
     }),
+    notices: createNoticesService({ db, clock }),
     account,
     sync,
     googleWebhook,

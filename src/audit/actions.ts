@@ -34,6 +34,8 @@ export const AUDIT_ACTIONS = {
   'webhooks.endpoint.rotate_secret': { resourceType: 'WebhookEndpoint' },
   'webhooks.deliveries.read': { resourceType: 'WebhookEndpoint' },
   'webhooks.deliveries.retry': { resourceType: 'WebhookEndpoint' },
+  'notices.list': { resourceType: 'Notice' },
+  'notices.dismiss': { resourceType: 'Notice' },
 } as const satisfies Record<string, { resourceType: string; explicit?: boolean }>;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

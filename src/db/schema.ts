@@ -4,6 +4,7 @@ import type { EventTables } from '../events/events.tables.ts';
 import type { FhirTables } from '../fhir/store/fhir.tables.ts';
 import type { HealthTables } from '../health/health.tables.ts';
 import type { IntegrationTables } from '../integrations/integrations.tables.ts';
+import type { NoticeTables } from '../notices/notices.tables.ts';
 import type { SyncTables } from '../sync/sync.tables.ts';
 
 // One Database type: each feature declares its tables in its own file and they meet here.
@@ -51,4 +52,5 @@ export interface Database
     HealthTables,
     AuditTables,
     SyncTables,
-    EventTables {}
+    EventTables,
+    NoticeTables {}

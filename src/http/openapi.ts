@@ -32,6 +32,10 @@ export const OPENAPI_TAGS = [
     name: 'Webhooks',
     description: 'The person’s own webhook endpoints: signed (Standard Webhooks) POSTs of their events',
   },
+  {
+    name: 'Notices',
+    description: 'What the person should know about a connection that stopped working, until it works again',
+  },
   { name: 'PHR-App', description: 'The calls of the PHR mobile app that have no other home' },
   {
     name: 'FHIR R4',

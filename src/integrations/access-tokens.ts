@@ -6,6 +6,7 @@ import { insertEvents } from '../events/events.repository.ts';
 import { integrationEvent } from '../events/integration-events.ts';
 import { VendorHttpError } from '../http/outbound.ts';
 import type { Log } from '../log.ts';
+import * as notices from '../notices/notices.service.ts';
 import { Secret } from '../vault/secret.ts';
 import type { Vault, VaultTokens } from '../vault/vault.ts';
 import { findVendor, type VendorRegistry } from '../vendors/registry.ts';
@@ -193,6 +194,7 @@ export function createAccessTokens(deps: {
         [integrationEvent('integration.needs_reauth', row, reason)],
         clock.now(),
       );
+      await notices.onNeedsReauth(trx, row, reason, clock.now());
       log.warn(
         { integrationId, vendor: row.vendor, reason: options.reason },
         'integration needs reauthorization',

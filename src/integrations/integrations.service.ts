@@ -5,6 +5,7 @@ import { AppError, notFound } from '../errors.ts';
 import { insertEvents } from '../events/events.repository.ts';
 import { integrationEvent } from '../events/integration-events.ts';
 import type { Log } from '../log.ts';
+import * as notices from '../notices/notices.service.ts';
 import type { Vault } from '../vault/vault.ts';
 import { findVendor, type VendorRegistry } from '../vendors/registry.ts';
 import type { VendorAdapter } from '../vendors/types.ts';
@@ -86,8 +87,10 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps) {
         last_error_code: null,
         updated_at: now,
       });
-      if (done)
+      if (done) {
         await insertEvents(trx, userId, [integrationEvent('integration.disconnected', done, 'user')], now);
+        await notices.onConnectionChanged(trx, done.id, now);
+      }
       return done;
     });
     log.info({ integrationId: row.id, vendor: row.vendor }, 'integration deactivated');

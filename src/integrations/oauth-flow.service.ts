@@ -7,6 +7,7 @@ import { AppError, notFound } from '../errors.ts';
 import { insertEvents } from '../events/events.repository.ts';
 import { integrationEvent } from '../events/integration-events.ts';
 import type { Log } from '../log.ts';
+import * as notices from '../notices/notices.service.ts';
 import { oauthStateContext, type Vault } from '../vault/vault.ts';
 import { findVendor, type VendorRegistry } from '../vendors/registry.ts';
 import {
@@ -209,13 +210,15 @@ export function createOAuthFlowService(deps: {
         last_error_code: null,
         updated_at: now,
       });
-      if (connected)
+      if (connected) {
         await insertEvents(
           trx,
           row.user_id,
           [integrationEvent('integration.connected', connected, null)],
           now,
         );
+        await notices.onConnectionChanged(trx, connected.id, now);
+      }
     });
     if (adapter.subscriptions) {
       await adapter.subscriptions.subscribe(tokens.accessToken, scopes).catch((err: unknown) => {

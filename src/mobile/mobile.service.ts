@@ -12,6 +12,7 @@ import type { Principal } from '../auth/auth.service.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { type IntegrationRow, listIntegrations } from '../integrations/integrations.repository.ts';
+import { openNoticesByIntegration } from '../notices/notices.repository.ts';
 import type { SyncService } from '../sync/sync.service.ts';
 import { findVendor, type VendorRegistry } from '../vendors/registry.ts';
 import { latestRunItems } from './sync-status.repository.ts';
@@ -98,7 +99,11 @@ export function createMobileService(deps: MobileServiceDeps) {
       );
       // Active first, then by vendor id: the app takes the `fitbit` entry, else the first.
       rows.sort((a, b) => Number(b.is_active) - Number(a.is_active) || a.vendor.localeCompare(b.vendor));
-      return { user_id: principal.userId, vendors: rows.map((r) => toVendorSyncStatus(r, latest.get(r.id))) };
+      const notices = await openNoticesByIntegration(db, principal.userId);
+      return {
+        user_id: principal.userId,
+        vendors: rows.map((r) => toVendorSyncStatus(r, latest.get(r.id), notices.get(r.id))),
+      };
     },
   };
 }

@@ -2,12 +2,15 @@
  * Sync engine state -> what PHR-App's sync screens read (pure; docs/mobile-app.md "What the app calls", rows 9-10).
  *
  *   toAppJobStatus('succeeded') -> 'success'         (the app knows queued|running|success|failed)
- *   toVendorSyncStatus(integration, latestItem)      -> one `vendors[]` entry of GET /sync/status
+ *   toVendorSyncStatus(integration, latestItem, notice?) -> one `vendors[]` entry of GET /sync/status
  *
  * The engine's `partial` (some types failed, the rest synced) is not a word the app knows (it would
  * poll for 60 s and show "unknown"): it is reported as `success`, with the failures in `message`
  * and `last_job_error`. PHR-py's shape is kept: `sync_status` idle|queued|running|success|failed,
  * `last_job_status` null before the first run.
+ *
+ * An open notice of the integration (docs/events.md §Notices: revoked grant, failing syncs) is the
+ * `message`, except while a run is queued or running (the app polls then and shows its progress).
  */
 import type { IntegrationRow } from '../integrations/integrations.repository.ts';
 import type { LatestRunItem } from './sync-status.repository.ts';
@@ -46,7 +49,11 @@ export interface VendorSyncStatus {
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-export function toVendorSyncStatus(row: IntegrationRow, item: LatestRunItem | undefined): VendorSyncStatus {
+export function toVendorSyncStatus(
+  row: IntegrationRow,
+  item: LatestRunItem | undefined,
+  notice?: { message: string },
+): VendorSyncStatus {
   const job = item ? toAppJobStatus(item.status) : null;
   const errors = item?.errors.map((e) => e.message).filter(Boolean) ?? [];
   const lastOk = row.last_sync_status === 'succeeded' || row.last_sync_status === 'partial';
@@ -64,7 +71,7 @@ export function toVendorSyncStatus(row: IntegrationRow, item: LatestRunItem | un
     last_job_error_code: reportsErrors ? (item?.errors[0]?.code ?? null) : null,
     last_job_started_at: iso(item?.started_at),
     last_job_finished_at: iso(item?.finished_at),
-    message: messageFor(row, item, errors),
+    message: notice && job !== 'queued' && job !== 'running' ? notice.message : messageFor(row, item, errors),
   };
 }
 

@@ -12,6 +12,7 @@ import type { IntegrationRow } from '../integrations/integrations.repository.ts'
 import * as integrations from '../integrations/integrations.repository.ts';
 import { DelayError, PermanentError, RetryableError } from '../jobs/errors.ts';
 import type { Log } from '../log.ts';
+import * as notices from '../notices/notices.service.ts';
 import type { VendorSession, VendorSync } from '../vendors/sync.types.ts';
 import { classify } from './failures.ts';
 import { RateBudgetExhausted } from './rate-budget.ts';
@@ -78,6 +79,7 @@ export function createOutcomes(deps: OutcomeDeps) {
       };
       const type = status === 'failed' ? 'sync.failed' : 'sync.completed';
       await insertEvents(trx, integration.user_id, [{ type, payload }], now);
+      await notices.onSyncFinished(trx, integration, status, errors, now);
     });
     log.info(
       { integrationId: ref.integration.id, runId: ref.runId, status, errors: errors.length },
@@ -97,8 +99,10 @@ export function createOutcomes(deps: OutcomeDeps) {
         from: ['connected'],
         now,
       });
-      if (row && status === 'needs_reauth')
+      if (row && status === 'needs_reauth') {
         await insertEvents(trx, row.user_id, [integrationEvent('integration.needs_reauth', row, code)], now);
+        await notices.onNeedsReauth(trx, row, code, now);
+      }
     });
   }
 
