@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteUserRow, lockUserRow } from '../../src/account/account.repository.ts';
 import type { Db } from '../../src/db/database.ts';
 import { toDevice } from '../../src/fhir/resources.mapper.ts';
+import { onNeedsReauth } from '../../src/notices/notices.service.ts';
 import {
   createTestApp,
   registerUser,
@@ -81,6 +82,11 @@ describe('DELETE /auth/me (erasure)', () => {
     expect(before.some((r) => r.json.includes(patientId))).toBe(true);
     expect(before.some((r) => r.table === 'integration_tokens' && r.userIds.includes(a.id))).toBe(true);
     expect(before.some((r) => r.table === 'source_priorities' && r.userIds.includes(a.id))).toBe(true);
+    // A notice (notices): the person's own, removed with the account.
+    await onNeedsReauth(t.deps.db, integration, 'invalid_grant', new Date());
+    expect(
+      (await scanDatabase(t.deps.db)).some((r) => r.table === 'notices' && r.userIds.includes(a.id)),
+    ).toBe(true);
 
     const res = await t.app.inject({
       method: 'DELETE',

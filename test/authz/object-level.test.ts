@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertEvents } from '../../src/events/events.repository.ts';
 import { toDevice } from '../../src/fhir/index.ts';
+import { onNeedsReauth } from '../../src/notices/notices.service.ts';
 import { registerUser, type SandboxTestApp, withSandbox } from '../helpers/app.ts';
 import { questionnaireCondition } from '../helpers/app-bodies.ts';
 import { connectFitbit } from '../helpers/flow.ts';
@@ -25,6 +26,7 @@ const objects = {
   conditionId: '',
   endpointId: '',
   eventId: '',
+  noticeId: '',
 };
 
 beforeAll(async () => {
@@ -48,6 +50,18 @@ beforeAll(async () => {
     .where('user_id', '=', a.id)
     .executeTakeFirstOrThrow();
   objects.integrationId = integration.id;
+  await onNeedsReauth(
+    t.deps.db,
+    { id: integration.id, user_id: a.id, vendor: 'fitbit' },
+    'invalid_grant',
+    new Date(),
+  );
+  const notice = await t.deps.db
+    .selectFrom('notices')
+    .select('id')
+    .where('user_id', '=', a.id)
+    .executeTakeFirstOrThrow();
+  objects.noticeId = notice.id;
   if (t.app.hasRoute({ method: 'POST', url: '/fhir/Condition' })) {
     const symptom = {
       text: 'Headache',
@@ -128,6 +142,7 @@ const byId: Record<string, () => { method: 'GET' | 'DELETE' | 'POST' | 'PUT' | '
     method: 'POST',
     url: `/webhooks/endpoints/${objects.endpointId}/deliveries/${objects.eventId}/retry`,
   }),
+  'post /notices/{id}/dismiss': () => ({ method: 'POST', url: `/notices/${objects.noticeId}/dismiss` }),
   'post /webhooks/endpoints/{id}/rotate-secret': () => ({
     method: 'POST',
     url: `/webhooks/endpoints/${objects.endpointId}/rotate-secret`,
@@ -182,6 +197,8 @@ describe('object-level authorization', () => {
       headers: a.auth,
     });
     expect(sent.json()).toMatchObject({ items: [{ event_id: objects.eventId, status: 'failed' }] });
+    const notices = await t.app.inject({ url: '/notices', headers: a.auth });
+    expect(notices.json()).toMatchObject({ notices: [{ id: objects.noticeId }] }); // not dismissed by B
     const list = await t.app.inject({ url: '/integrations/vendors', headers: a.auth });
     expect((list.json() as { integrations: { id: string; is_active: boolean }[] }).integrations).toEqual([
       expect.objectContaining({ id: objects.integrationId, is_active: true }),
@@ -200,6 +217,7 @@ describe('object-level authorization', () => {
       '/health/export?format=bundle',
       '/integrations/vendors',
       '/webhooks/endpoints',
+      '/notices',
       '/auth/me/audit',
       '/fhir/R4/Observation',
       `/fhir/R4/Observation?patient=${objects.patientId}`,
@@ -222,6 +240,7 @@ describe('object-level authorization', () => {
         objects.deviceId,
         objects.integrationId,
         objects.endpointId,
+        objects.noticeId,
         a.email,
         objects.conditionId || a.email,
       ]) {
