@@ -66,4 +66,15 @@ describe('sync statuses for PHR-App', () => {
     const fresh = toVendorSyncStatus(row({ last_sync_status: null, last_sync_at: null }), undefined);
     expect(fresh).toMatchObject({ last_job_status: null, sync_status: 'idle', sync_job_id: null });
   });
+
+  it('an open notice is the message, except while a run is queued or running; field names stay', () => {
+    const notice = { message: 'The last 3 syncs of Fitbit failed: HTTP 503' };
+    const failed = item('failed', [{ code: 'VENDOR_UNAVAILABLE', message: 'HTTP 503' }]);
+    const plain = toVendorSyncStatus(row(), failed);
+    const noticed = toVendorSyncStatus(row(), failed, notice);
+    expect(noticed).toEqual({ ...plain, message: notice.message });
+    expect(toVendorSyncStatus(row(), item('running'), notice).message).toBe('Sync in progress');
+    expect(toVendorSyncStatus(row(), item('queued'), notice).message).toBe('Sync queued');
+    expect(toVendorSyncStatus(row(), undefined, notice).message).toBe(notice.message);
+  });
 });
