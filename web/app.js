@@ -6,6 +6,7 @@ import { renderAccount } from './views/account.js';
 import { renderAuth } from './views/auth.js';
 import { renderData } from './views/data.js';
 import { renderIntegrations } from './views/integrations.js';
+import { renderNotices } from './views/notices.js';
 import { renderSync } from './views/sync.js';
 
 /** @typedef {(main: HTMLElement, signal: AbortSignal) => void | Promise<void>} View */
@@ -21,6 +22,7 @@ const ROUTES = {
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
+const notices = /** @type {HTMLElement} */ (document.getElementById('notices'));
 /** @type {AbortController | null} */
 let current = null;
 
@@ -36,6 +38,7 @@ function route() {
     history.replaceState(null, '', key);
   }
   nav.hidden = !signedIn;
+  notices.hidden = !signedIn;
   for (const link of nav.querySelectorAll('a')) {
     if (link.getAttribute('href') === key) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
@@ -46,6 +49,11 @@ function route() {
   current = new AbortController();
   mount(main);
   main.dataset.view = key;
+  if (signedIn) void renderNotices(notices, current.signal);
+  else {
+    mount(notices);
+    notices.dataset.key = '';
+  }
   Promise.resolve(view(main, current.signal)).catch((err) => {
     mount(
       main,

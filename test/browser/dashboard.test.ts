@@ -284,12 +284,24 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     await page.getByRole('link', { name: 'Integrations' }).click();
     const card = page.locator('[data-vendor="fitbit"][data-state="needs_reauth"]');
     await card.waitFor();
+    // The notices banner (GET /notices) says so on every page, with a Reconnect link and a Dismiss button.
+    const notice = page
+      .getByRole('status', { name: 'Notices' })
+      .locator('[data-kind="integration.needs_reauth"]');
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(/Fitbit access was revoked or expired/);
+    expect(await notice.getByRole('link', { name: 'Reconnect' }).getAttribute('href')).toBe('#/integrations');
+    await notice.getByRole('button', { name: /^Dismiss/ }).waitFor();
     expect(await card.getByRole('alert').textContent()).toMatch(/Reconnect/);
     await screenshot(page, '10-needs-reauth');
     await card.getByRole('button', { name: /^Reconnect/ }).click();
     await page.waitForURL((url) => url.href.startsWith(sandbox.url));
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.locator('[data-vendor="fitbit"][data-state="connected"]').waitFor();
+    // Reconnected: the notice is resolved and the banner is empty.
+    await page.getByRole('link', { name: 'Sync' }).click();
+    await page.getByRole('link', { name: 'Integrations' }).click();
+    await page.locator('#notices .notice').waitFor({ state: 'detached' });
   });
 
   it('disconnects the vendor after confirming', async () => {
