@@ -9,7 +9,7 @@
  * and `last_job_error`. PHR-py's shape is kept: `sync_status` idle|queued|running|success|failed,
  * `last_job_status` null before the first run.
  *
- * An open notice of the integration (docs/events.md §Notices: revoked grant, failing syncs) is the
+ * An open notice of the integration (docs/events.md §7: revoked grant, failing syncs) is the
  * `message`, except while a run is queued or running (the app polls then and shows its progress).
  */
 import type { IntegrationRow } from '../integrations/integrations.repository.ts';

@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import { NOTICE_KINDS } from './notices.tables.ts';
 
-// GET /notices, POST /notices/{id}/dismiss (docs/api.md "Notices", docs/events.md §Notices).
+// GET /notices, POST /notices/{id}/dismiss (docs/api.md "Notices", docs/events.md §7).
 export const NoticeIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 const NOTICE_EXAMPLE = {

@@ -1,5 +1,5 @@
 /**
- * Notices for the person (docs/events.md §Notices): raised and resolved inside the transaction that
+ * Notices for the person (docs/events.md §7): raised and resolved inside the transaction that
  * writes the event causing them, read and dismissed through GET /notices and POST /notices/{id}/dismiss.
  *
  *   onNeedsReauth(trx, integration, code, now)          -> `integration.needs_reauth` (one unresolved per integration)

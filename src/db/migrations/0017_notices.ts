@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 
-// Notices (docs/events.md §Notices): what the person should see about a connection that stopped
+// Notices (docs/events.md §7): what the person should see about a connection that stopped
 // working, raised in the same transaction as the event that causes it.
 // - kind: 'integration.needs_reauth' (the grant was revoked or expired) or 'sync.failing' (the
 //   integration's last 3 finished runs all failed);
