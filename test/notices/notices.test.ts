@@ -95,7 +95,7 @@ describe('notices', () => {
     expect(rows[0]!.resolved_at).not.toBeNull();
   });
 
-  it(`${FAILING_AFTER} failed syncs in a row raise sync.failing; a successful sync resolves it`, async () => {
+  it(`${FAILING_AFTER} failed syncs in a row raise sync.failing; dismissal hides it; a successful sync resolves it`, async () => {
     const c = await connectPerson(t, { timeZone: 'Europe/Berlin', seed: 62 });
     await settled(t, c.integrationId);
     for (let i = 0; i < FAILING_AFTER - 1; i += 1) await failingRun(c);
@@ -116,11 +116,26 @@ describe('notices', () => {
     expect(await appMessage(c.user.auth)).toBe(open[0]!.message);
     await failingRun(c); // still failing: still one notice
     expect(await notices(c.user.auth)).toHaveLength(1);
+    // Dismissed, it stays hidden while the syncs keep failing (not raised again until resolved).
+    expect((await dismiss(c.user.auth, open[0]!.id)).statusCode).toBe(204);
+    await failingRun(c);
+    expect(await notices(c.user.auth)).toEqual([]);
+    expect(await appMessage(c.user.auth)).not.toBe(open[0]!.message);
 
     t.clock.advance(60_000);
     expect((await immediate(t, c.user.auth)).status).toBe('succeeded');
-    expect(await notices(c.user.auth)).toEqual([]);
     expect(await appMessage(c.user.auth)).toMatch(/^Sync complete/);
+    const rows = await t.deps.db
+      .selectFrom('notices')
+      .select(['id', 'resolved_at'])
+      .where('integration_id', '=', c.integrationId)
+      .execute();
+    expect(rows).toEqual([{ id: open[0]!.id, resolved_at: expect.any(Date) }]);
+    // Failing again after that raises a new notice.
+    for (let i = 0; i < FAILING_AFTER; i += 1) await failingRun(c);
+    const again = await notices(c.user.auth);
+    expect(again).toMatchObject([{ kind: 'sync.failing' }]);
+    expect(again[0]!.id).not.toBe(open[0]!.id);
   }, 120_000);
 
   it('dismiss hides a notice (and it is not raised again until resolved); another person’s is not found', async () => {
