@@ -4,6 +4,8 @@
  *
  *   insertEvents(db, userId, events, now)  -> the new ids (one INSERT for all of them)
  *   listUserEvents(db, userId, { afterSeq?, limit }) -> the user's events, oldest first
+ *   latestUserSeq(db, userId)              -> the seq of the user's newest event, 0 when none
+ *   userEventSeq(db, userId, id)           -> the seq of one of the user's events, undefined if not theirs
  *   deleteUserEvents(db, userId)           -> how many were deleted (erasure)
  */
 import { randomUUID } from 'node:crypto';
@@ -53,6 +55,27 @@ export async function findEvent(db: Db, id: string): Promise<StoredEvent | undef
     .where('id', '=', id)
     .executeTakeFirst();
   return row ? toStored(row) : undefined;
+}
+
+export async function latestUserSeq(db: Db, userId: number): Promise<number> {
+  const row = await db
+    .selectFrom('events')
+    .select('seq')
+    .where('user_id', '=', userId)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? Number(row.seq) : 0;
+}
+
+export async function userEventSeq(db: Db, userId: number, id: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('events')
+    .select('seq')
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row ? Number(row.seq) : undefined;
 }
 
 export async function deleteUserEvents(db: Db, userId: number): Promise<number> {
