@@ -77,7 +77,7 @@ const EnvSchema = Type.Object({
   EVENTS_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   // Standard Webhooks secret: whsec_ + base64 of 24 to 64 bytes.
   EVENTS_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/]{32,88}={0,2}$' })),
-  // The live event stream (GET /events/stream, docs/events.md §6).
+  // The live event stream (GET /events/stream, docs/events.md §7).
   EVENTS_STREAM_MAX_PER_USER: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
   EVENTS_STREAM_HEARTBEAT_MS: Type.Integer({ minimum: 10, maximum: 300_000, default: 15_000 }),
   EVENTS_STREAM_POLL_MS: Type.Integer({ minimum: 10, maximum: 300_000, default: 5_000 }),

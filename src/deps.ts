@@ -155,7 +155,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     onEnded: (userId) => sessions.forgetUser(userId),
     log,
   });
-  // Wakes the live event streams of a user in every process after a commit (docs/events.md §6).
+  // Wakes the live event streams of a user in every process after a commit (docs/events.md §7).
   const streamHub = await createStreamHub({
     redis: limits.redis,
     channel: `${config.jobs.queuePrefix}:events:stream`,

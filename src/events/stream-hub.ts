@@ -1,5 +1,5 @@
 /**
- * Fan-out for the live event stream (docs/events.md §6): tells the open streams of a user, in
+ * Fan-out for the live event stream (docs/events.md §7): tells the open streams of a user, in
  * every API process, that something happened.
  *
  *   const hub = await createStreamHub({ redis, channel, log })

@@ -1,5 +1,5 @@
 /**
- * GET /events/stream (protected scope, docs/events.md §6): the caller's events as Server-Sent
+ * GET /events/stream (protected scope, docs/events.md §7): the caller's events as Server-Sent
  * Events while the connection stays open. The reply is hijacked and written by hand (no
  * compression, which would buffer the stream), with the headers the hooks already set.
  */

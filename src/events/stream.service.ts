@@ -1,5 +1,5 @@
 /**
- * The live event stream's per-connection work (docs/events.md §6): a user's committed events as
+ * The live event stream's per-connection work (docs/events.md §7): a user's committed events as
  * Server-Sent Events, read from the outbox in `seq` order.
  *
  *   const streams = createEventStreams({ db, hub, log, maxPerUser, heartbeatMs, pollMs })

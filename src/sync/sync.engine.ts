@@ -49,7 +49,7 @@ export interface SyncEngineDeps {
   /** Per-user count of sync requests that start a run (SYNC_TRIGGERS_PER_MINUTE). */
   triggerLimiter: WindowLimiter;
   tuning?: SyncTuning;
-  /** The live event stream (docs/events.md §6). */
+  /** The live event stream (docs/events.md §7). */
   live?: LiveEvents | undefined;
 }
 

@@ -44,7 +44,7 @@ export interface SyncRunnerDeps {
   store: FhirStore;
   vendors: VendorRegistry;
   settings: SyncSettings;
-  /** The live event stream (docs/events.md §6): woken after each commit, told the run's progress. */
+  /** The live event stream (docs/events.md §7): woken after each commit, told the run's progress. */
   live?: LiveEvents | undefined;
 }
 

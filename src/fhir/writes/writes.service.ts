@@ -36,7 +36,7 @@ export interface FhirWritesDeps {
   db: Db;
   store: FhirStore;
   clock: Clock;
-  /** Woken after an event commits (the live event stream, docs/events.md §6). */
+  /** Woken after an event commits (the live event stream, docs/events.md §7). */
   live?: LiveEvents | undefined;
 }
 
