@@ -274,7 +274,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     },
   });
 
-  const streams = createEventStreams({ db, hub: streamHub, log, ...config.eventsStream });
+  const streams = createEventStreams({ db, clock, hub: streamHub, log, ...config.eventsStream });
 
   const readiness: ReadinessCheck[] = [
     {

@@ -6,6 +6,7 @@
  *   listUserEvents(db, userId, { afterSeq?, limit }) -> the user's events, oldest first
  *   latestUserSeq(db, userId)              -> the seq of the user's newest event, 0 when none
  *   userEventSeq(db, userId, id)           -> the seq of one of the user's events, undefined if not theirs
+ *   recentUserEvents(db, userId, upToSeq, limit) -> ids, seqs and times of the user's newest events up to a seq
  *   deleteUserEvents(db, userId)           -> how many were deleted (erasure)
  */
 import { randomUUID } from 'node:crypto';
@@ -76,6 +77,24 @@ export async function userEventSeq(db: Db, userId: number, id: string): Promise<
     .where('user_id', '=', userId)
     .executeTakeFirst();
   return row ? Number(row.seq) : undefined;
+}
+
+/** The user's events at or below `upToSeq`, newest first (id, seq, time only). */
+export async function recentUserEvents(
+  db: Db,
+  userId: number,
+  upToSeq: number,
+  limit: number,
+): Promise<{ id: string; seq: number; occurred_at: Date }[]> {
+  const rows = await db
+    .selectFrom('events')
+    .select(['id', 'seq', 'occurred_at'])
+    .where('user_id', '=', userId)
+    .where('seq', '<=', upToSeq)
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id, seq: Number(r.seq), occurred_at: r.occurred_at }));
 }
 
 export async function deleteUserEvents(db: Db, userId: number): Promise<number> {

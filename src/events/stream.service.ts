@@ -14,15 +14,23 @@
  * closing an idle stream. Transient messages (sync.progress) are written as they come, with no
  * `id:` line, so a client's Last-Event-ID stays on the last stored event.
  */
+import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Log } from '../log.ts';
-import { latestUserSeq, listUserEvents, userEventSeq } from './events.repository.ts';
+import {
+  findEvent,
+  latestUserSeq,
+  listUserEvents,
+  recentUserEvents,
+  userEventSeq,
+} from './events.repository.ts';
 import type { StoredEvent } from './events.types.ts';
 import type { StreamHub } from './stream-hub.ts';
 
 export interface EventStreamsDeps {
   db: Db;
+  clock: Clock;
   hub: StreamHub;
   log: Log;
   maxPerUser: number;
@@ -39,6 +47,13 @@ export interface StreamSink {
 export type EventStreams = ReturnType<typeof createEventStreams>;
 
 const READ_BATCH = 500;
+/**
+ * `seq` is taken at insert, not at commit: a transaction that commits after a later one shows up
+ * below the stream's position. Each read also looks this far back (by the event's time) for rows
+ * it has not sent. docs/events.md §7.
+ */
+export const LATE_COMMIT_MS = 60_000;
+const LATE_SCAN = 200;
 
 /** One stored event as an SSE message: the webhook body plus its id (pure). */
 export function formatEvent(e: StoredEvent): string {
@@ -67,6 +82,26 @@ export function createEventStreams(deps: EventStreamsDeps) {
       let seq: number | undefined;
       let reading = false;
       let again = false;
+      /** Ids at or below `seq` seen within LATE_COMMIT_MS (sent, or there before the stream began). */
+      const seen = new Map<string, number>();
+
+      const recentBelow = async (upTo: number) => {
+        const since = deps.clock.now().getTime() - LATE_COMMIT_MS;
+        for (const [id, at] of seen) if (at < since) seen.delete(id);
+        const rows = await recentUserEvents(db, userId, upTo, LATE_SCAN);
+        return rows.filter((r) => r.occurred_at.getTime() >= since);
+      };
+
+      async function lateCommits(): Promise<void> {
+        if (seq === undefined) return;
+        for (const r of (await recentBelow(seq)).reverse()) {
+          if (seen.has(r.id)) continue;
+          const e = await findEvent(db, r.id);
+          if (closed) return;
+          seen.set(r.id, r.occurred_at.getTime());
+          if (e) sink.write(formatEvent(e));
+        }
+      }
 
       async function pump(): Promise<void> {
         if (closed || seq === undefined) return;
@@ -83,10 +118,12 @@ export function createEventStreams(deps: EventStreamsDeps) {
               if (closed) return;
               for (const e of rows) {
                 sink.write(formatEvent(e));
+                seen.set(e.id, e.occurred_at.getTime());
                 seq = e.seq;
               }
               if (rows.length < READ_BATCH) break;
             }
+            await lateCommits();
           } while (again && !closed);
         } catch (err) {
           // The next wake or poll tries again.
@@ -120,7 +157,9 @@ export function createEventStreams(deps: EventStreamsDeps) {
       open.add(shutdown);
       try {
         const resumed = lastEventId ? await userEventSeq(db, userId, lastEventId) : undefined;
-        seq = resumed ?? (await latestUserSeq(db, userId));
+        const start = resumed ?? (await latestUserSeq(db, userId));
+        for (const r of await recentBelow(start)) seen.set(r.id, r.occurred_at.getTime());
+        seq = start;
       } catch (err) {
         close();
         throw err;

@@ -112,6 +112,36 @@ describe('GET /events/stream', () => {
     fresh.close();
   });
 
+  // Two transactions of one user: the one with the lower seq commits last (PGlite has one connection).
+  it.skipIf(!testDatabaseUrl)('sends an event whose transaction committed after a later one', async () => {
+    const u = await registerUser(t.app);
+    const s = await open(base, u.auth);
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let inserted = () => {};
+    const didInsert = new Promise<void>((r) => {
+      inserted = r;
+    });
+    const slow = t.deps.db.transaction().execute(async (trx) => {
+      const [id] = await insertEvents(trx, u.id, [disconnected(u.id)], new Date());
+      inserted();
+      await gate;
+      return id;
+    });
+    await didInsert;
+    const [fast] = await insertEvents(t.deps.db, u.id, [disconnected(u.id)], new Date());
+    t.deps.streamHub.wake(u.id);
+    await s.waitFor((m) => m.id === fast);
+    release();
+    const early = await slow;
+    t.deps.streamHub.wake(u.id);
+    await s.waitFor((m) => m.id === early);
+    expect(s.events().map((m) => m.id)).toEqual([fast, early]);
+    s.close();
+  });
+
   it('sends a `: ping` comment on the heartbeat interval', async () => {
     const u = await registerUser(t.app);
     const s = await open(base, u.auth);
