@@ -209,7 +209,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
   });
   const vendors = createVendorRegistry({ config, http, now: () => clock.now(), budgets });
   const vendorDeps = { db, clock, log, vault, vendors };
-  const integrations = createIntegrationsService(vendorDeps);
+  const integrations = createIntegrationsService({ ...vendorDeps, live: streamHub });
   const accessTokens = createAccessTokens(vendorDeps);
   const sync = createSyncEngine({
     config,
@@ -309,6 +309,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       ...vendorDeps,
       // The callback is a public route: the hook has no principal, so the grant is audited here.
       onConnected: async ({ integrationId, userId }) => {
+        streamHub.wake(userId); // its integration.connected event has committed
         audit.record({
           user_id: userId,
           actor_user_id: userId,

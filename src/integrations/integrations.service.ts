@@ -3,6 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError, notFound } from '../errors.ts';
 import { insertEvents } from '../events/events.repository.ts';
+import type { LiveEvents } from '../events/stream-hub.ts';
 import { integrationEvent } from '../events/integration-events.ts';
 import type { Log } from '../log.ts';
 import type { Vault } from '../vault/vault.ts';
@@ -22,6 +23,8 @@ export interface IntegrationsServiceDeps {
   log: Log;
   vault: Vault;
   vendors: VendorRegistry;
+  /** Woken after an event commits (the live event stream, docs/events.md §7). */
+  live?: LiveEvents | undefined;
 }
 
 export type IntegrationsService = ReturnType<typeof createIntegrationsService>;
@@ -90,6 +93,7 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps) {
         await insertEvents(trx, userId, [integrationEvent('integration.disconnected', done, 'user')], now);
       return done;
     });
+    if (updated) deps.live?.wake(userId);
     log.info({ integrationId: row.id, vendor: row.vendor }, 'integration deactivated');
     return updated ?? row;
   }

@@ -57,6 +57,7 @@ describe('sync.progress on GET /events/stream', () => {
     }
     // The stored events came too, each with its id; the progress came before the run's end.
     expect(stream.events().some((m) => m.event === 'observations.created')).toBe(true);
+    expect(stream.events()[0]?.event).toBe('integration.connected');
     expect(stream.messages.indexOf(progress[0]!)).toBeLessThan(stream.messages.indexOf(done));
   }, 120_000);
 });
