@@ -12,6 +12,7 @@ import { authProtectedRoutes, authPublicRoutes } from './auth/auth.routes.ts';
 import type { Config } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { endpointsRoutes } from './events/endpoints.routes.ts';
+import { streamRoutes } from './events/stream.routes.ts';
 import { fhirProtectedRoutes, fhirPublicRoutes } from './fhir/api/fhir.routes.ts';
 import { fhirWriteRoutes } from './fhir/writes/writes.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
@@ -165,6 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sourcesRoutes(scope, deps.sources);
     endpointsRoutes(scope, deps.endpoints, deps.delivery);
     noticesRoutes(scope, deps.notices);
+    streamRoutes(scope, deps.streams);
     syncRoutes(scope, deps.sync.service);
     await mobileRoutes(scope, deps.mobile); // PHR-App: POST /vendors/{vendor}/sync, GET /sync/status
     integrationsProtectedRoutes(scope, deps.integrations);

@@ -77,6 +77,10 @@ const EnvSchema = Type.Object({
   EVENTS_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   // Standard Webhooks secret: whsec_ + base64 of 24 to 64 bytes.
   EVENTS_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/]{32,88}={0,2}$' })),
+  // The live event stream (GET /events/stream, docs/events.md §7).
+  EVENTS_STREAM_MAX_PER_USER: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+  EVENTS_STREAM_HEARTBEAT_MS: Type.Integer({ minimum: 10, maximum: 300_000, default: 15_000 }),
+  EVENTS_STREAM_POLL_MS: Type.Integer({ minimum: 10, maximum: 300_000, default: 5_000 }),
   WEBHOOKS_ALLOW_PRIVATE_URLS: Type.Optional(
     Type.Union([Type.Literal('0'), Type.Literal('1'), Type.Literal('true'), Type.Literal('false')]),
   ),
@@ -155,6 +159,8 @@ export interface Config {
   webhooksAllowPrivateUrls: boolean;
   /** The deployment's own endpoint: every user's events (EVENTS_WEBHOOK_URL + EVENTS_WEBHOOK_SECRET). */
   eventsWebhook: { url: string; secret: string } | undefined;
+  /** GET /events/stream: open streams per user and process, `: ping` interval, fallback poll. */
+  eventsStream: { maxPerUser: number; heartbeatMs: number; pollMs: number };
   defaultTimeZone: string;
   /** Run the vendor sandbox beside the app (demo mode). */
   sandbox: boolean;
@@ -317,6 +323,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       env.EVENTS_WEBHOOK_URL && env.EVENTS_WEBHOOK_SECRET
         ? { url: env.EVENTS_WEBHOOK_URL, secret: env.EVENTS_WEBHOOK_SECRET }
         : undefined,
+    eventsStream: {
+      maxPerUser: env.EVENTS_STREAM_MAX_PER_USER,
+      heartbeatMs: env.EVENTS_STREAM_HEARTBEAT_MS,
+      pollMs: env.EVENTS_STREAM_POLL_MS,
+    },
     defaultTimeZone: env.DEFAULT_TIME_ZONE,
     sandboxPort: env.PORT === 0 ? 0 : env.SANDBOX_PORT,
     sandbox: sandboxFlag || (!sandboxOff && !env.FITBIT_CLIENT_ID && env.NODE_ENV !== 'production'),

@@ -19,6 +19,8 @@ import {
 } from './events/delivery.ts';
 import type { Resolve } from './events/endpoint-url.ts';
 import { createEndpointsService, type EndpointsService } from './events/endpoints.service.ts';
+import { createEventStreams, type EventStreams } from './events/stream.service.ts';
+import { createStreamHub, type StreamHub } from './events/stream-hub.ts';
 import { createFhirApi, type FhirApi } from './fhir/api/fhir-api.service.ts';
 import { createReplication, type Replication, withReplication } from './fhir/replication/replication.ts';
 import { createFhirStore, type FhirStore } from './fhir/store/fhir.service.ts';
@@ -78,6 +80,9 @@ export interface AppDeps {
   accessTokens: AccessTokens;
   /** The FHIR store, the FHIR API service, and replication when FHIR_SERVER_URL is set. */
   fhir: { store: FhirStore; api: FhirApi; writes: FhirWrites; replication: Replication | undefined };
+  /** The live event stream: fan-out across processes, and the open streams (src/events/stream*.ts). */
+  streamHub: StreamHub;
+  streams: EventStreams;
   /** Audit trail of reads and changes of health data and grants (src/audit). */
   audit: Audit;
   /** The vendor-agnostic health API: observations, summary, export (src/health). */
@@ -152,6 +157,12 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     onEnded: (userId) => sessions.forgetUser(userId),
     log,
   });
+  // Wakes the live event streams of a user in every process after a commit (docs/events.md §7).
+  const streamHub = await createStreamHub({
+    redis: limits.redis,
+    channel: `${config.jobs.queuePrefix}:events:stream`,
+    log,
+  });
   const auth = createAuthService({
     db,
     clock,
@@ -200,7 +211,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
   });
   const vendors = createVendorRegistry({ config, http, now: () => clock.now(), budgets });
   const vendorDeps = { db, clock, log, vault, vendors };
-  const integrations = createIntegrationsService(vendorDeps);
+  const integrations = createIntegrationsService({ ...vendorDeps, live: streamHub });
   const accessTokens = createAccessTokens(vendorDeps);
   const sync = createSyncEngine({
     config,
@@ -212,6 +223,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     store: fhirStore,
     enqueue: enqueueSync,
     triggerLimiter: limits.syncTriggerLimiter,
+    live: streamHub,
     ...(overrides.sync ? { tuning: overrides.sync } : {}),
   });
   const googleWebhook = createWebhookService({
@@ -264,6 +276,8 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     },
   });
 
+  const streams = createEventStreams({ db, clock, hub: streamHub, log, ...config.eventsStream });
+
   const readiness: ReadinessCheck[] = [
     {
       name: 'database',
@@ -297,6 +311,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       ...vendorDeps,
       // The callback is a public route: the hook has no principal, so the grant is audited here.
       onConnected: async ({ integrationId, userId }) => {
+        streamHub.wake(userId); // its integration.connected event has committed
         audit.record({
           user_id: userId,
           actor_user_id: userId,
@@ -311,7 +326,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     fhir: {
       store: fhirStore,
       api: createFhirApi(fhirStore, clock),
-      writes: createFhirWrites({ db, store: fhirStore, clock }),
+      writes: createFhirWrites({ db, store: fhirStore, clock, live: streamHub }),
       replication,
     },
     audit,
@@ -323,6 +338,8 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     }),
     sources: createSourcesService({ db, clock, defaultTimeZone: config.defaultTimeZone }),
     delivery,
+    streamHub,
+    streams,
     endpoints: createEndpointsService({
       db,
       clock,
@@ -341,6 +358,8 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     async close() {
       await jobs.close();
       await audit.close();
+      streams.closeAll();
+      await streamHub.close();
       await sessionEvents.close();
       await limits.close();
       await database.close();

@@ -4,6 +4,9 @@
  *
  *   insertEvents(db, userId, events, now)  -> the new ids (one INSERT for all of them)
  *   listUserEvents(db, userId, { afterSeq?, limit }) -> the user's events, oldest first
+ *   latestUserSeq(db, userId)              -> the seq of the user's newest event, 0 when none
+ *   userEventSeq(db, userId, id)           -> the seq of one of the user's events, undefined if not theirs
+ *   recentUserEvents(db, userId, upToSeq, limit) -> ids, seqs and times of the user's newest events up to a seq
  *   deleteUserEvents(db, userId)           -> how many were deleted (erasure)
  */
 import { randomUUID } from 'node:crypto';
@@ -53,6 +56,45 @@ export async function findEvent(db: Db, id: string): Promise<StoredEvent | undef
     .where('id', '=', id)
     .executeTakeFirst();
   return row ? toStored(row) : undefined;
+}
+
+export async function latestUserSeq(db: Db, userId: number): Promise<number> {
+  const row = await db
+    .selectFrom('events')
+    .select('seq')
+    .where('user_id', '=', userId)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? Number(row.seq) : 0;
+}
+
+export async function userEventSeq(db: Db, userId: number, id: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('events')
+    .select('seq')
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row ? Number(row.seq) : undefined;
+}
+
+/** The user's events at or below `upToSeq`, newest first (id, seq, time only). */
+export async function recentUserEvents(
+  db: Db,
+  userId: number,
+  upToSeq: number,
+  limit: number,
+): Promise<{ id: string; seq: number; occurred_at: Date }[]> {
+  const rows = await db
+    .selectFrom('events')
+    .select(['id', 'seq', 'occurred_at'])
+    .where('user_id', '=', userId)
+    .where('seq', '<=', upToSeq)
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id, seq: Number(r.seq), occurred_at: r.occurred_at }));
 }
 
 export async function deleteUserEvents(db: Db, userId: number): Promise<number> {

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.ts';
 import { AppError, notFound } from '../errors.ts';
 import { insertEvents } from '../events/events.repository.ts';
 import { integrationEvent } from '../events/integration-events.ts';
+import type { LiveEvents } from '../events/stream-hub.ts';
 import type { Log } from '../log.ts';
 import * as notices from '../notices/notices.service.ts';
 import type { Vault } from '../vault/vault.ts';
@@ -23,6 +24,8 @@ export interface IntegrationsServiceDeps {
   log: Log;
   vault: Vault;
   vendors: VendorRegistry;
+  /** Woken after an event commits (the live event stream, docs/events.md §7). */
+  live?: LiveEvents | undefined;
 }
 
 export type IntegrationsService = ReturnType<typeof createIntegrationsService>;
@@ -93,6 +96,7 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps) {
       }
       return done;
     });
+    if (updated) deps.live?.wake(userId);
     log.info({ integrationId: row.id, vendor: row.vendor }, 'integration deactivated');
     return updated ?? row;
   }

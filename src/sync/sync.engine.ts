@@ -11,6 +11,7 @@
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
+import type { LiveEvents } from '../events/stream-hub.ts';
 import type { FhirStore } from '../fhir/store/fhir.service.ts';
 import type { WindowLimiter } from '../http/window-limiter.ts';
 import type { AccessTokens } from '../integrations/access-tokens.ts';
@@ -48,6 +49,8 @@ export interface SyncEngineDeps {
   /** Per-user count of sync requests that start a run (SYNC_TRIGGERS_PER_MINUTE). */
   triggerLimiter: WindowLimiter;
   tuning?: SyncTuning;
+  /** The live event stream (docs/events.md §7). */
+  live?: LiveEvents | undefined;
 }
 
 export type SyncEngine = ReturnType<typeof createSyncEngine>;

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { insertEvents } from '../events/events.repository.ts';
 import { integrationEvent } from '../events/integration-events.ts';
+import type { LiveEvents } from '../events/stream-hub.ts';
 import type { AccessTokens } from '../integrations/access-tokens.ts';
 import type { IntegrationRow } from '../integrations/integrations.repository.ts';
 import * as integrations from '../integrations/integrations.repository.ts';
@@ -37,6 +38,7 @@ interface OutcomeDeps {
   accessTokens: AccessTokens;
   settings: SyncSettings;
   syncOf: (vendor: string) => VendorSync | undefined;
+  live?: LiveEvents | undefined;
 }
 
 interface RunRef {
@@ -81,6 +83,7 @@ export function createOutcomes(deps: OutcomeDeps) {
       await insertEvents(trx, integration.user_id, [{ type, payload }], now);
       await notices.onSyncFinished(trx, integration, status, errors, now);
     });
+    deps.live?.wake(integration.user_id);
     log.info(
       { integrationId: ref.integration.id, runId: ref.runId, status, errors: errors.length },
       'sync finished',
@@ -93,7 +96,7 @@ export function createOutcomes(deps: OutcomeDeps) {
     code: string,
   ) {
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    const userId = await db.transaction().execute(async (trx) => {
       const row = await integrations.setIntegrationStatus(trx, integrationId, status, {
         errorCode: code,
         from: ['connected'],
@@ -103,7 +106,9 @@ export function createOutcomes(deps: OutcomeDeps) {
         await insertEvents(trx, row.user_id, [integrationEvent('integration.needs_reauth', row, code)], now);
         await notices.onNeedsReauth(trx, row, code, now);
       }
+      return row?.user_id;
     });
+    if (userId !== undefined) deps.live?.wake(userId);
   }
 
   /** Turns a failure into the job outcome; never returns. */

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
+import type { LiveEvents } from '../events/stream-hub.ts';
 import type { Measurement } from '../fhir/measurement.ts';
 import type { FhirStore } from '../fhir/store/fhir.service.ts';
 import { formatOffset } from '../fhir/time.ts';
@@ -31,6 +32,7 @@ import { ORPHAN_AFTER_MS, type SyncJobData } from './sync.jobs.ts';
 import { createOutcomes, type SyncSettings } from './sync.outcome.ts';
 import * as repo from './sync.repository.ts';
 import type { SyncError } from './sync.tables.ts';
+import { syncProgress } from './sync-progress.ts';
 
 export interface SyncRunnerDeps {
   db: Db;
@@ -42,7 +44,12 @@ export interface SyncRunnerDeps {
   store: FhirStore;
   vendors: VendorRegistry;
   settings: SyncSettings;
+  /** The live event stream (docs/events.md §7): woken after each commit, told the run's progress. */
+  live?: LiveEvents | undefined;
 }
+
+/** At most one `sync.progress` message per run this often (the last chunk's may be skipped). */
+export const PROGRESS_EVERY_MS = 250;
 
 interface StreamProgress {
   start: string;
@@ -77,6 +84,8 @@ interface RunContext {
   session: RunSession;
   /** The FHIR store's owner (user row, zone); updated when the run stores a new zone. */
   owner: Awaited<ReturnType<FhirStore['ownerOf']>>;
+  /** When the last `sync.progress` message went out (clock ms). */
+  progressAt?: number;
 }
 
 export type SyncRunner = ReturnType<typeof createSyncRunner>;
@@ -268,6 +277,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           prune: fetched.prune ? { ...fetched.prune, vendor: integration.vendor } : undefined,
         });
         session.requests.recorded(requests);
+        announce(run, plan);
       },
     });
     if (!failed) return;
@@ -280,6 +290,18 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     plan.errors.push({ code: failure.code, message: `${stream.id}: ${failure.message}` });
     progress.end = progress.done ?? addDays(progress.start, -1);
     await recordRequests(run, plan);
+  }
+
+  /** After a committed chunk: wake the user's streams, and tell them the progress (rate-limited). */
+  function announce(run: RunContext, plan: StoredPlan): void {
+    const { live } = deps;
+    if (!live) return;
+    const userId = run.integration.user_id;
+    live.wake(userId);
+    const now = clock.now().getTime();
+    if (run.progressAt !== undefined && now - run.progressAt < PROGRESS_EVERY_MS) return;
+    run.progressAt = now;
+    live.transient(userId, 'sync.progress', syncProgress(run.runId, run.integration.vendor, plan.types));
   }
 
   return { run, markFailed: outcomes.markFailed };

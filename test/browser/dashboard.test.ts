@@ -165,7 +165,10 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
   it('syncs and shows the result', { timeout: 90_000 }, async (ctx) => {
     if (!hasRoute('POST', '/health/sync')) ctx.skip('POST /health/sync is not built yet');
     await page.getByRole('link', { name: 'Sync' }).click();
+    // The page follows the run on the live event stream, with the in-memory token as a header.
+    const streamed = page.waitForRequest((r) => new URL(r.url()).pathname === '/events/stream');
     await page.getByRole('button', { name: 'Sync now' }).click();
+    expect((await streamed).headers().authorization).toMatch(/^Bearer /);
     const done = page.locator(
       '#sync-result [data-status="succeeded"], #sync-result [data-status="partial"], #sync-result [data-status="failed"]',
     );

@@ -55,15 +55,18 @@ export function clearSession(reason) {
   if (wasSignedIn) for (const fn of listeners) fn(false, reason);
 }
 
-/** @typedef {{ method?: string, body?: unknown, auth?: boolean, accept?: string, cookies?: boolean }} SendOptions */
+/** @typedef {{ method?: string, body?: unknown, auth?: boolean, accept?: string, cookies?: boolean, headers?: Record<string, string>, signal?: AbortSignal }} SendOptions */
 
 /**
  * @param {string} path
  * @param {SendOptions} options
  */
-function send(path, { method = 'GET', body, auth = true, accept = 'application/json', cookies = false }) {
+function send(
+  path,
+  { method = 'GET', body, auth = true, accept = 'application/json', cookies = false, ...more },
+) {
   /** @type {Record<string, string>} */
-  const headers = { accept: `${accept}, application/problem+json` };
+  const headers = { ...more.headers, accept: `${accept}, application/problem+json` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (auth && session.accessToken) headers.authorization = `Bearer ${session.accessToken}`;
   return fetch(path, {
@@ -72,6 +75,7 @@ function send(path, { method = 'GET', body, auth = true, accept = 'application/j
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: cookies ? 'same-origin' : 'omit',
     cache: 'no-store',
+    signal: more.signal,
   });
 }
 

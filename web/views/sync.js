@@ -1,16 +1,21 @@
-// Sync: start one (POST /health/sync), poll it (GET /health/sync/{id}) and show its progress.
+// Sync: start one (POST /health/sync) and show its progress live from the event stream
+// (`sync.progress`, then `sync.completed|failed`: lib/event-stream.js), reading the run
+// (GET /health/sync/{id}) when the stream opens, when a vendor finishes, and every
+// FALLBACK_POLL_MS in case the stream is unavailable.
 
 import { getJson, sendJson } from '../lib/api.js';
 import { announce, h, mount } from '../lib/dom.js';
+import { followEvents, pause } from '../lib/event-stream.js';
 import { formatWhen, humanStatus } from '../lib/format.js';
 
 /**
  * @typedef {{ vendor: string, status: string, window?: { start: string, end: string }, requests?: number, fetched?: number, created?: number, updated?: number, unchanged?: number, errors?: { code: string, message: string }[] }} IntegrationResult
  * @typedef {{ sync_id: string, status: string, started_at?: string | null, finished_at?: string | null, integrations?: IntegrationResult[] }} SyncResult
+ * @typedef {{ sync_id: string, vendor: string, types_done: number, types_total: number, days_done: number, days_total: number }} SyncProgress
  */
 
 const DONE = new Set(['succeeded', 'partial', 'failed']);
-const POLL_MS = 1000;
+const FALLBACK_POLL_MS = 10_000;
 /** The last sync started from this page, kept while the page lives. @type {SyncResult | null} */
 let lastSync = null;
 
@@ -30,7 +35,7 @@ export function renderSync(main, signal) {
   );
   if (lastSync) {
     showResult(result, lastSync);
-    if (!DONE.has(lastSync.status)) void poll(lastSync.sync_id, button, result, signal);
+    if (!DONE.has(lastSync.status)) void follow(lastSync.sync_id, button, result, signal);
   }
 }
 
@@ -42,7 +47,7 @@ async function start(button, result, signal) {
     lastSync = { sync_id: queued.sync_id, status: queued.status ?? 'queued', integrations: [] };
     showResult(result, lastSync);
     announce('Sync started.');
-    await poll(queued.sync_id, button, result, signal);
+    await follow(queued.sync_id, button, result, signal);
   } catch (err) {
     announce(`Could not sync: ${/** @type {Error} */ (err).message}`, 'error');
     button.disabled = false;
@@ -50,24 +55,43 @@ async function start(button, result, signal) {
 }
 
 /** @param {string} id @param {HTMLButtonElement} button @param {HTMLElement} result @param {AbortSignal} signal */
-async function poll(id, button, result, signal) {
+async function follow(id, button, result, signal) {
   button.disabled = true;
-  while (!signal.aborted) {
+  const finished = new AbortController();
+  const active = AbortSignal.any([signal, finished.signal]);
+  /** The latest progress of each vendor's part of this sync. @type {Map<string, SyncProgress>} */
+  const progress = new Map();
+  const read = async () => {
     /** @type {SyncResult} */
     const sync = await getJson(`/health/sync/${encodeURIComponent(id)}`);
+    if (active.aborted) return;
     lastSync = sync;
-    if (signal.aborted) return;
-    showResult(result, sync);
-    if (DONE.has(sync.status)) {
-      const totals = sum(sync.integrations ?? []);
-      announce(
-        `Sync ${sync.status}: ${totals.fetched} fetched, ${totals.created} new, ${totals.updated} updated.`,
-        sync.status === 'succeeded' ? 'ok' : 'error',
-      );
-      button.disabled = false;
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    showResult(result, sync, progress);
+    if (!DONE.has(sync.status)) return;
+    finished.abort();
+    const totals = sum(sync.integrations ?? []);
+    announce(
+      `Sync ${sync.status}: ${totals.fetched} fetched, ${totals.created} new, ${totals.updated} updated.`,
+      sync.status === 'succeeded' ? 'ok' : 'error',
+    );
+    button.disabled = false;
+  };
+  void followEvents({
+    signal: active,
+    onOpen: () => void read().catch(() => {}),
+    onMessage: (m) => {
+      if (m.data?.data?.sync_id !== id) return;
+      if (m.event === 'sync.progress') {
+        progress.set(m.data.data.vendor, m.data.data);
+        if (lastSync && !active.aborted) showResult(result, lastSync, progress);
+      } else if (m.event === 'sync.completed' || m.event === 'sync.failed') {
+        void read().catch(() => {});
+      }
+    },
+  });
+  while (!active.aborted) {
+    await read();
+    await pause(FALLBACK_POLL_MS, active);
   }
 }
 
@@ -83,8 +107,8 @@ function sum(rows) {
   return total;
 }
 
-/** @param {HTMLElement} el @param {SyncResult} sync */
-function showResult(el, sync) {
+/** @param {HTMLElement} el @param {SyncResult} sync @param {Map<string, SyncProgress>} [progress] */
+function showResult(el, sync, progress = new Map()) {
   const running = !DONE.has(sync.status);
   mount(
     el,
@@ -97,7 +121,8 @@ function showResult(el, sync) {
         'Sync ',
         h('span', { class: `badge badge-${sync.status}` }, humanStatus(sync.status)),
       ),
-      running ? h('progress', { 'aria-label': 'Sync in progress' }) : null,
+      running && progress.size === 0 ? h('progress', { 'aria-label': 'Sync in progress' }) : null,
+      running ? [...progress.values()].map(progressLine) : null,
       h(
         'p',
         { class: 'muted' },
@@ -148,6 +173,20 @@ function showResult(el, sync) {
           ),
       errorList(sync.integrations ?? []),
     ),
+  );
+}
+
+/** @param {SyncProgress} p */
+function progressLine(p) {
+  return h(
+    'p',
+    { class: 'sync-progress', 'data-vendor': p.vendor },
+    h('progress', {
+      max: Math.max(1, p.days_total),
+      value: p.days_done,
+      'aria-label': `${p.vendor} progress`,
+    }),
+    ` ${p.vendor}: ${p.types_done} of ${p.types_total} data types, ${p.days_done} of ${p.days_total} days`,
   );
 }
 

@@ -20,6 +20,7 @@ import type { Db } from '../../db/database.ts';
 import { AppError } from '../../errors.ts';
 import { insertEvents } from '../../events/events.repository.ts';
 import { upsertEvents } from '../../events/observation-events.ts';
+import type { LiveEvents } from '../../events/stream-hub.ts';
 import { searchsetBundle } from '../api/bundle.ts';
 import { encodeCursor } from '../store/cursor.ts';
 import type { StoredResource } from '../store/fhir.repository.ts';
@@ -35,6 +36,8 @@ export interface FhirWritesDeps {
   db: Db;
   store: FhirStore;
   clock: Clock;
+  /** Woken after an event commits (the live event stream, docs/events.md §7). */
+  live?: LiveEvents | undefined;
 }
 
 export interface Created<T extends Observation | Condition> {
@@ -81,6 +84,7 @@ export function createFhirWrites(deps: FhirWritesDeps) {
         await insertEvents(trx, principal.userId, events, clock.now());
         return written;
       });
+      deps.live?.wake(principal.userId);
       return { created: result.created > 0, stored: await loadObservation(principal, resource.id) };
     },
 
