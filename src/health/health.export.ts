@@ -11,16 +11,16 @@
  */
 import type { Observation } from '@medplum/fhirtypes';
 import { type HealthObservation, toHealthObservation } from '../fhir/health-observation.ts';
-import type { HealthKeyset } from './health.query-parser.ts';
+import type { ObservationKeyset } from '../fhir/store/observation-filter.ts';
 
 export type ExportFormat = 'csv' | 'ndjson' | 'bundle';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-type Page = { resources: Observation[]; next: HealthKeyset | undefined };
+type Page = { resources: Observation[]; next: ObservationKeyset | undefined };
 
 export async function* pageThrough(
-  fetchPage: (after: HealthKeyset | undefined) => Promise<Page>,
+  fetchPage: (after: ObservationKeyset | undefined) => Promise<Page>,
 ): AsyncGenerator<Observation[]> {
-  let after: HealthKeyset | undefined;
+  let after: ObservationKeyset | undefined;
   do {
     const page = await fetchPage(after);
     if (page.resources.length > 0) yield page.resources;

@@ -13,31 +13,12 @@
 import { invalidField } from '../errors.ts';
 import { isMeasurementType, MEASUREMENT_TYPES, type MeasurementType } from '../fhir/measurement.ts';
 import { toRange } from '../fhir/store/fhir-dates.ts';
-
-export type HealthSort = 'date' | '-date';
-
-export interface Bound {
-  /** The instant the bound stands for. */
-  instant: Date;
-  /** Set when the bound was a bare date: daily totals match it by their local date. */
-  date?: string;
-}
-
-export interface HealthRange {
-  from?: Bound;
-  to?: Bound;
-}
-
-export interface HealthFilter extends HealthRange {
-  types?: MeasurementType[];
-  sources?: string[];
-}
-
-export interface HealthKeyset {
-  /** effective_start as epoch microseconds (exact, unlike a JS Date). */
-  startMicros: string;
-  id: string;
-}
+import type {
+  Bound,
+  ObservationKeyset,
+  ObservationRange,
+  ObservationSort,
+} from '../fhir/store/observation-filter.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?$/;
@@ -92,7 +73,7 @@ export function parseBound(field: 'start' | 'end', raw: string, zone: string): B
 export function parseRange(
   query: { start?: string | undefined; end?: string | undefined },
   zone: string,
-): HealthRange {
+): ObservationRange {
   const from = query.start === undefined ? undefined : parseBound('start', query.start, zone);
   const to = query.end === undefined ? undefined : parseBound('end', query.end, zone);
   if (from && to) {
@@ -107,11 +88,11 @@ export function needsZone(raw: string | undefined): boolean {
   return raw !== undefined && !/(Z|[+-]\d{2}:\d{2}| \d{2}:\d{2})$/.test(raw);
 }
 
-export function encodeCursor(sort: HealthSort, k: HealthKeyset): string {
+export function encodeCursor(sort: ObservationSort, k: ObservationKeyset): string {
   return Buffer.from(`h1|${sort}|${k.startMicros}|${k.id}`).toString('base64url');
 }
 
-export function decodeCursor(text: string, sort: HealthSort): HealthKeyset {
+export function decodeCursor(text: string, sort: ObservationSort): ObservationKeyset {
   const bad = () => invalidField('cursor', 'is not a cursor of this list (or of another sort order)');
   if (!/^[A-Za-z0-9_-]{1,400}$/.test(text)) throw bad();
   const parts = Buffer.from(text, 'base64url').toString('utf8').split('|');

@@ -15,6 +15,12 @@ import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { CODES } from '../fhir/codes.ts';
 import type { MeasurementType } from '../fhir/measurement.ts';
+import type {
+  ObservationFilter,
+  ObservationRange,
+  ObservationSort,
+} from '../fhir/store/observation-filter.ts';
+import { findStoredJson, pageKeys, pageObservations } from '../fhir/store/observation-pages.repository.ts';
 import { localDateIn, userZone } from '../fhir/zones.ts';
 import { bucketBounder } from './buckets.ts';
 import { type BucketRow, summarizeDays } from './day-choice.ts';
@@ -22,15 +28,11 @@ import { type ExportFormat, exportBody, pageThrough } from './health.export.ts';
 import {
   decodeCursor,
   encodeCursor,
-  type HealthFilter,
-  type HealthRange,
-  type HealthSort,
   needsZone,
   parseRange,
   parseSources,
   parseTypes,
 } from './health.query-parser.ts';
-import { findStoredJson, pageKeys, pageObservations } from './pages.repository.ts';
 import { createItemRenderer, type ItemRenderer, type RenderedPage } from './rendered-items.ts';
 import { effectiveOrder, groupOf, groupScope, ruleOf } from './source-priority.ts';
 import { type Bucket, readSummaryInputs } from './summary.repository.ts';
@@ -50,7 +52,7 @@ export interface FilterQuery {
   start?: string | undefined;
   end?: string | undefined;
   source?: string[] | string | undefined;
-  sort?: HealthSort | undefined;
+  sort?: ObservationSort | undefined;
 }
 
 export interface ObservationsQuery extends FilterQuery {
@@ -75,7 +77,7 @@ export async function summarize(
   db: Db,
   userId: number,
   type: MeasurementType,
-  range: HealthRange,
+  range: ObservationRange,
   bucket: Bucket,
   today: string,
 ): Promise<BucketRow[]> {
@@ -115,7 +117,7 @@ export function createHealthService(deps: HealthServiceDeps) {
     return zone;
   }
 
-  async function filterOf(principal: Principal, query: FilterQuery): Promise<HealthFilter> {
+  async function filterOf(principal: Principal, query: FilterQuery): Promise<ObservationFilter> {
     const types = parseTypes(query.type);
     const sources = parseSources(query.source);
     // Only bounds without an offset need the person's zone: skip the lookup otherwise.

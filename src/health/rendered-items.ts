@@ -24,16 +24,12 @@
  */
 import type { Observation } from '@medplum/fhirtypes';
 import { toHealthObservation } from '../fhir/health-observation.ts';
+import type { ObservationKey } from '../fhir/store/observation-filter.ts';
 import type { ContentCoding } from '../http/accept-encoding.ts';
 import { type DeflatedPart, deflatedPart, gzipOf, storedPart } from '../http/gzip-parts.ts';
 import type { RenderedBody } from '../http/rendered-page.ts';
 
-export interface ItemKey {
-  id: string;
-  content_hash: string;
-}
-
-export interface RenderableRow extends ItemKey {
+export interface RenderableRow extends ObservationKey {
   /** The stored JSON (without id and version meta). */
   resource: string;
 }
@@ -104,7 +100,7 @@ export function createItemRenderer(options: { maxBytes: number }) {
     }
   }
 
-  function held(row: ItemKey): Entry | undefined {
+  function held(row: ObservationKey): Entry | undefined {
     const entry = cache.get(row.id);
     return entry !== undefined && entry.hash === row.content_hash ? entry : undefined;
   }
@@ -122,7 +118,7 @@ export function createItemRenderer(options: { maxBytes: number }) {
   return {
     /** The page's items (rendered or held) and the ids it lists (in order); bytes on demand. */
     async page(
-      keys: ItemKey[],
+      keys: ObservationKey[],
       fetch: (ids: string[]) => Promise<RenderableRow[]>,
       nextCursor: string | null,
       limit: number,

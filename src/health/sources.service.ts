@@ -11,6 +11,7 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError, invalidField } from '../errors.ts';
 import { MEASUREMENT_TYPES } from '../fhir/measurement.ts';
+import { recentDaysBySource } from '../fhir/store/observation-days.repository.ts';
 import { localDateIn, userZone } from '../fhir/zones.ts';
 import {
   type DefaultRule,
@@ -25,7 +26,6 @@ import {
   type SourceGroup,
 } from './source-priority.ts';
 import { findPriorities, replacePriorities } from './sources.repository.ts';
-import { recentDaysBySource } from './summary.repository.ts';
 
 export interface SourcesServiceDeps {
   db: Db;

@@ -1,36 +1,28 @@
 /**
  * What a health summary reads, in one prepared statement (src/db/prepared.ts): per local day and
  * source, the aggregates of the type's observations, from the per-day rollup `observation_days`
- * when the bounds are dates, else from the observations themselves (src/health/conditions.ts);
+ * when the bounds are dates, else from the observations themselves (src/fhir/store/observation-days.repository.ts);
  * beside them the person's stored source lists for the type and its group, and for a most-days
  * group the days each source has in the recent window. The service picks one source per day and
  * builds the buckets (src/health/day-choice.ts, docs/sources.md).
  *
  *   readSummaryInputs(db, input)  -> { days: SourceDay[], typeList, groupList, recentDays }
- *   recentDaysBySource(db, userId, types, until, days) -> [{ type, source, days }]
  */
-import { type SqlBool, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { preparedStatement } from '../db/prepared.ts';
-import { observationConditions } from './conditions.ts';
+import { dayRowsQuery, recentDaysJson } from '../fhir/store/observation-days.repository.ts';
+import type { Bound, ObservationRange } from '../fhir/store/observation-filter.ts';
 import type { SourceDay } from './day-choice.ts';
-import type { Bound, HealthFilter, HealthRange } from './health.query-parser.ts';
 import { RECENT_DAYS } from './source-priority.ts';
 import { storedListQuery } from './sources.repository.ts';
 
 export type Bucket = 'day' | 'week' | 'month';
 
-// What one row contributes to a summary, as the rollup's triggers count it (migration 0011): a
-// window of samples its readings, any other Observation its value.
-const rowValues = sql`coalesce(sample_count, (value is not null)::int)`;
-const rowMin = sql`case when sample_count is null then value else sample_min end`;
-const rowMax = sql`case when sample_count is null then value else sample_max end`;
-const rowSum = sql`case when sample_count is null then value else sample_sum end`;
-
 export interface SummaryInput {
   userId: number;
   type: string;
-  range: HealthRange;
+  range: ObservationRange;
   /** Where the type's group keeps its stored list (`group:<name>`). */
   groupScope: string;
   /** For a most-days group: the last local date of the recent window (today). */
@@ -77,11 +69,7 @@ export function summarySql(db: Db, s: SummaryInput) {
   const recent =
     s.recentUntil === undefined
       ? sql`null::text`
-      : sql`(select json_object_agg(source, n)::text from (
-          select source, count(*)::int as n from observation_days
-          where user_id = ${s.userId} and type = ${s.type}
-            and local_date > ${s.recentUntil}::date - ${sql.lit(RECENT_DAYS)} and local_date <= ${s.recentUntil}::date
-          group by source) r)`;
+      : recentDaysJson(s.userId, s.type, s.recentUntil, RECENT_DAYS);
   return sql<{
     days: string;
     type_list: string | null;
@@ -111,70 +99,4 @@ export async function readSummaryInputs(db: Db, input: SummaryInput): Promise<Su
     groupList: list(row?.group_list),
     recentDays: new Map(Object.entries(recent)),
   };
-}
-
-/**
- * One row per local day and source with data. Values are each Observation's
- * `valueQuantity.value`, and for a window of samples (intraday heart rate) its samples: values =
- * readings, min/max the lowest and highest reading, sum of every reading (migration 0011).
- *
- * Bounds that are local dates (or none) read the per-day rollup `observation_days` (kept by
- * triggers, migrations 0007 and 0015): equality on its key prefix (user, type), a date range; a
- * year of hourly heart-rate windows is 365 rows per source, not 8,760. A bound with a time of day
- * cuts through a day, so those summaries aggregate the observations themselves, through the
- * (user, type, date) index.
- */
-export function dayRowsQuery(db: Db, userId: number, type: string, range: HealthRange) {
-  const byDay = [range.from, range.to].every((b) => b === undefined || b.date !== undefined);
-  if (byDay) {
-    return db
-      .selectFrom('observation_days')
-      .select(['local_date', 'source', 'n_values', 'min', 'max', 'sum'])
-      .where('user_id', '=', userId)
-      .where('type', '=', type)
-      .$if(range.from !== undefined, (q) => q.where(sql<SqlBool>`local_date >= ${range.from?.date}::date`))
-      .$if(range.to !== undefined, (q) => q.where(sql<SqlBool>`local_date < ${range.to?.date}::date`));
-  }
-  const source = sql<string>`coalesce(source_vendor, '')`;
-  return db
-    .selectFrom('fhir_resources')
-    .select([
-      sql<string>`local_date`.as('local_date'),
-      source.as('source'),
-      sql<number>`sum(${rowValues})::int`.as('n_values'),
-      sql<number | null>`min(${rowMin})`.as('min'),
-      sql<number | null>`max(${rowMax})`.as('max'),
-      sql<number | null>`sum(${rowSum})`.as('sum'),
-    ])
-    .where((eb) =>
-      eb.and(
-        observationConditions(eb, userId, { types: [type] as HealthFilter['types'], ...range }, 'local'),
-      ),
-    )
-    .where('local_date', 'is not', null)
-    .groupBy(['local_date', source]);
-}
-
-/**
- * Per type and source, its local days with data among the `days` local days up to `until`
- * ('YYYY-MM-DD', included): what "the source worn most" reads (src/health/source-priority.ts).
- * Equality on (user, type) for each type, a date range: a few index entries per type.
- */
-export async function recentDaysBySource(
-  db: Db,
-  userId: number,
-  types: readonly string[],
-  until: string,
-  days: number,
-): Promise<{ type: string; source: string; days: number }[]> {
-  if (types.length === 0) return [];
-  return db
-    .selectFrom('observation_days')
-    .select(['type', 'source', sql<number>`count(*)::int`.as('days')])
-    .where('user_id', '=', userId)
-    .where('type', 'in', [...types])
-    .where(sql<SqlBool>`local_date > ${until}::date - ${days}::int`)
-    .where(sql<SqlBool>`local_date <= ${until}::date`)
-    .groupBy(['type', 'source'])
-    .execute();
 }

@@ -4,9 +4,9 @@
  */
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dayRowsQuery } from '../../src/fhir/store/observation-days.repository.ts';
+import { pageQuery } from '../../src/fhir/store/observation-pages.repository.ts';
 import { parseRange } from '../../src/health/health.query-parser.ts';
-import { pageQuery } from '../../src/health/pages.repository.ts';
-import { dayRowsQuery } from '../../src/health/summary.repository.ts';
 import { createTestApp, registerUser, type TestApp } from '../helpers/app.ts';
 import { heartRateHour, steps, storeMeasurements } from '../helpers/observations.ts';
 

@@ -6,15 +6,20 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEASUREMENT_TYPES, type MeasurementType } from '../../src/fhir/measurement.ts';
-import type { HealthFilter, HealthKeyset, HealthSort } from '../../src/health/health.query-parser.ts';
+import { dayRowsQuery } from '../../src/fhir/store/observation-days.repository.ts';
+import type {
+  ObservationFilter,
+  ObservationKeyset,
+  ObservationSort,
+} from '../../src/fhir/store/observation-filter.ts';
 import {
   keysQuery,
   keysStatement,
   type PageRequest,
   pageQuery,
   pageStatement,
-} from '../../src/health/pages.repository.ts';
-import { dayRowsQuery, summarySql, summaryStatement } from '../../src/health/summary.repository.ts';
+} from '../../src/fhir/store/observation-pages.repository.ts';
+import { summarySql, summaryStatement } from '../../src/health/summary.repository.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 let t: TestApp;
@@ -28,7 +33,7 @@ const bound = fc.record(
   { instant, date: instant.map((d) => d.toISOString().slice(0, 10)) },
   { requiredKeys: ['instant'] },
 );
-const filter: fc.Arbitrary<HealthFilter> = fc.record(
+const filter: fc.Arbitrary<ObservationFilter> = fc.record(
   {
     types: fc.uniqueArray(fc.constantFrom(...MEASUREMENT_TYPES), {
       minLength: 1,
@@ -40,13 +45,13 @@ const filter: fc.Arbitrary<HealthFilter> = fc.record(
   },
   { requiredKeys: [] },
 );
-const keyset: fc.Arbitrary<HealthKeyset> = fc.record({
+const keyset: fc.Arbitrary<ObservationKeyset> = fc.record({
   startMicros: fc.bigInt({ min: 0n, max: 2n ** 52n }).map(String),
   id: fc.uuid(),
 });
 const page: fc.Arbitrary<PageRequest> = fc.record(
   {
-    sort: fc.constantFrom<HealthSort>('-date', 'date'),
+    sort: fc.constantFrom<ObservationSort>('-date', 'date'),
     limit: fc.integer({ min: 1, max: 500 }),
     after: keyset,
     full: fc.boolean(),

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { executePrepared, preparingQuery } from '../../src/db/prepared.ts';
+import { pageObservations, pageQuery } from '../../src/fhir/store/observation-pages.repository.ts';
 import { parseRange } from '../../src/health/health.query-parser.ts';
-import { pageObservations, pageQuery } from '../../src/health/pages.repository.ts';
 import { createTestApp, registerUser, type TestApp, testDatabaseUrl } from '../helpers/app.ts';
 import { heartRateHour, stepsDays, storeMeasurements } from '../helpers/observations.ts';
 

@@ -15,8 +15,14 @@ import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import type { Log } from '../../log.ts';
 import { findResourcesByIds } from '../store/fhir.repository.ts';
+import {
+  completeRows,
+  deadLetterRows,
+  deferRows,
+  type OutboxRow,
+  takeDue,
+} from '../store/replication-outbox.repository.ts';
 import type { StoredResourceType } from '../store/resource-row.ts';
-import { completeRows, deadLetterRows, deferRows, type OutboxRow, takeDue } from './outbox.repository.ts';
 import { toTransactionBundle } from './transaction-bundle.ts';
 
 export interface PushDeps {

@@ -14,7 +14,7 @@ import type { JobSystem } from '../../jobs/registry.ts';
 import type { Log } from '../../log.ts';
 import type { Metrics } from '../../ops/metrics.ts';
 import type { ReadinessCheck } from '../../ops/ops.routes.ts';
-import { outboxStats } from './outbox.repository.ts';
+import { outboxStats } from '../store/replication-outbox.repository.ts';
 import { type PushDeps, type PushResult, pushOutbox } from './push.ts';
 
 export interface ReplicationOptions {

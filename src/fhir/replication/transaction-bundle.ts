@@ -9,7 +9,7 @@
  * id of a conditionally updated resource (R4 http.html: a differing body id is a 400).
  */
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
-import type { OutboxRow } from './outbox.repository.ts';
+import type { OutboxRow } from '../store/replication-outbox.repository.ts';
 
 /** R4 search.html "Escaping search parameters": `\`, `|`, `,` and `$` in a token value. */
 function escapeTokenPart(value: string): string {

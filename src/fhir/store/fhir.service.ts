@@ -24,7 +24,6 @@ import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { mapInSlices } from '../../event-loop.ts';
-import { enqueueChanges } from '../replication/outbox.repository.ts';
 import { toPatient } from '../resources.mapper.ts';
 import { userZone } from '../zones.ts';
 import { type ConditionQuery, countConditions, queryConditions } from './condition-query.repository.ts';
@@ -35,6 +34,7 @@ import {
   type ObservationQuery,
   queryObservations,
 } from './observation-query.repository.ts';
+import { enqueueChanges } from './replication-outbox.repository.ts';
 import {
   type ResourceRow,
   type StorableResource,

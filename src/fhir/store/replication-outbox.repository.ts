@@ -16,7 +16,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
-import type { FhirOutboxTable } from '../store/fhir.tables.ts';
+import type { FhirOutboxTable } from './fhir.tables.ts';
 
 export interface OutboxKey {
   resource_type: string;

@@ -1,6 +1,6 @@
 /**
- * Health API pages and exports over the FHIR store's table (`fhir_resources`, src/fhir/store),
- * filtered on the owner (src/health/conditions.ts). The hot queries are prepared statements
+ * Pages of a person's Observations for the health API's pages and exports, filtered on the owner
+ * (observation-conditions.ts). The hot queries are prepared statements
  * compiled once per shape (src/db/prepared.ts).
  *
  *   pageKeys(db, userId, filter, { sort, after, limit })         -> { rows: [{ id, content_hash }], next }
@@ -10,19 +10,24 @@
  */
 import type { Observation } from '@medplum/fhirtypes';
 import { type SqlBool, sql } from 'kysely';
-import type { Db } from '../db/database.ts';
-import { preparedStatement } from '../db/prepared.ts';
-import { type StoredRowFields, toStored } from '../fhir/store/fhir.repository.ts';
-import { observationConditions } from './conditions.ts';
-import type { Bound, HealthFilter, HealthKeyset, HealthSort } from './health.query-parser.ts';
-import type { ItemKey } from './rendered-items.ts';
+import type { Db } from '../../db/database.ts';
+import { preparedStatement } from '../../db/prepared.ts';
+import { type StoredRowFields, toStored } from './fhir.repository.ts';
+import { observationConditions } from './observation-conditions.ts';
+import type {
+  Bound,
+  ObservationFilter,
+  ObservationKey,
+  ObservationKeyset,
+  ObservationSort,
+} from './observation-filter.ts';
 
 const micros = sql<string>`(extract(epoch from effective_start) * 1000000)::bigint::text`;
 const fromMicros = (m: string) => sql`(timestamptz 'epoch' + ${m}::bigint * interval '1 microsecond')`;
 
 export interface PageRequest {
-  sort: HealthSort;
-  after?: HealthKeyset | undefined;
+  sort: ObservationSort;
+  after?: ObservationKeyset | undefined;
   limit: number;
   /** Select the resource, version_id and last_updated (exports) instead of content_hash (pages). */
   full?: boolean;
@@ -30,7 +35,7 @@ export interface PageRequest {
 
 interface PageInput {
   userId: number;
-  filter: HealthFilter;
+  filter: ObservationFilter;
   page: PageRequest;
 }
 
@@ -89,9 +94,9 @@ const storedJsonStatement = preparedStatement(
 export async function pageKeys(
   db: Db,
   userId: number,
-  filter: HealthFilter,
+  filter: ObservationFilter,
   page: Omit<PageRequest, 'full'>,
-): Promise<{ rows: ItemKey[]; next: HealthKeyset | undefined }> {
+): Promise<{ rows: ObservationKey[]; next: ObservationKeyset | undefined }> {
   const [row] = await keysStatement.execute(db, { userId, filter, page });
   return splitPage(row?.keys ? parseKeys(row.keys) : [], page.limit);
 }
@@ -101,7 +106,7 @@ export async function findStoredJson(
   db: Db,
   userId: number,
   ids: string[],
-): Promise<(ItemKey & { resource: string })[]> {
+): Promise<(ObservationKey & { resource: string })[]> {
   return storedJsonStatement.execute(db, { userId, ids });
 }
 
@@ -109,9 +114,9 @@ export async function findStoredJson(
 export async function pageObservations(
   db: Db,
   userId: number,
-  filter: HealthFilter,
+  filter: ObservationFilter,
   page: Omit<PageRequest, 'full'>,
-): Promise<{ resources: Observation[]; next: HealthKeyset | undefined }> {
+): Promise<{ resources: Observation[]; next: ObservationKeyset | undefined }> {
   const rows = await pageStatement.execute(db, { userId, filter, page: { ...page, full: true } });
   const { rows: list, next } = splitPage(rows, page.limit);
   // `full` selects the resource, version_id and last_updated.
@@ -123,7 +128,7 @@ export async function pageObservations(
 function splitPage<R extends { id: string; k: string }>(
   rows: R[],
   limit: number,
-): { rows: R[]; next: HealthKeyset | undefined } {
+): { rows: R[]; next: ObservationKeyset | undefined } {
   const list = rows.length > limit ? rows.slice(0, limit) : rows;
   const last = list[list.length - 1];
   const next = rows.length > limit && last ? { startMicros: last.k, id: last.id } : undefined;
@@ -135,7 +140,7 @@ function splitPage<R extends { id: string; k: string }>(
  * and hashes (base64url) hold neither. One text instead of a row of three fields per item, which
  * pg would decode into an array, an object and three strings per row (bench/api/README.md).
  */
-function parseKeys(text: string): (ItemKey & { k: string })[] {
+function parseKeys(text: string): (ObservationKey & { k: string })[] {
   return text.split(';').map((r) => {
     const a = r.indexOf(',');
     const b = r.indexOf(',', a + 1);
@@ -144,7 +149,7 @@ function parseKeys(text: string): (ItemKey & { k: string })[] {
 }
 
 /** The page query's keys aggregated into one text (`pageKeys`); exported for tests. */
-export function keysQuery(db: Db, userId: number, filter: HealthFilter, page: PageRequest) {
+export function keysQuery(db: Db, userId: number, filter: ObservationFilter, page: PageRequest) {
   const dir = sql.raw(page.sort === '-date' ? 'desc' : 'asc');
   return db.selectFrom(sql<PageRow>`(${pageQuery(db, userId, filter, page)})`.as('p')).select(
     sql<string | null>`string_agg(p.id || ',' || p.k || ',' || p.content_hash, ';'
@@ -158,7 +163,7 @@ export function keysQuery(db: Db, userId: number, filter: HealthFilter, page: Pa
  * reads at most limit + 1 rows per type whatever the range; one scan over all the types' rows in
  * the range would read and sort every row (a year of three daily types: 1,095 rows for a page of 50).
  */
-export function pageQuery(db: Db, userId: number, filter: HealthFilter, page: PageRequest) {
+export function pageQuery(db: Db, userId: number, filter: ObservationFilter, page: PageRequest) {
   const types = filter.types;
   if (!types || types.length < 2) return pageBranch(db, userId, filter, page);
   const branches = types.map((type) => pageBranch(db, userId, { ...filter, types: [type] }, page, true));
@@ -189,7 +194,7 @@ interface PageRow {
 }
 
 /** One ordered index range scan; `withStart` also selects the sort key for a merge above it. */
-function pageBranch(db: Db, userId: number, filter: HealthFilter, page: PageRequest, withStart = false) {
+function pageBranch(db: Db, userId: number, filter: ObservationFilter, page: PageRequest, withStart = false) {
   const desc = page.sort === '-date';
   let q = db
     .selectFrom('fhir_resources')

@@ -10,8 +10,8 @@
  * for the index is widened by a day so those daily rows (at most ±14 h away) are still scanned.
  */
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
-import type { Database } from '../db/schema.ts';
-import type { Bound, HealthFilter } from './health.query-parser.ts';
+import type { Database } from '../../db/schema.ts';
+import type { Bound, ObservationFilter } from './observation-filter.ts';
 
 type Eb = ExpressionBuilder<Database, 'fhir_resources'>;
 
@@ -22,7 +22,7 @@ type Eb = ExpressionBuilder<Database, 'fhir_resources'>;
 export function observationConditions(
   eb: Eb,
   userId: number,
-  filter: HealthFilter,
+  filter: ObservationFilter,
   dateMode: 'mixed' | 'local' = 'mixed',
 ): Expression<SqlBool>[] {
   // 'Observation' as a literal: the partial indexes' predicate must match a prepared (generic) plan.
