@@ -26,14 +26,20 @@ export interface FhirResourcesTable {
   local_date: string | null;
   status: string | null;
   source_vendor: string | null;
-  /** valueQuantity.value, what summaries aggregate unless the row holds samples. */
+  /**
+   * valueQuantity.value (a blood-pressure panel: its systolic component): what summaries aggregate,
+   * unless the row holds samples (below).
+   */
   value: number | null;
-  /** A window of samples (intraday heart rate): their count, min, max and sum; else null (migration 0011). */
+  /**
+   * A window of samples (intraday heart rate): their count, min, max and sum, which summaries
+   * aggregate instead of `value` (the window's mean); null for every other row (migration 0011).
+   */
   sample_count: number | null;
   sample_min: number | null;
   sample_max: number | null;
   sample_sum: number | null;
-  /** A date-only effectiveDateTime (a daily total). */
+  /** A date-only effectiveDateTime (a daily total): matched by local date, not by instant. */
   daily: Generated<boolean>;
   version_id: number;
   last_updated: Instant;

@@ -10,6 +10,7 @@ import { CODES, typeForCode, UTC_OFFSET_EXTENSION, VENDOR_TAG_SYSTEM } from '../
 import { effectiveRange, observationValue } from '../health-observation.ts';
 import { sampleStats, samplesComponentOf } from '../heart-rate-window.ts';
 import { offsetMinutes } from '../time.ts';
+import type { FhirResourcesTable } from './fhir.tables.ts';
 import { type MsRange, toRange } from './fhir-dates.ts';
 
 export type StoredResourceType = 'Observation' | 'Patient' | 'Device' | 'Condition';
@@ -17,37 +18,26 @@ export type StoredResourceType = 'Observation' | 'Patient' | 'Device' | 'Conditi
 /** A resource as the store accepts it: a known type with an id. */
 export type StorableResource = Resource & { resourceType: StoredResourceType; id: string };
 
-export interface ResourceRow {
+/**
+ * The row the store writes: the table's columns (fhir.tables.ts documents each), with instants as
+ * ISO text ('-infinity' / 'infinity' for an open Period end) and the JSON as `json`; the version
+ * columns are the store's to set.
+ */
+export interface ResourceRow
+  extends Omit<
+    FhirResourcesTable,
+    | 'resource_type'
+    | 'effective_start'
+    | 'effective_end'
+    | 'daily'
+    | 'version_id'
+    | 'last_updated'
+    | 'resource'
+  > {
   resource_type: StoredResourceType;
-  id: string;
-  user_id: number;
-  identifier: string | null;
-  type: string | null;
-  code: string | null;
-  code_system: string | null;
-  category: string | null;
-  /** ISO instants, or '-infinity' / 'infinity' for an open Period end. */
   effective_start: string | null;
   effective_end: string | null;
-  local_date: string | null;
-  status: string | null;
-  source_vendor: string | null;
-  /**
-   * valueQuantity.value (a blood-pressure panel: its systolic component): what summaries aggregate,
-   * unless the row holds samples (below).
-   */
-  value: number | null;
-  /**
-   * A window of samples (intraday heart rate): how many, and their min, max and sum, which the
-   * summary aggregates instead of `value` (the window's mean). null for every other row.
-   */
-  sample_count: number | null;
-  sample_min: number | null;
-  sample_max: number | null;
-  sample_sum: number | null;
-  /** A date-only effectiveDateTime (a daily total): matched by local date, not by instant. */
   daily: boolean;
-  content_hash: string;
   /** Canonical JSON without meta.versionId / meta.lastUpdated. */
   json: string;
 }
