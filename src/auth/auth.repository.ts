@@ -1,5 +1,5 @@
-import type { Db } from '../db/database.ts';
 import type { Selectable } from 'kysely';
+import type { Db } from '../db/database.ts';
 import type { UsersTable } from '../db/schema.ts';
 
 export type UserRow = Selectable<UsersTable>;
@@ -50,7 +50,12 @@ export async function insertUser(
 }
 
 /** Swaps the hash only if it is still the one verified (a concurrent change wins). */
-export async function replacePasswordHash(db: Db, userId: number, verified: string, next: string): Promise<void> {
+export async function replacePasswordHash(
+  db: Db,
+  userId: number,
+  verified: string,
+  next: string,
+): Promise<void> {
   await db
     .updateTable('users')
     .set({ password_hash: next })

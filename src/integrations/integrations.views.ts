@@ -1,7 +1,7 @@
 import type { MeasurementType } from '../fhir/measurement.ts';
+import { FITBIT_MOVED_CODE, FITBIT_MOVED_MESSAGE } from '../notices/notices.service.ts';
 import { consentCoverage, type VendorAdapter } from '../vendors/types.ts';
 import type { IntegrationRow } from './integrations.repository.ts';
-import { FITBIT_MOVED_CODE, FITBIT_MOVED_MESSAGE } from '../notices/notices.service.ts';
 import type { IntegrationStatus } from './integrations.tables.ts';
 
 // Rows -> the JSON shapes of docs/api.md (snake_case, RFC 3339).
