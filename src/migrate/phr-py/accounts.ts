@@ -3,7 +3,8 @@
  *
  *   planAccount(old, target, defaultZone) -> { account } | { skip: reason }   (pure decision, reads done before)
  *   writeAccount(db, account)             -> insert with the old integer id, or update an earlier run's row
- *   moveIdentityPast(db)                  -> the users.id sequence past the highest id (new sign-ups never collide)
+ *   moveIdentityPast(db, oldMax)          -> the users.id sequence past the highest id here and in the old
+ *                                            database (new sign-ups never take an old id, even a skipped one)
  *   writeFitbitLink(db, userId, old, now) -> our `fitbit` integration in needs_reauth (or as it is, once reconnected)
  *
  * An account is ours to update on a re-run when it has the same id and the same Patient id (which
@@ -125,8 +126,9 @@ export async function writeAccount(db: Db, a: PlannedAccount): Promise<void> {
     where users.fhir_patient_id = excluded.fhir_patient_id`.execute(db);
 }
 
-export async function moveIdentityPast(db: Db): Promise<void> {
-  await sql`select setval(pg_get_serial_sequence('users', 'id'), greatest((select max(id) from users), 1))`.execute(
+export async function moveIdentityPast(db: Db, oldMax: number): Promise<void> {
+  await sql`select setval(pg_get_serial_sequence('users', 'id'),
+    greatest((select max(id) from users), ${oldMax}::integer, (select last_value from users_id_seq), 1))`.execute(
     db,
   );
 }

@@ -9,8 +9,8 @@
  * the old server's resource and the old identifier kept beside ours (provenance).
  * The rest is user-written: prepared exactly like POST /fhir/Observation and /fhir/Condition, with
  * the old server's id as a client identifier (its provenance), so a re-run lands on the same resource.
- * `seen`: the ids met so far for this person (across pages): a second old resource with the same
- * id (PHR-Py re-synced a day, or the app re-sent a symptom) is a duplicate, merged (the later wins).
+ * Two old resources may give one id (PHR-Py re-synced a day under a new identifier, or the app
+ * re-sent a symptom): the caller merges them (`mergeInto`: the one updated last on the old server wins).
  */
 import type { Condition, Identifier, Observation } from '@medplum/fhirtypes';
 import { AppError } from '../../errors.ts';
@@ -28,26 +28,23 @@ export interface HistoryContext {
   /** The old FHIR server's base URL (provenance). */
   sourceBase: string;
   now: Date;
-  seen: Set<string>;
+}
+
+export interface Migrated<T> {
+  resource: T & { id: string };
+  /** meta.lastUpdated on the old server ('' when absent). */
+  oldUpdated: string;
+  /** A Fitbit measurement's type; undefined for user-written data. */
+  type: string | undefined;
 }
 
 export interface Prepared<T> {
-  resources: (T & { id: string })[];
-  /** Fitbit history by measurement type. */
-  byType: Record<string, number>;
-  userWritten: number;
-  duplicates: number;
+  items: Migrated<T>[];
   skipped: Record<string, number>;
 }
 
 export function prepareHistory(olds: readonly Observation[], ctx: HistoryContext): Prepared<Observation> {
-  const out: Prepared<Observation> = {
-    resources: [],
-    byType: {},
-    userWritten: 0,
-    duplicates: 0,
-    skipped: {},
-  };
+  const out: Prepared<Observation> = { items: [], skipped: {} };
   for (const old of olds) {
     const c = classifyObservation(old, { zone: ctx.zone });
     if (c.kind === 'skip') {
@@ -72,34 +69,37 @@ export function prepareHistory(olds: readonly Observation[], ctx: HistoryContext
       if (!prepared) continue;
       resource = prepared;
     }
-    if (ctx.seen.has(resource.id)) out.duplicates++;
-    else {
-      ctx.seen.add(resource.id);
-      if (c.kind === 'fitbit') count(out.byType, c.measurement.type);
-      else out.userWritten++;
-    }
-    out.resources.push(resource);
+    const type = c.kind === 'fitbit' ? c.measurement.type : undefined;
+    out.items.push({ resource, oldUpdated: old.meta?.lastUpdated ?? '', type });
   }
   return out;
 }
 
 export function prepareConditions(olds: readonly Condition[], ctx: HistoryContext): Prepared<Condition> {
-  const out: Prepared<Condition> = { resources: [], byType: {}, userWritten: 0, duplicates: 0, skipped: {} };
+  const out: Prepared<Condition> = { items: [], skipped: {} };
   for (const old of olds) {
     const resource = prepareUserWritten(
       () => prepareCondition(withOldIdentity(old, ctx), ctx),
       'Condition',
       out.skipped,
     );
-    if (!resource) continue;
-    if (ctx.seen.has(resource.id)) out.duplicates++;
-    else {
-      ctx.seen.add(resource.id);
-      out.userWritten++;
-    }
-    out.resources.push(resource);
+    if (resource) out.items.push({ resource, oldUpdated: old.meta?.lastUpdated ?? '', type: undefined });
   }
   return out;
+}
+
+/**
+ * Adds items to one person's merged set; returns how many were duplicates. Of two with one id, the
+ * one updated later on the old server stays (equal times: the one read later).
+ */
+export function mergeInto<T>(merged: Map<string, Migrated<T>>, items: readonly Migrated<T>[]): number {
+  let duplicates = 0;
+  for (const item of items) {
+    const held = merged.get(item.resource.id);
+    if (held) duplicates++;
+    if (!held || item.oldUpdated >= held.oldUpdated) merged.set(item.resource.id, item);
+  }
+  return duplicates;
 }
 
 /** meta.source of migrated data: the old server's resource it came from. */

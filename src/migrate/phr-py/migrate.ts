@@ -5,9 +5,10 @@
  *
  * Per old account, in id order: the account (integer id kept), its Fitbit link, then its FHIR data
  * read page by page from the old server and written page by page through the FHIR store (hash-guarded
- * upserts: a re-run rewrites nothing that did not change, and picks up what did). Memory holds one
- * page plus one person's ids (for counting duplicates). A dry run reads and maps everything the same
- * way and writes nothing; its report is the real run's (`written` is the real run's alone).
+ * upserts: a re-run rewrites nothing that did not change, and picks up what did). One person's data
+ * is merged in memory before it is written (duplicates resolved the same way on every run), so memory
+ * holds at most `concurrency` people's history. A dry run reads and maps everything the same way and
+ * writes nothing; its report is the real run's (`written` is the real run's alone).
  */
 import type { Condition, Observation } from '@medplum/fhirtypes';
 import type { Clock } from '../../clock.ts';
@@ -23,8 +24,17 @@ import {
   writeFitbitLink,
 } from './accounts.ts';
 import { type FhirSource, readResources } from './fhir-reader.ts';
-import { type HistoryContext, type Prepared, prepareConditions, prepareHistory } from './history.ts';
+import {
+  type HistoryContext,
+  type Migrated,
+  mergeInto,
+  prepareConditions,
+  prepareHistory,
+} from './history.ts';
 import type { SourceDb, SourceIntegration } from './source-db.ts';
+
+/** Resources per write transaction. */
+const WRITE_BATCH = 2_000;
 
 export interface MigrationDeps {
   db: Db;
@@ -112,7 +122,11 @@ export async function migratePhrPy(
       });
     }
   }
-  if (!options.dryRun) await moveIdentityPast(deps.db);
+  if (!options.dryRun)
+    await moveIdentityPast(
+      deps.db,
+      users.reduce((max, u) => Math.max(max, u.id), 0),
+    );
 
   let next = 0;
   let done = 0;
@@ -146,31 +160,38 @@ async function migrateData(
     zone,
     sourceBase: deps.fhir.baseUrl.replace(/\/+$/, ''),
     now: deps.clock.now(),
-    seen: new Set(),
   };
   let read = 0;
-  const write = async (prepared: Prepared<Observation | Condition>) => {
-    report.duplicatesMerged += prepared.duplicates;
-    for (const [k, n] of Object.entries(prepared.skipped)) add(report.skipped, k, n);
-    if (dryRun || prepared.resources.length === 0) return;
-    const rows = await deps.store.prepareResources(owner, prepared.resources);
-    const result = await deps.store.upsertResources({ userId: a.id }, rows);
-    written.created += result.created;
-    written.updated += result.updated;
-    written.unchanged += result.unchanged;
+  const skip = (skipped: Record<string, number>) => {
+    for (const [k, n] of Object.entries(skipped)) add(report.skipped, k, n);
   };
+  const merged = new Map<string, Migrated<Observation | Condition>>();
   for await (const page of readResources<Observation>(deps.fhir, 'Observation', a.oldPatientId)) {
     read += page.length;
     const prepared = prepareHistory(page, ctx);
-    for (const [type, n] of Object.entries(prepared.byType)) add(report.observations, type, n);
-    report.userObservations += prepared.userWritten;
-    await write(prepared);
+    skip(prepared.skipped);
+    report.duplicatesMerged += mergeInto(merged, prepared.items);
   }
   for await (const page of readResources<Condition>(deps.fhir, 'Condition', a.oldPatientId)) {
     read += page.length;
     const prepared = prepareConditions(page, ctx);
-    report.conditions += prepared.userWritten;
-    await write(prepared);
+    skip(prepared.skipped);
+    report.duplicatesMerged += mergeInto(merged, prepared.items);
+  }
+  for (const item of merged.values()) {
+    if (item.type) add(report.observations, item.type, 1);
+    else if (item.resource.resourceType === 'Condition') report.conditions++;
+    else report.userObservations++;
+  }
+  if (dryRun || merged.size === 0) return read;
+  const all = [...merged.values()].map((m) => m.resource);
+  merged.clear();
+  for (let i = 0; i < all.length; i += WRITE_BATCH) {
+    const rows = await deps.store.prepareResources(owner, all.slice(i, i + WRITE_BATCH));
+    const result = await deps.store.upsertResources({ userId: a.id }, rows);
+    written.created += result.created;
+    written.updated += result.updated;
+    written.unchanged += result.unchanged;
   }
   return read;
 }
