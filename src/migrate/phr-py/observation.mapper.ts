@@ -20,7 +20,7 @@ import type { Observation } from '@medplum/fhirtypes';
 import { LOINC } from '../../fhir/codes.ts';
 import { CANONICAL_UNIT, type Measurement, type MeasurementType } from '../../fhir/measurement.ts';
 import { DAY_MS, formatOffset, localDayStartMs, toLocalIso } from '../../fhir/time.ts';
-import { offsetAt, zoneOffsetAt } from '../../fhir/zones.ts';
+import { offsetAt } from '../../fhir/zones.ts';
 import { LEGACY_FITBIT_SOURCE } from '../../health/source-priority.ts';
 
 export interface LegacyUser {
@@ -153,15 +153,38 @@ export function readStamp(stamp: string, zone: string): Stamp | undefined {
     const [, date, hh = '00', mm = '00', ss = '00', frac = '0'] = naive;
     const wall = Date.parse(`${date}T${hh}:${mm}:${ss}.${frac.padEnd(3, '0').slice(0, 3)}Z`);
     if (Number.isNaN(wall)) return undefined;
-    ms = wall - zoneOffsetAt(zone, wall) * 60_000;
+    ms = wall - wallOffset(zone, wall) * 60_000;
   } else {
     ms = Date.parse(stamp);
     if (Number.isNaN(ms)) return undefined;
   }
-  const offset = formatOffset(offsetAt(zone, ms));
+  const offset = formatOffset(cachedOffset(zone, ms));
   const localDate = naive?.[1] ?? toLocalIso(ms, offset).slice(0, 10);
-  const dayOffset = formatOffset(zoneOffsetAt(zone, Date.parse(`${localDate}T00:00:00Z`)));
+  const dayOffset = formatOffset(wallOffset(zone, Date.parse(`${localDate}T00:00:00Z`)));
   return { ms, offset, localDate, dayOffset };
+}
+
+/** zoneOffsetAt (src/fhir/zones.ts) on the cache below: the offset around a wall-clock time. */
+function wallOffset(zone: string, wallMs: number): number {
+  const first = cachedOffset(zone, wallMs);
+  return cachedOffset(zone, wallMs - first * 60_000);
+}
+
+// NOTE: Intl's formatToParts was the migration's costliest call (a year of history asks for the
+// same few offsets thousands of times). Zone offsets change only at whole quarter hours of UTC, so
+// one answer per zone and quarter hour is exact.
+const QUARTER_HOUR_MS = 900_000;
+const offsets = new Map<string, number>();
+
+function cachedOffset(zone: string, ms: number): number {
+  const key = `${zone}|${Math.floor(ms / QUARTER_HOUR_MS)}`;
+  let minutes = offsets.get(key);
+  if (minutes === undefined) {
+    minutes = offsetAt(zone, ms);
+    if (offsets.size >= 200_000) offsets.clear();
+    offsets.set(key, minutes);
+  }
+  return minutes;
 }
 
 function roundTo(value: number, decimals: number): number {
