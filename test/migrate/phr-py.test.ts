@@ -37,6 +37,8 @@ describe.skipIf(!hasServer)('migration from PHR-Py', () => {
   let ana: { legacyUserId: string; personId: string };
   let cyPerson: string;
   let clashEmail: string;
+  /** Ana's steps of 30 October, changed on the old server after the first run. */
+  let editedLater: Observation;
 
   const run = (dryRun: boolean) =>
     migratePhrPy(
@@ -133,7 +135,11 @@ describe.skipIf(!hasServer)('migration from PHR-Py', () => {
         effective: `${day}T${time}`,
       });
     // 30 days of daily steps up to 2026-11-18, the days Google Health also has from 2026-11-10 on.
-    for (let i = 0; i < 30; i++) fhir.add(steps(addDays('2026-10-20', i), 7000 + i));
+    for (let i = 0; i < 30; i++) {
+      const r = steps(addDays('2026-10-20', i), 7000 + i);
+      if (i === 10) editedLater = r as Observation;
+      fhir.add(r);
+    }
     fhir.add(
       // A re-synced day under another identifier: one record, the later value.
       steps('2026-10-25', 9999, '12:00:00'),
@@ -412,6 +418,20 @@ describe.skipIf(!hasServer)('migration from PHR-Py', () => {
     expect(await resourceCount(101)).toBe(before);
     expect(await storedHash(101)).toMatch(/^scrypt\$/);
     await tokenOf('ana.old@example.test', PASSWORDS.ana);
+  });
+
+  it('a re-run picks up what changed on the old server since', async () => {
+    editedLater.valueQuantity = { value: 12345, unit: 'steps' };
+    editedLater.meta = { ...editedLater.meta, lastUpdated: '2026-11-19T10:00:00.000+00:00' };
+    const again = await run(false);
+    expect(again.report).toEqual(firstReport);
+    expect(again.written).toMatchObject({ created: 0, updated: 1 });
+    const token = await tokenOf('ana.old@example.test', PASSWORDS.ana);
+    const res = await t.app.inject({
+      url: '/health/summary?type=steps&start=2026-10-30&end=2026-10-31',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.json().buckets[0]).toMatchObject({ date: '2026-10-30', sum: 12345 });
   });
 
   it('a reconnect with the same legacy Fitbit account makes one record: Google Health wins the days both have', async () => {
