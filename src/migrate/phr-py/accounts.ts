@@ -173,7 +173,8 @@ export async function writeFitbitLink(
       legacy_vendor_user_id: legacyId,
       imported_legacy_user_id: legacyId,
       last_error_code: old.is_active ? FITBIT_MOVED_CODE : null,
-      last_sync_at: old.last_sync_at,
+      // NOTE: the old last_sync_at is not kept: it dates a sync of the retired API, and a null one
+      // here means "never synced", which makes the first sync after the reconnect a backfill.
       updated_at: now,
     })
     .returning(['id', 'user_id', 'vendor'])

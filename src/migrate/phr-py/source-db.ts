@@ -26,7 +26,6 @@ export interface SourceIntegration {
   user_id: number;
   is_active: boolean;
   vendor_user_id: string | null;
-  last_sync_at: Date | null;
 }
 
 export interface SourceDb {
@@ -52,8 +51,7 @@ export async function openSourceDb(url: string): Promise<SourceDb> {
     },
     async fitbitIntegrations() {
       const { rows } = await client.query<SourceIntegration>(
-        `select distinct on (user_id) user_id, coalesce(is_active, false) as is_active, vendor_user_id,
-                last_sync_at at time zone 'UTC' as last_sync_at
+        `select distinct on (user_id) user_id, coalesce(is_active, false) as is_active, vendor_user_id
            from vendor_integrations where lower(vendor) = 'fitbit'
           order by user_id, is_active desc, id desc`,
       );
