@@ -70,6 +70,8 @@ const EnvSchema = Type.Object({
   // The unguessable path token of the notification URL: URL-safe, 32 to 128 characters.
   WITHINGS_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{32,128}$' })),
   FHIR_SERVER_URL: Type.Optional(Url),
+  // Bearer token of the original backend's FHIR server, read by `npm run migrate:phr-py` only.
+  PHR_PY_FHIR_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   SYNC_BACKFILL_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
   SYNC_INTERVAL_MINUTES: Type.Integer({ minimum: 1, default: 60 }),
   SYNC_TRIGGERS_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
@@ -152,6 +154,8 @@ export interface Config {
     notifyCallbackUrl: string | undefined;
   };
   fhirServerUrl: string | undefined;
+  /** `npm run migrate:phr-py`: the old FHIR server's bearer token (else --source-fhir-token). */
+  phrPyFhirToken: string | undefined;
   /** Sync: history on connect, schedule, and sync requests that may start a run per user and minute. */
   sync: { backfillDays: number; intervalMinutes: number; triggersPerMinute: number };
   oauthSuccessRedirect: string | undefined;
@@ -311,6 +315,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     withings,
     fhirServerUrl: env.FHIR_SERVER_URL?.replace(/\/$/, ''),
+    phrPyFhirToken: env.PHR_PY_FHIR_TOKEN,
     sync: {
       backfillDays: env.SYNC_BACKFILL_DAYS,
       intervalMinutes: env.SYNC_INTERVAL_MINUTES,

@@ -78,6 +78,7 @@ export const redactPaths = [
   'req.headers["set-cookie"]',
   'res.headers["set-cookie"]',
   'config.jwt.secret',
+  'config.phrPyFhirToken',
   'config.encryptionKeys',
 ];
 // - these keys of any object one level down (what the paths '*.password', ... meant), checked by

@@ -1,7 +1,8 @@
+import type { Selectable } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { UsersTable } from '../db/schema.ts';
 
-export type UserRow = Omit<UsersTable, 'id' | 'created_at'> & { id: number; created_at: Date };
+export type UserRow = Selectable<UsersTable>;
 
 export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
@@ -46,6 +47,21 @@ export async function insertUser(
     .onConflict((oc) => oc.doNothing())
     .returningAll()
     .executeTakeFirst();
+}
+
+/** Swaps the hash only if it is still the one verified (a concurrent change wins). */
+export async function replacePasswordHash(
+  db: Db,
+  userId: number,
+  verified: string,
+  next: string,
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ password_hash: next })
+    .where('id', '=', userId)
+    .where('password_hash', '=', verified)
+    .execute();
 }
 
 export async function insertRefreshToken(

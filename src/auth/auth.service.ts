@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import type { LoginBackoff } from '../http/login-backoff.ts';
 import type { WindowLimiter } from '../http/window-limiter.ts';
 import * as repo from './auth.repository.ts';
-import { createDummyHash, hashPassword, verifyPassword } from './passwords.ts';
+import { createDummyHash, hashPassword, needsRehash, verifyPassword } from './passwords.ts';
 import { createSessionCache, type SessionCache } from './sessions.ts';
 import { type AccessClaims, createRefreshToken, hashRefreshToken, type TokenService } from './tokens.ts';
 
@@ -130,6 +130,13 @@ export function createAuthService(deps: AuthServiceDeps) {
         throw new AppError('INVALID_CREDENTIALS');
       }
       await loginBackoff.recordSuccess(email);
+      // Checked after the password, so it tells nothing to someone who does not know it.
+      if (!user.is_active) throw new AppError('FORBIDDEN', 'This account is deactivated');
+      // An imported bcrypt hash is replaced by ours on the first sign-in it lets through.
+      if (needsRehash(user.password_hash)) {
+        const rehashed = await hashPassword(input.password, deps.passwordCost);
+        await repo.replacePasswordHash(db, user.id, user.password_hash, rehashed);
+      }
       return issuePair(user);
     },
 
@@ -148,7 +155,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         throw new AppError('INVALID_REFRESH_TOKEN');
       }
       const user = await repo.findUserById(db, spent.user_id);
-      if (!user) throw new AppError('INVALID_REFRESH_TOKEN');
+      if (!user?.is_active) throw new AppError('INVALID_REFRESH_TOKEN');
       return issuePair(user, spent.family_id);
     },
 

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import bcrypt from 'bcryptjs';
 
 // scrypt at the OWASP Password Storage Cheat Sheet cost: N=2^17, r=8, p=1 (128 MiB).
 // The parameters travel in the hash so a cost change never locks anyone out.
@@ -19,7 +20,27 @@ export async function hashPassword(password: string, logN = DEFAULT_SCRYPT_LOG_N
   return `scrypt$${logN}$8$1$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
+/**
+ * A bcrypt hash from the original backend (passlib writes `$2b$`; `$2a$` and `$2y$` are the same
+ * algorithm). Verified at sign-in, then replaced by scrypt (`needsRehash`).
+ */
+const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+
+export function isBcryptHash(stored: string): boolean {
+  return BCRYPT_HASH.test(stored);
+}
+
+/** True when a verified hash is not our scrypt one and should be replaced by `hashPassword`. */
+export function needsRehash(stored: string): boolean {
+  return isBcryptHash(stored);
+}
+
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  if (isBcryptHash(stored)) {
+    // NOTE: bcrypt reads at most 72 bytes of the password, as passlib did when it made the hash.
+    // `$2y$` is PHP's name for `$2b$`; bcryptjs knows `$2a$`/`$2b$`.
+    return bcrypt.compare(password, stored.replace(/^\$2y\$/, '$2b$'));
+  }
   const [scheme, logN, r, p, salt, key] = stored.split('$');
   if (scheme !== 'scrypt' || !logN || !r || !p || !salt || !key) return false;
   const expected = Buffer.from(key, 'base64url');

@@ -20,6 +20,10 @@ export interface UsersTable {
   fhir_patient_id: string;
   time_zone: string | null;
   created_at: Generated<Date>;
+  /** false: the account cannot sign in (kept from an imported account, migration 0019). */
+  is_active: Generated<boolean>;
+  /** An imported account's admin mark: recorded, grants nothing. */
+  is_admin: Generated<boolean>;
 }
 
 export interface RefreshTokensTable {

@@ -11,6 +11,9 @@
  *   vitals    sleep and vital signs: the same rule as activity (the device worn at night)
  * Ties (and sources without recent days) keep the group's fixed order; a source no list names
  * comes last (the summary orders those by name).
+ * `fitbit_legacy` (history imported from the original backend, docs/migrating-from-phr-py.md) is
+ * the same tracker's older data: by default it never goes before `fitbit`, so on a day both have
+ * the Google Health value counts and the legacy one fills the days before.
  * A person's stored list (per type, or per group) goes first; sources it leaves out follow in the
  * default order.
  */
@@ -19,6 +22,9 @@ import { VENDOR_IDS } from '../vendors/types.ts';
 
 export const SOURCE_GROUPS = ['body', 'activity', 'vitals'] as const;
 export type SourceGroup = (typeof SOURCE_GROUPS)[number];
+
+/** The source of Fitbit history imported from the original backend (src/migrate/phr-py). */
+export const LEGACY_FITBIT_SOURCE = 'fitbit_legacy';
 
 /**
  * The group of each measurement type, by name: a type added to MEASUREMENT_TYPES
@@ -51,7 +57,7 @@ const TYPE_GROUPS: Readonly<Record<string, SourceGroup>> = {
 
 /** Every source a priority list may name: the vendors (planned ones too) and the user-write sources. */
 export const KNOWN_SOURCES: readonly string[] = [
-  ...new Set(['withings', 'apple_health', 'fitbit', ...VENDOR_IDS, ...WRITE_SOURCES]),
+  ...new Set(['withings', 'apple_health', 'fitbit', ...VENDOR_IDS, ...WRITE_SOURCES, LEGACY_FITBIT_SOURCE]),
 ];
 
 export type DefaultRule = 'fixed' | 'most_days';
@@ -59,7 +65,7 @@ export type DefaultRule = 'fixed' | 'most_days';
 /** Days looked back for "worn most": the last 30 local days, today included. */
 export const RECENT_DAYS = 30;
 
-const DEVICES_LAST = ['health_connect', 'health_kit', 'manual', 'simulation'];
+const DEVICES_LAST = ['health_connect', 'health_kit', 'manual', 'simulation', LEGACY_FITBIT_SOURCE];
 
 const GROUP_RULES: Readonly<Record<SourceGroup, { rule: DefaultRule; order: readonly string[] }>> = {
   body: { rule: 'fixed', order: ['withings', 'apple_health', 'fitbit', ...DEVICES_LAST] },
@@ -125,5 +131,16 @@ function defaultOrder(group: SourceGroup, recentDays: ReadonlyMap<string, number
   // Sources seen in the data but named by no list (a vendor added later) take part by their days.
   const seen = [...recentDays.keys()].filter((s) => s !== '' && !all.includes(s)).sort();
   const days = (s: string) => recentDays.get(s) ?? 0;
-  return [...all, ...seen].sort((a, b) => days(b) - days(a)); // stable: ties keep the fixed order
+  const sorted = [...all, ...seen].sort((a, b) => days(b) - days(a)); // stable: ties keep the fixed order
+  return legacyAfterFitbit(sorted);
+}
+
+/** The imported Fitbit history moved to just after `fitbit` when its recent days put it before. */
+function legacyAfterFitbit(order: string[]): string[] {
+  const legacy = order.indexOf(LEGACY_FITBIT_SOURCE);
+  const fitbit = order.indexOf('fitbit');
+  if (legacy < 0 || fitbit < 0 || legacy > fitbit) return order;
+  const rest = order.filter((s) => s !== LEGACY_FITBIT_SOURCE);
+  rest.splice(rest.indexOf('fitbit') + 1, 0, LEGACY_FITBIT_SOURCE);
+  return rest;
 }

@@ -23,6 +23,8 @@ export interface IntegrationsTable {
   vendor_user_id: string | null;
   /** Google Health: the legacy Fitbit encoded id from users/me/identity, when the user had one. */
   legacy_vendor_user_id: string | null;
+  /** The legacy Fitbit user id whose history was imported from the original backend (migration 0019). */
+  imported_legacy_user_id: string | null;
   /** Scopes the user actually granted (partial consent is normal). */
   scopes: ColumnType<string[], string[] | undefined, string[]>;
   last_error_code: string | null;

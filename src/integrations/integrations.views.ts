@@ -1,4 +1,5 @@
 import type { MeasurementType } from '../fhir/measurement.ts';
+import { FITBIT_MOVED_CODE, FITBIT_MOVED_MESSAGE } from '../notices/notices.service.ts';
 import { consentCoverage, type VendorAdapter } from '../vendors/types.ts';
 import type { IntegrationRow } from './integrations.repository.ts';
 import type { IntegrationStatus } from './integrations.tables.ts';
@@ -93,6 +94,12 @@ export function toStatusView(adapter: VendorAdapter, row: IntegrationRow | undef
     last_sync_at: iso(row?.last_sync_at ?? null),
     last_sync_status: row?.last_sync_status ?? null,
     next_sync_at: iso(row?.next_sync_at ?? null),
-    message: row ? MESSAGES[row.status] : 'Not connected',
+    message: row ? messageOf(row) : 'Not connected',
   };
+}
+
+/** An integration imported from the original backend says why it needs a reconnect. */
+function messageOf(row: IntegrationRow): string {
+  if (row.status === 'needs_reauth' && row.last_error_code === FITBIT_MOVED_CODE) return FITBIT_MOVED_MESSAGE;
+  return MESSAGES[row.status];
 }

@@ -218,6 +218,11 @@ export function createOAuthFlowService(deps: {
           now,
         );
         await notices.onConnectionChanged(trx, connected.id, now);
+        // An imported Fitbit history is one record with the new data only for the same legacy account.
+        const imported = connected.imported_legacy_user_id;
+        if (imported !== null && imported !== account.legacyVendorUserId) {
+          await notices.onLegacyMismatch(trx, connected, now);
+        }
       }
     });
     if (adapter.subscriptions) {

@@ -21,7 +21,8 @@ export const NoticeSchema = Type.Object(
       NOTICE_KINDS.map((k) => Type.Literal(k)),
       {
         description:
-          '`integration.needs_reauth`: connect the vendor again; `sync.failing`: its last 3 syncs failed',
+          '`integration.needs_reauth`: connect the vendor again; `sync.failing`: its last 3 syncs failed; ' +
+          '`integration.legacy_mismatch`: the Fitbit account connected is not the one whose history was imported',
       },
     ),
     vendor: Type.String({ description: 'the vendor id (fitbit, withings)' }),

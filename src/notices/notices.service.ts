@@ -33,7 +33,13 @@ interface IntegrationRef {
 const VENDOR_NAMES: Readonly<Record<string, string>> = { fitbit: 'Fitbit', withings: 'Withings' };
 const vendorName = (vendor: string) => VENDOR_NAMES[vendor] ?? vendor;
 
+/** The code of an integration imported from the original backend, whose Fitbit link died with the legacy API. */
+export const FITBIT_MOVED_CODE = 'FITBIT_MOVED_TO_GOOGLE';
+export const FITBIT_MOVED_MESSAGE = 'Fitbit moved to Google: reconnect to continue';
+const LEGACY_MISMATCH_CODE = 'LEGACY_ACCOUNT_MISMATCH';
+
 export function needsReauthMessage(vendor: string, code: string): string {
+  if (code === FITBIT_MOVED_CODE) return FITBIT_MOVED_MESSAGE;
   if (code === 'ACCOUNT_NOT_LINKED')
     return `${vendorName(vendor)}: the account has no Google Health profile yet; set it up, then connect again`;
   return `${vendorName(vendor)} access was revoked or expired: connect again`;
@@ -61,7 +67,29 @@ export async function onNeedsReauth(
   });
 }
 
-const ALL_KINDS: readonly NoticeKind[] = ['integration.needs_reauth', 'sync.failing'];
+const ALL_KINDS: readonly NoticeKind[] = [
+  'integration.needs_reauth',
+  'sync.failing',
+  'integration.legacy_mismatch',
+];
+
+/**
+ * After a reconnect through Google whose identity names another legacy Fitbit account than the one
+ * whose history was imported: the person is told (the history stays, under its own source).
+ */
+export async function onLegacyMismatch(trx: Db, integration: IntegrationRef, now: Date): Promise<void> {
+  await repo.raiseNotice(trx, {
+    user_id: integration.user_id,
+    kind: 'integration.legacy_mismatch',
+    integration_id: integration.id,
+    vendor: integration.vendor,
+    code: LEGACY_MISMATCH_CODE,
+    message:
+      'A different Fitbit account was connected than the one your earlier Fitbit history came from; ' +
+      'if that was a mistake, disconnect and connect with the earlier account',
+    created_at: now,
+  });
+}
 
 export async function onConnectionChanged(trx: Db, integrationId: string, now: Date): Promise<void> {
   await repo.resolveNotices(trx, integrationId, ALL_KINDS, now);

@@ -3,7 +3,11 @@ import type { ColumnType } from 'kysely';
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type TimestampOrNull = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 
-export const NOTICE_KINDS = ['integration.needs_reauth', 'sync.failing'] as const;
+export const NOTICE_KINDS = [
+  'integration.needs_reauth',
+  'sync.failing',
+  'integration.legacy_mismatch',
+] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /** A notice for the person about a connection that stopped working (migration 0017). */
