@@ -27,12 +27,13 @@ import { DelayError, PermanentError } from '../jobs/errors.ts';
 import { defineJobs, type Enqueue, handler } from '../jobs/registry.ts';
 import type { Log } from '../log.ts';
 import type { Vault } from '../vault/vault.ts';
+import { batcher } from './batch.ts';
 import * as repo from './deliveries.repository.ts';
 import { checkEndpointUrl, type Resolve, systemResolve } from './endpoint-url.ts';
 import { findEndpoint } from './endpoints.repository.ts';
 import { secretContext } from './endpoints.service.ts';
 import { insertEvents } from './events.repository.ts';
-import { type PostResult, postWebhook } from './webhook-post.ts';
+import { createConnectionPool, type PostResult, postWebhook } from './webhook-post.ts';
 
 export type EventJobs = {
   'events.dispatch': Record<string, never>;
@@ -95,11 +96,48 @@ export const DEPLOYMENT_ENDPOINT_ID = '00000000-0000-4000-8000-00000000e7e7';
 
 const deliverJobId = (endpointId: string, eventId: string) => `webhook:${endpointId}:${eventId}`;
 
+/** Reads and successful settles gathered into one statement (src/events/batch.ts), at most this many. */
+const SETTLE_BATCH = 200;
+/** Opened signing secrets kept, at most (one per endpoint). */
+const SIGNERS_KEPT = 10_000;
+
 export function createDelivery(deps: DeliveryDeps) {
   const { db, clock, log, vault } = deps;
   const resolve = deps.resolve ?? systemResolve;
   const schedule = deps.retryScheduleMs ?? RETRY_SCHEDULE_MS;
   const timeoutMs = deps.timeoutMs ?? DELIVERY_TIMEOUT_MS;
+
+  const pool = createConnectionPool();
+  /**
+   * Opened signing secrets, per endpoint, with the sealed envelope they came from: a rotated
+   * secret (or one re-sealed under a new key) is a new envelope and is opened again, so this
+   * never signs with a secret the row no longer holds. Entries go when their endpoint is gone.
+   */
+  const signers = new Map<string, { envelope: string; signer: Webhook }>();
+  const findDelivery = batcher(async (keys: { endpointId: string; eventId: string }[]) => {
+    const rows = await repo.findDeliveries(db, keys);
+    const byKey = new Map(rows.map((r) => [`${r.endpoint_id}|${r.event_id}`, r]));
+    return keys.map((k) => byKey.get(`${k.endpointId}|${k.eventId}`));
+  }, SETTLE_BATCH);
+  const settleSucceeded = batcher(async (rows: Parameters<typeof repo.settleSucceeded>[1][number][]) => {
+    await repo.settleSucceeded(db, rows);
+    return rows.map(() => undefined);
+  }, SETTLE_BATCH);
+
+  function signerFor(d: repo.DeliveryRow): Webhook {
+    const kept = signers.get(d.endpoint_id);
+    if (kept?.envelope === d.secret) return kept.signer;
+    let signer: Webhook;
+    try {
+      signer = new Webhook(vault.open(d.secret, secretContext(d.endpoint_id)).reveal());
+    } catch (err) {
+      // A key removed before `keys:rotate` re-sealed it: retrying cannot help.
+      throw new PermanentError('SECRET_UNREADABLE', 'the endpoint secret cannot be opened', { cause: err });
+    }
+    if (signers.size >= SIGNERS_KEPT) signers.clear();
+    signers.set(d.endpoint_id, { envelope: d.secret, signer });
+    return signer;
+  }
 
   const enqueueDeliver = (endpointId: string, eventId: string) =>
     deps.enqueue('events.deliver', { endpointId, eventId }, { jobId: deliverJobId(endpointId, eventId) });
@@ -138,18 +176,12 @@ export function createDelivery(deps: DeliveryDeps) {
     return total;
   }
 
-  async function attempt(d: NonNullable<Awaited<ReturnType<typeof repo.findDelivery>>>, now: Date) {
+  async function attempt(d: repo.DeliveryRow, now: Date) {
     // The deployment's endpoint is configured by the operator, who may well point it inside.
     const allowPrivate = deps.allowPrivateUrls || d.user_id === null;
     const checked = await checkEndpointUrl(d.url, { allowPrivate, resolve });
     if ('error' in checked) return { error: `url refused: ${checked.error}` };
-    let secret: string;
-    try {
-      secret = vault.open(d.secret, secretContext(d.endpoint_id)).reveal();
-    } catch (err) {
-      // A key removed before `keys:rotate` re-sealed it: retrying cannot help.
-      throw new PermanentError('SECRET_UNREADABLE', 'the endpoint secret cannot be opened', { cause: err });
-    }
+    const signer = signerFor(d);
     const payload = typeof d.payload === 'string' ? JSON.parse(d.payload) : d.payload;
     const body = JSON.stringify({ type: d.type, timestamp: d.occurred_at.toISOString(), data: payload });
     const headers = {
@@ -157,15 +189,17 @@ export function createDelivery(deps: DeliveryDeps) {
       'user-agent': 'phr-backend-webhooks',
       'webhook-id': d.event_id,
       'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'webhook-signature': new Webhook(secret).sign(d.event_id, now, body),
+      'webhook-signature': signer.sign(d.event_id, now, body),
     };
-    return postWebhook(checked.url, { body, headers, addresses: checked.addresses, timeoutMs });
+    return postWebhook(checked.url, { body, headers, addresses: checked.addresses, timeoutMs }, pool);
   }
 
   async function deliver(data: EventJobs['events.deliver']): Promise<void> {
-    const d = await repo.findDelivery(db, data.endpointId, data.eventId);
+    const d = await findDelivery(data);
+    if (!d) signers.delete(data.endpointId);
     if (d?.status !== 'pending') return; // erased, deleted, or already settled
     if (d.endpoint_status !== 'enabled') {
+      signers.delete(d.endpoint_id);
       await repo.setDelivery(db, d.endpoint_id, d.event_id, { status: 'failed', next_attempt_at: null });
       return;
     }
@@ -177,6 +211,20 @@ export function createDelivery(deps: DeliveryDeps) {
     const ok = status !== null && status >= 200 && status < 300;
     const attempts = d.attempts + 1;
     const error = 'error' in result ? result.error : ok ? null : `HTTP ${status}`;
+    if (ok) {
+      // The common case, gathered with the other deliveries finishing now into one statement.
+      await settleSucceeded({
+        endpoint_id: d.endpoint_id,
+        event_id: d.event_id,
+        attempted_at: now,
+        duration_ms: duration,
+        status_code: status,
+        attempts,
+      });
+      if (d.failing_since)
+        await repo.setEndpointHealth(db, d.endpoint_id, { failing_since: null, updated_at: now });
+      return;
+    }
     const wait = await db.transaction().execute(async (trx) => {
       await repo.recordAttempt(trx, {
         endpoint_id: d.endpoint_id,
@@ -187,19 +235,13 @@ export function createDelivery(deps: DeliveryDeps) {
         error,
         ok,
       });
-      const settle = (s: 'succeeded' | 'failed') =>
+      const settle = (s: 'failed') =>
         repo.setDelivery(trx, d.endpoint_id, d.event_id, {
           status: s,
           attempts,
           next_attempt_at: null,
           last_attempt_at: now,
         });
-      if (ok) {
-        await settle('succeeded');
-        if (d.failing_since)
-          await repo.setEndpointHealth(trx, d.endpoint_id, { failing_since: null, updated_at: now });
-        return undefined;
-      }
       const failingSince = d.failing_since ?? now;
       const failingFor = now.getTime() - failingSince.getTime();
       // The deployment's endpoint is the operator's: its deliveries fail, it is never disabled.
@@ -282,6 +324,11 @@ export function createDelivery(deps: DeliveryDeps) {
         })
         .onConflict((oc) => oc.column('id').doUpdateSet(row))
         .execute();
+    },
+    /** Closes the kept-alive connections to the endpoints (shutdown). */
+    close(): void {
+      pool.close();
+      signers.clear();
     },
     /** Wakes the dispatcher now (it also runs every DISPATCH_TICK_MS). */
     async kick(): Promise<void> {
