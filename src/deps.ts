@@ -369,7 +369,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     limits,
     async close() {
       await jobs.close();
-      delivery.close();
+      await delivery.close();
       await audit.close();
       streams.closeAll();
       await streamHub.close();

@@ -6,12 +6,16 @@
  *   const find = batcher(async (keys) => results in the same order, 100)
  *   await find(key)
  */
-export function batcher<In, Out>(
-  run: (items: In[]) => Promise<Out[]>,
-  max: number,
-): (item: In) => Promise<Out> {
+export interface Batcher<In, Out> {
+  (item: In): Promise<Out>;
+  /** Resolves once everything queued so far has been run (shutdown). */
+  idle(): Promise<void>;
+}
+
+export function batcher<In, Out>(run: (items: In[]) => Promise<Out[]>, max: number): Batcher<In, Out> {
   let queue: { item: In; resolve: (out: Out) => void; reject: (err: unknown) => void }[] = [];
   let busy = false;
+  let whenIdle: { promise: Promise<void>; resolve: () => void } | undefined;
 
   async function drain(): Promise<void> {
     while (queue.length > 0) {
@@ -27,9 +31,11 @@ export function batcher<In, Out>(
       }
     }
     busy = false;
+    whenIdle?.resolve();
+    whenIdle = undefined;
   }
 
-  return (item) =>
+  const call = (item: In) =>
     new Promise<Out>((resolve, reject) => {
       queue.push({ item, resolve, reject });
       if (busy) return;
@@ -37,4 +43,17 @@ export function batcher<In, Out>(
       // The first batch also takes what arrives in this turn of the event loop.
       setImmediate(() => void drain());
     });
+  return Object.assign(call, {
+    idle(): Promise<void> {
+      if (!busy) return Promise.resolve();
+      if (!whenIdle) {
+        let resolve = () => {};
+        const promise = new Promise<void>((r) => {
+          resolve = r;
+        });
+        whenIdle = { promise, resolve };
+      }
+      return whenIdle.promise;
+    },
+  });
 }

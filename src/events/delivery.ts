@@ -212,7 +212,9 @@ export function createDelivery(deps: DeliveryDeps) {
     const attempts = d.attempts + 1;
     const error = 'error' in result ? result.error : ok ? null : `HTTP ${status}`;
     if (ok) {
-      // The common case, gathered with the other deliveries finishing now into one statement.
+      // The common case, gathered with the other deliveries finishing now into one statement. The
+      // job waits for it: once a job is done, its outcome is recorded. (Not waiting, so that batches
+      // grow larger, measured slower on PGlite: 1.8 against 1.3 ms CPU an event; see bench/events.)
       await settleSucceeded({
         endpoint_id: d.endpoint_id,
         event_id: d.event_id,
@@ -325,8 +327,9 @@ export function createDelivery(deps: DeliveryDeps) {
         .onConflict((oc) => oc.column('id').doUpdateSet(row))
         .execute();
     },
-    /** Closes the kept-alive connections to the endpoints (shutdown). */
-    close(): void {
+    /** Shutdown, after the job runner: lets a settle under way finish, closes the connections. */
+    async close(): Promise<void> {
+      await settleSucceeded.idle();
       pool.close();
       signers.clear();
     },
