@@ -70,6 +70,8 @@ const deliveryColumns = [
   'w.user_id',
   'w.url',
   'w.secret',
+  'w.previous_secret',
+  'w.previous_secret_until',
   'w.status as endpoint_status',
   'w.failing_since',
   'e.id as event_id',

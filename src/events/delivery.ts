@@ -53,6 +53,13 @@ export const RETRY_SCHEDULE_MS: readonly number[] = [
   10 * 3_600_000,
   10 * 3_600_000,
 ];
+/**
+ * Each wait is lengthened by up to RETRY_JITTER of itself, at random, so that the deliveries an
+ * outage failed together do not all come back in the same instant.
+ */
+export const RETRY_JITTER = 0.1;
+export const withJitter = (ms: number, random: () => number = Math.random): number =>
+  Math.round(ms * (1 + RETRY_JITTER * random()));
 export const DISABLE_AFTER_MS = 3 * 24 * 3_600_000;
 export const DELIVERY_TIMEOUT_MS = 15_000;
 export const DISPATCH_TICK_MS = 2_000;
@@ -113,7 +120,15 @@ export function createDelivery(deps: DeliveryDeps) {
    * secret (or one re-sealed under a new key) is a new envelope and is opened again, so this
    * never signs with a secret the row no longer holds. Entries go when their endpoint is gone.
    */
-  const signers = new Map<string, { envelope: string; signer: Webhook }>();
+  /**
+   * Opened signing secrets, per sealed envelope: a rotated secret (or one re-sealed under a new
+   * key) is a new envelope and is opened anew, so nothing signs with a secret its row no longer
+   * holds. An endpoint's entries go when it is found gone or disabled; at most SIGNERS_KEPT.
+   */
+  const signers = new Map<string, { endpointId: string; signer: Webhook }>();
+  const forgetSigners = (endpointId: string) => {
+    for (const [envelope, kept] of signers) if (kept.endpointId === endpointId) signers.delete(envelope);
+  };
   const findDelivery = batcher(async (keys: { endpointId: string; eventId: string }[]) => {
     const rows = await repo.findDeliveries(db, keys);
     const byKey = new Map(rows.map((r) => [`${r.endpoint_id}|${r.event_id}`, r]));
@@ -124,19 +139,32 @@ export function createDelivery(deps: DeliveryDeps) {
     return rows.map(() => undefined);
   }, SETTLE_BATCH);
 
-  function signerFor(d: repo.DeliveryRow): Webhook {
-    const kept = signers.get(d.endpoint_id);
-    if (kept?.envelope === d.secret) return kept.signer;
+  function open(endpointId: string, envelope: string): Webhook {
+    const kept = signers.get(envelope);
+    if (kept?.endpointId === endpointId) return kept.signer;
     let signer: Webhook;
     try {
-      signer = new Webhook(vault.open(d.secret, secretContext(d.endpoint_id)).reveal());
+      signer = new Webhook(vault.open(envelope, secretContext(endpointId)).reveal());
     } catch (err) {
       // A key removed before `keys:rotate` re-sealed it: retrying cannot help.
       throw new PermanentError('SECRET_UNREADABLE', 'the endpoint secret cannot be opened', { cause: err });
     }
     if (signers.size >= SIGNERS_KEPT) signers.clear();
-    signers.set(d.endpoint_id, { envelope: d.secret, signer });
+    signers.set(envelope, { endpointId, signer });
     return signer;
+  }
+
+  /** `webhook-signature`: the current secret's, then, within a rotation's overlap, the old one's. */
+  function sign(d: repo.DeliveryRow, now: Date, body: string): string {
+    const signatures = [open(d.endpoint_id, d.secret).sign(d.event_id, now, body)];
+    if (d.previous_secret && d.previous_secret_until && d.previous_secret_until > now) {
+      try {
+        signatures.push(open(d.endpoint_id, d.previous_secret).sign(d.event_id, now, body));
+      } catch {
+        // The old secret no longer opens (its key is gone): the current one's signature is enough.
+      }
+    }
+    return signatures.join(' ');
   }
 
   const enqueueDeliver = (endpointId: string, eventId: string) =>
@@ -181,7 +209,6 @@ export function createDelivery(deps: DeliveryDeps) {
     const allowPrivate = deps.allowPrivateUrls || d.user_id === null;
     const checked = await checkEndpointUrl(d.url, { allowPrivate, resolve });
     if ('error' in checked) return { error: `url refused: ${checked.error}` };
-    const signer = signerFor(d);
     const payload = typeof d.payload === 'string' ? JSON.parse(d.payload) : d.payload;
     const body = JSON.stringify({ type: d.type, timestamp: d.occurred_at.toISOString(), data: payload });
     const headers = {
@@ -189,17 +216,17 @@ export function createDelivery(deps: DeliveryDeps) {
       'user-agent': 'phr-backend-webhooks',
       'webhook-id': d.event_id,
       'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'webhook-signature': signer.sign(d.event_id, now, body),
+      'webhook-signature': sign(d, now, body),
     };
     return postWebhook(checked.url, { body, headers, addresses: checked.addresses, timeoutMs }, pool);
   }
 
   async function deliver(data: EventJobs['events.deliver']): Promise<void> {
     const d = await findDelivery(data);
-    if (!d) signers.delete(data.endpointId);
+    if (!d) forgetSigners(data.endpointId);
     if (d?.status !== 'pending') return; // erased, deleted, or already settled
     if (d.endpoint_status !== 'enabled') {
-      signers.delete(d.endpoint_id);
+      forgetSigners(d.endpoint_id);
       await repo.setDelivery(db, d.endpoint_id, d.event_id, { status: 'failed', next_attempt_at: null });
       return;
     }
@@ -272,11 +299,12 @@ export function createDelivery(deps: DeliveryDeps) {
       }
       if (!d.failing_since)
         await repo.setEndpointHealth(trx, d.endpoint_id, { failing_since: failingSince, updated_at: now });
-      const delay = schedule[attempts - 1];
-      if (delay === undefined) {
+      const base = schedule[attempts - 1];
+      if (base === undefined) {
         await settle('failed');
         return undefined;
       }
+      const delay = withJitter(base);
       await repo.setDelivery(trx, d.endpoint_id, d.event_id, {
         status: 'pending',
         attempts,

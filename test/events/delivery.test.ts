@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withJitter } from '../../src/events/delivery.ts';
 import { insertEvents } from '../../src/events/events.repository.ts';
 import type { NewEvent } from '../../src/events/events.types.ts';
 import { postWebhook } from '../../src/events/webhook-post.ts';
@@ -168,6 +169,42 @@ describe.each(runners)('webhook delivery (%s runner)', (kind) => {
     // b's endpoint saw none of a's events; the unsubscribed type made no delivery.
     expect(rx.got.filter((r) => r.path === '/b')).toEqual([]);
     expect((await deliveries(a, hook.id)).map((d) => d.event_id)).not.toContain(notSubscribed);
+  });
+
+  it('after a secret rotation both secrets sign until the overlap ends, then only the new one', async () => {
+    const u = await registerUser(t.app);
+    const hook = await endpoint(u, '/rotated');
+    const rotated = await t.app.inject({
+      method: 'POST',
+      url: `/webhooks/endpoints/${hook.id}/rotate-secret`,
+      headers: u.auth,
+    });
+    expect(rotated.statusCode, rotated.body).toBe(200);
+    const next = (rotated.json() as { secret: string }).secret;
+    expect(next).not.toBe(hook.secret);
+
+    const [first] = await emit(u, [disconnected(u)]);
+    await settledDelivery(u, hook.id, first!, 'succeeded');
+    const during = rx.got.filter((r) => r.path === '/rotated');
+    expect(during).toHaveLength(1);
+    const h1 = headersOf(during[0]!.headers);
+    expect(h1['webhook-signature']!.split(' ')).toHaveLength(2);
+    for (const secret of [next, hook.secret])
+      expect(() => new Webhook(secret).verify(during[0]!.body, h1)).not.toThrow();
+
+    // The overlap over (as 24 hours later): the old secret no longer signs.
+    await t.deps.db
+      .updateTable('webhook_endpoints')
+      .set({ previous_secret_until: new Date(Date.now() - 1_000) })
+      .where('id', '=', hook.id)
+      .execute();
+    const [second] = await emit(u, [disconnected(u, 2)]);
+    await settledDelivery(u, hook.id, second!, 'succeeded');
+    const after = rx.got.filter((r) => r.path === '/rotated')[1]!;
+    const h2 = headersOf(after.headers);
+    expect(h2['webhook-signature']!.split(' ')).toHaveLength(1);
+    expect(() => new Webhook(next).verify(after.body, h2)).not.toThrow();
+    expect(() => new Webhook(hook.secret).verify(after.body, h2)).toThrow();
   });
 
   it('retries failures with back-off, same webhook-id, every attempt logged; success clears the failure', async () => {
@@ -502,5 +539,17 @@ describe('retention', () => {
       await t.close();
       await rx.close();
     }
+  });
+});
+
+describe('retry jitter', () => {
+  it('lengthens each wait by up to a tenth, at random, never shortens it', () => {
+    expect(withJitter(5_000, () => 0)).toBe(5_000);
+    expect(withJitter(5_000, () => 0.5)).toBe(5_250);
+    expect(withJitter(5_000, () => 0.999_999)).toBe(5_500);
+    const waits = Array.from({ length: 200 }, () => withJitter(300_000));
+    expect(Math.min(...waits)).toBeGreaterThanOrEqual(300_000);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(330_000);
+    expect(new Set(waits).size).toBeGreaterThan(1);
   });
 });
