@@ -389,7 +389,11 @@ export function createDelivery(deps: DeliveryDeps) {
       };
     },
 
-    /** Sends the event to the endpoint again (once more, then the usual retries if it fails). */
+    /**
+     * Sends the event to the endpoint again, now: a failed or succeeded delivery starts a fresh
+     * series; a pending one (waiting out a retry delay) is tried at once, its schedule going on
+     * from there if it fails again.
+     */
     async retry(principal: Principal, endpointId: string, eventId: string): Promise<{ status: 'pending' }> {
       const own = await repo.findOwnDelivery(db, principal.userId, endpointId, eventId);
       if (!own) throw new AppError('NOT_FOUND', 'Delivery not found');
@@ -404,7 +408,15 @@ export function createDelivery(deps: DeliveryDeps) {
           attempts: 0,
           next_attempt_at: clock.now(),
         });
-      await enqueueDeliver(endpointId, eventId);
+      // A pending one keeps its count of attempts (and where it is in the schedule) but not its
+      // wait: its delayed job runs now (`promote`), so no second job is ever in flight for it.
+      else
+        await repo.setDelivery(db, endpointId, eventId, { status: 'pending', next_attempt_at: clock.now() });
+      await deps.enqueue(
+        'events.deliver',
+        { endpointId, eventId },
+        { jobId: deliverJobId(endpointId, eventId), promote: true },
+      );
       return { status: 'pending' };
     },
 

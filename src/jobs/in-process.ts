@@ -126,10 +126,21 @@ export function createInProcessJobs<P>(options: InProcessOptions): JobSystem<P> 
       dedupe.delete(entry.dedupeKey);
   }
 
-  async function enqueueRaw(name: string, data: JobPayload, opts: { delayMs?: number; jobId?: string } = {}) {
+  async function enqueueRaw(
+    name: string,
+    data: JobPayload,
+    opts: { delayMs?: number; jobId?: string; promote?: boolean } = {},
+  ) {
     if (closed) throw new Error(`job system closed: cannot enqueue ${name}`);
     const existing = opts.jobId === undefined ? undefined : dedupe.get(opts.jobId);
-    if (existing !== undefined) return { id: existing, deduplicated: true };
+    if (existing !== undefined) {
+      const waiting = queue.get(existing); // undefined while it runs
+      if (opts.promote && waiting && waiting.runAt > timers.now()) {
+        waiting.runAt = timers.now();
+        pump();
+      }
+      return { id: existing, deduplicated: true };
+    }
     const id = randomUUID();
     queue.set(id, {
       id,

@@ -489,6 +489,76 @@ describe('the deployment’s endpoint (EVENTS_WEBHOOK_URL)', () => {
   });
 });
 
+describe.each(runners)('a manual retry of a pending delivery (%s runner)', (kind) => {
+  it('sends it now instead of after its retry delay, as the same job, and the schedule goes on', async () => {
+    const rx = await receiver();
+    rx.answer(() => ({ status: 503 }));
+    const prefix = uniquePrefix();
+    const t = await createTestApp({
+      env: {
+        WEBHOOKS_ALLOW_PRIVATE_URLS: '1',
+        ...(kind === 'bullmq' ? { REDIS_URL: testRedisUrl!, JOBS_QUEUE_PREFIX: prefix } : {}),
+      },
+      overrides: {
+        // An hour's wait after each failure: only the manual retry can deliver within the test.
+        delivery: { retryScheduleMs: [3_600_000, 3_600_000], timeoutMs: 1_000 },
+        ...(kind === 'bullmq' ? { jobs: { bullmq: fastBullmq } } : {}),
+      },
+    });
+    try {
+      const u = await registerUser(t.app);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/webhooks/endpoints',
+        headers: u.auth,
+        payload: { url: rx.url('/later') },
+      });
+      expect(res.statusCode).toBe(201);
+      const hook = res.json() as { id: string; secret: string };
+      const [id] = await insertEvents(
+        t.deps.db,
+        u.id,
+        [{ type: 'account.deleted', payload: { user_id: u.id } } as NewEvent],
+        new Date(),
+      );
+      await t.deps.delivery.kick();
+      const row = () =>
+        t.deps.db
+          .selectFrom('webhook_deliveries')
+          .select(['status', 'attempts', 'next_attempt_at'])
+          .where('endpoint_id', '=', hook.id)
+          .where('event_id', '=', id!)
+          .executeTakeFirstOrThrow();
+      const waiting = await until('the first failure', async () => {
+        const r = await row();
+        return r.attempts === 1 ? r : undefined;
+      });
+      expect(waiting.status).toBe('pending');
+      expect(waiting.next_attempt_at!.getTime()).toBeGreaterThan(Date.now() + 3_000_000);
+
+      rx.answer(() => ({ status: 200 }));
+      const retry = await t.app.inject({
+        method: 'POST',
+        url: `/webhooks/endpoints/${hook.id}/deliveries/${id}/retry`,
+        headers: u.auth,
+      });
+      expect(retry.statusCode, retry.body).toBe(202);
+      const done = await until('the manual retry', async () => {
+        const r = await row();
+        return r.status === 'succeeded' ? r : undefined;
+      });
+      expect(done.attempts).toBe(2); // the count went on: not a fresh series
+      const sent = rx.got.filter((r) => r.path === '/later');
+      expect(sent.map((r) => r.headers['webhook-id'])).toEqual([id, id]);
+      expect(() => new Webhook(hook.secret).verify(sent[1]!.body, headersOf(sent[1]!.headers))).not.toThrow();
+    } finally {
+      await t.close();
+      await rx.close();
+      if (kind === 'bullmq' && testRedisUrl) await deleteKeys(testRedisUrl, prefix);
+    }
+  });
+});
+
 describe('retention', () => {
   it('deletes events 30 days after dispatch once nothing is pending for them, with their log', async () => {
     const rx = await receiver();
