@@ -166,7 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sourcesRoutes(scope, deps.sources);
     endpointsRoutes(scope, deps.endpoints, deps.delivery);
     noticesRoutes(scope, deps.notices);
-    streamRoutes(scope, deps.streams);
+    streamRoutes(scope, deps.streams, (principal) => deps.auth.stillSignedIn(principal));
     syncRoutes(scope, deps.sync.service);
     await mobileRoutes(scope, deps.mobile); // PHR-App: POST /vendors/{vendor}/sync, GET /sync/status
     integrationsProtectedRoutes(scope, deps.integrations);

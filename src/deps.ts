@@ -151,10 +151,15 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
   // Which sessions are live, cached briefly per process; a logout or an erasure in one process is
   // announced to the others through Redis (src/auth/session-events.ts).
   const sessions = createSessionCache({ ttlMs: SESSION_CACHE_TTL_MS });
+  // Open live event streams of a user whose sessions ended ask whether theirs still holds (set below).
+  let recheckStreams = (_userId: number) => {};
   const sessionEvents = await createSessionEvents({
     redis: limits.redis,
     channel: `${config.jobs.queuePrefix}:sessions:ended`,
-    onEnded: (userId) => sessions.forgetUser(userId),
+    onEnded: (userId) => {
+      sessions.forgetUser(userId);
+      recheckStreams(userId);
+    },
     log,
   });
   // Wakes the live event streams of a user in every process after a commit (docs/events.md §8).
@@ -173,7 +178,10 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     loginBackoff: limits.loginBackoff,
     registerLimiter: limits.registerLimiter,
     sessions,
-    announceEnded: (userId) => sessionEvents.announce(userId),
+    announceEnded: (userId) => {
+      sessionEvents.announce(userId);
+      recheckStreams(userId);
+    },
   });
   const metrics = createMetrics({ defaultMetrics: config.env !== 'test' });
   // Rendered /health/observations items, kept across requests (src/health/rendered-items.ts).
@@ -289,6 +297,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
   });
 
   const streams = createEventStreams({ db, clock, hub: streamHub, log, ...config.eventsStream });
+  recheckStreams = (userId) => streams.recheckUser(userId);
 
   const readiness: ReadinessCheck[] = [
     {
@@ -369,6 +378,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     limits,
     async close() {
       await jobs.close();
+      await delivery.close();
       await audit.close();
       streams.closeAll();
       await streamHub.close();

@@ -180,6 +180,18 @@ export function createAuthService(deps: AuthServiceDeps) {
     },
 
     /**
+     * Whether the sign-in behind a principal still holds, for what outlives one request (the live
+     * event stream): its session not revoked. Principals without a session (an external identity's,
+     * an old token's) are not re-checked.
+     */
+    async stillSignedIn(principal: Principal): Promise<boolean> {
+      const { userId, sessionId } = principal;
+      if (sessionId === undefined) return true;
+      const owner = await sessions.lookup(`s:${sessionId}`, () => repo.findLiveSessionOwner(db, sessionId));
+      return owner === userId;
+    },
+
+    /**
      * Turns verified token claims into a local principal: a local token's session must be live (one
      * cached lookup); an external identity maps to its user, created on first sight unless that
      * identity's account was erased after the token was issued.

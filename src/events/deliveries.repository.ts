@@ -6,11 +6,14 @@
  *   matchingEndpoints(db, userIds)               -> the enabled endpoints of these owners and the deployment's
  *   insertDeliveries(db, rows) / markDispatched(db, ids, now)
  *   findDelivery(db, endpointId, eventId)        -> the delivery with its endpoint and event
+ *   findDeliveries(db, keys)                     -> the same for several at once (one query)
+ *   settleSucceeded(db, rows)                    -> successful attempts recorded, deliveries settled (one statement)
  *   recordAttempt(db, attempt)                   -> one attempt row
  *   listDeliveries(db, userId, endpointId, limit) -> the endpoint's deliveries with their attempts
  *   pruneEvents(db, before, limit)               -> settled events older than the retention, deleted
  */
 
+import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { DeliveryStatus } from './events.tables.ts';
 
@@ -60,28 +63,89 @@ export async function markDispatched(db: Db, ids: string[], now: Date): Promise<
   await db.updateTable('events').set({ dispatched_at: now }).where('id', 'in', ids).execute();
 }
 
-export async function findDelivery(db: Db, endpointId: string, eventId: string) {
-  return db
+const deliveryColumns = [
+  'd.status',
+  'd.attempts',
+  'w.id as endpoint_id',
+  'w.user_id',
+  'w.url',
+  'w.secret',
+  'w.previous_secret',
+  'w.previous_secret_until',
+  'w.status as endpoint_status',
+  'w.failing_since',
+  'e.id as event_id',
+  'e.type',
+  'e.occurred_at',
+  'e.payload',
+] as const;
+
+const deliveryWithEndpointAndEvent = (db: Db) =>
+  db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')
     .innerJoin('events as e', 'e.id', 'd.event_id')
-    .select([
-      'd.status',
-      'd.attempts',
-      'w.id as endpoint_id',
-      'w.user_id',
-      'w.url',
-      'w.secret',
-      'w.status as endpoint_status',
-      'w.failing_since',
-      'e.id as event_id',
-      'e.type',
-      'e.occurred_at',
-      'e.payload',
-    ])
+    .select(deliveryColumns);
+
+export type DeliveryRow = NonNullable<Awaited<ReturnType<typeof findDelivery>>>;
+
+export async function findDelivery(db: Db, endpointId: string, eventId: string) {
+  return deliveryWithEndpointAndEvent(db)
     .where('d.endpoint_id', '=', endpointId)
     .where('d.event_id', '=', eventId)
     .executeTakeFirst();
+}
+
+export async function findDeliveries(db: Db, keys: readonly { endpointId: string; eventId: string }[]) {
+  if (keys.length === 0) return [];
+  return deliveryWithEndpointAndEvent(db)
+    .where((eb) =>
+      eb(
+        eb.refTuple('d.endpoint_id', 'd.event_id'),
+        'in',
+        keys.map((k) => eb.tuple(k.endpointId, k.eventId)),
+      ),
+    )
+    .execute();
+}
+
+/**
+ * Successful attempts, several at once: each attempt row written and its delivery settled
+ * `succeeded`, in one statement (atomic on its own). A delivery deleted meanwhile (its endpoint or
+ * event erased) is skipped, attempt included, instead of failing the others.
+ */
+export async function settleSucceeded(
+  db: Db,
+  rows: readonly {
+    endpoint_id: string;
+    event_id: string;
+    attempted_at: Date;
+    duration_ms: number;
+    status_code: number;
+    attempts: number;
+  }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const values = sql.join(
+    rows.map(
+      (r) =>
+        sql`(${r.endpoint_id}::uuid, ${r.event_id}::text, ${r.attempted_at}::timestamptz, ${r.duration_ms}::integer, ${r.status_code}::integer, ${r.attempts}::integer)`,
+    ),
+  );
+  await sql`
+    with v (endpoint_id, event_id, attempted_at, duration_ms, status_code, attempts) as (values ${values}),
+    settled as (
+      update webhook_deliveries d
+         set status = 'succeeded', attempts = v.attempts, next_attempt_at = null, last_attempt_at = v.attempted_at
+        from v
+       where d.endpoint_id = v.endpoint_id and d.event_id = v.event_id
+      returning d.endpoint_id, d.event_id
+    )
+    insert into webhook_attempts (endpoint_id, event_id, attempted_at, duration_ms, status_code, error, ok)
+    select v.endpoint_id, v.event_id, v.attempted_at, v.duration_ms, v.status_code, null, true
+      from v join settled on settled.endpoint_id = v.endpoint_id and settled.event_id = v.event_id`.execute(
+    db,
+  );
 }
 
 /** The owner's delivery (for a retry): undefined when the endpoint is not theirs or never had it. */

@@ -27,12 +27,13 @@ import { DelayError, PermanentError } from '../jobs/errors.ts';
 import { defineJobs, type Enqueue, handler } from '../jobs/registry.ts';
 import type { Log } from '../log.ts';
 import type { Vault } from '../vault/vault.ts';
+import { batcher } from './batch.ts';
 import * as repo from './deliveries.repository.ts';
 import { checkEndpointUrl, type Resolve, systemResolve } from './endpoint-url.ts';
 import { findEndpoint } from './endpoints.repository.ts';
 import { secretContext } from './endpoints.service.ts';
 import { insertEvents } from './events.repository.ts';
-import { type PostResult, postWebhook } from './webhook-post.ts';
+import { createConnectionPool, type PostResult, postWebhook } from './webhook-post.ts';
 
 export type EventJobs = {
   'events.dispatch': Record<string, never>;
@@ -52,6 +53,13 @@ export const RETRY_SCHEDULE_MS: readonly number[] = [
   10 * 3_600_000,
   10 * 3_600_000,
 ];
+/**
+ * Each wait is lengthened by up to RETRY_JITTER of itself, at random, so that the deliveries an
+ * outage failed together do not all come back in the same instant.
+ */
+export const RETRY_JITTER = 0.1;
+export const withJitter = (ms: number, random: () => number = Math.random): number =>
+  Math.round(ms * (1 + RETRY_JITTER * random()));
 export const DISABLE_AFTER_MS = 3 * 24 * 3_600_000;
 export const DELIVERY_TIMEOUT_MS = 15_000;
 export const DISPATCH_TICK_MS = 2_000;
@@ -95,11 +103,69 @@ export const DEPLOYMENT_ENDPOINT_ID = '00000000-0000-4000-8000-00000000e7e7';
 
 const deliverJobId = (endpointId: string, eventId: string) => `webhook:${endpointId}:${eventId}`;
 
+/** Reads and successful settles gathered into one statement (src/events/batch.ts), at most this many. */
+const SETTLE_BATCH = 200;
+/** Opened signing secrets kept, at most (one per endpoint). */
+const SIGNERS_KEPT = 10_000;
+
 export function createDelivery(deps: DeliveryDeps) {
   const { db, clock, log, vault } = deps;
   const resolve = deps.resolve ?? systemResolve;
   const schedule = deps.retryScheduleMs ?? RETRY_SCHEDULE_MS;
   const timeoutMs = deps.timeoutMs ?? DELIVERY_TIMEOUT_MS;
+
+  const pool = createConnectionPool();
+  /**
+   * Opened signing secrets, per endpoint, with the sealed envelope they came from: a rotated
+   * secret (or one re-sealed under a new key) is a new envelope and is opened again, so this
+   * never signs with a secret the row no longer holds. Entries go when their endpoint is gone.
+   */
+  /**
+   * Opened signing secrets, per sealed envelope: a rotated secret (or one re-sealed under a new
+   * key) is a new envelope and is opened anew, so nothing signs with a secret its row no longer
+   * holds. An endpoint's entries go when it is found gone or disabled; at most SIGNERS_KEPT.
+   */
+  const signers = new Map<string, { endpointId: string; signer: Webhook }>();
+  const forgetSigners = (endpointId: string) => {
+    for (const [envelope, kept] of signers) if (kept.endpointId === endpointId) signers.delete(envelope);
+  };
+  const findDelivery = batcher(async (keys: { endpointId: string; eventId: string }[]) => {
+    const rows = await repo.findDeliveries(db, keys);
+    const byKey = new Map(rows.map((r) => [`${r.endpoint_id}|${r.event_id}`, r]));
+    return keys.map((k) => byKey.get(`${k.endpointId}|${k.eventId}`));
+  }, SETTLE_BATCH);
+  const settleSucceeded = batcher(async (rows: Parameters<typeof repo.settleSucceeded>[1][number][]) => {
+    await repo.settleSucceeded(db, rows);
+    return rows.map(() => undefined);
+  }, SETTLE_BATCH);
+
+  function open(endpointId: string, envelope: string): Webhook {
+    const kept = signers.get(envelope);
+    if (kept?.endpointId === endpointId) return kept.signer;
+    let signer: Webhook;
+    try {
+      signer = new Webhook(vault.open(envelope, secretContext(endpointId)).reveal());
+    } catch (err) {
+      // A key removed before `keys:rotate` re-sealed it: retrying cannot help.
+      throw new PermanentError('SECRET_UNREADABLE', 'the endpoint secret cannot be opened', { cause: err });
+    }
+    if (signers.size >= SIGNERS_KEPT) signers.clear();
+    signers.set(envelope, { endpointId, signer });
+    return signer;
+  }
+
+  /** `webhook-signature`: the current secret's, then, within a rotation's overlap, the old one's. */
+  function sign(d: repo.DeliveryRow, now: Date, body: string): string {
+    const signatures = [open(d.endpoint_id, d.secret).sign(d.event_id, now, body)];
+    if (d.previous_secret && d.previous_secret_until && d.previous_secret_until > now) {
+      try {
+        signatures.push(open(d.endpoint_id, d.previous_secret).sign(d.event_id, now, body));
+      } catch {
+        // The old secret no longer opens (its key is gone): the current one's signature is enough.
+      }
+    }
+    return signatures.join(' ');
+  }
 
   const enqueueDeliver = (endpointId: string, eventId: string) =>
     deps.enqueue('events.deliver', { endpointId, eventId }, { jobId: deliverJobId(endpointId, eventId) });
@@ -138,18 +204,11 @@ export function createDelivery(deps: DeliveryDeps) {
     return total;
   }
 
-  async function attempt(d: NonNullable<Awaited<ReturnType<typeof repo.findDelivery>>>, now: Date) {
+  async function attempt(d: repo.DeliveryRow, now: Date) {
     // The deployment's endpoint is configured by the operator, who may well point it inside.
     const allowPrivate = deps.allowPrivateUrls || d.user_id === null;
     const checked = await checkEndpointUrl(d.url, { allowPrivate, resolve });
     if ('error' in checked) return { error: `url refused: ${checked.error}` };
-    let secret: string;
-    try {
-      secret = vault.open(d.secret, secretContext(d.endpoint_id)).reveal();
-    } catch (err) {
-      // A key removed before `keys:rotate` re-sealed it: retrying cannot help.
-      throw new PermanentError('SECRET_UNREADABLE', 'the endpoint secret cannot be opened', { cause: err });
-    }
     const payload = typeof d.payload === 'string' ? JSON.parse(d.payload) : d.payload;
     const body = JSON.stringify({ type: d.type, timestamp: d.occurred_at.toISOString(), data: payload });
     const headers = {
@@ -157,15 +216,17 @@ export function createDelivery(deps: DeliveryDeps) {
       'user-agent': 'phr-backend-webhooks',
       'webhook-id': d.event_id,
       'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'webhook-signature': new Webhook(secret).sign(d.event_id, now, body),
+      'webhook-signature': sign(d, now, body),
     };
-    return postWebhook(checked.url, { body, headers, addresses: checked.addresses, timeoutMs });
+    return postWebhook(checked.url, { body, headers, addresses: checked.addresses, timeoutMs }, pool);
   }
 
   async function deliver(data: EventJobs['events.deliver']): Promise<void> {
-    const d = await repo.findDelivery(db, data.endpointId, data.eventId);
+    const d = await findDelivery(data);
+    if (!d) forgetSigners(data.endpointId);
     if (d?.status !== 'pending') return; // erased, deleted, or already settled
     if (d.endpoint_status !== 'enabled') {
+      forgetSigners(d.endpoint_id);
       await repo.setDelivery(db, d.endpoint_id, d.event_id, { status: 'failed', next_attempt_at: null });
       return;
     }
@@ -177,6 +238,22 @@ export function createDelivery(deps: DeliveryDeps) {
     const ok = status !== null && status >= 200 && status < 300;
     const attempts = d.attempts + 1;
     const error = 'error' in result ? result.error : ok ? null : `HTTP ${status}`;
+    if (ok) {
+      // The common case, gathered with the other deliveries finishing now into one statement. The
+      // job waits for it: once a job is done, its outcome is recorded. (Not waiting, so that batches
+      // grow larger, measured slower on PGlite: 1.8 against 1.3 ms CPU an event; see bench/events.)
+      await settleSucceeded({
+        endpoint_id: d.endpoint_id,
+        event_id: d.event_id,
+        attempted_at: now,
+        duration_ms: duration,
+        status_code: status,
+        attempts,
+      });
+      if (d.failing_since)
+        await repo.setEndpointHealth(db, d.endpoint_id, { failing_since: null, updated_at: now });
+      return;
+    }
     const wait = await db.transaction().execute(async (trx) => {
       await repo.recordAttempt(trx, {
         endpoint_id: d.endpoint_id,
@@ -187,19 +264,13 @@ export function createDelivery(deps: DeliveryDeps) {
         error,
         ok,
       });
-      const settle = (s: 'succeeded' | 'failed') =>
+      const settle = (s: 'failed') =>
         repo.setDelivery(trx, d.endpoint_id, d.event_id, {
           status: s,
           attempts,
           next_attempt_at: null,
           last_attempt_at: now,
         });
-      if (ok) {
-        await settle('succeeded');
-        if (d.failing_since)
-          await repo.setEndpointHealth(trx, d.endpoint_id, { failing_since: null, updated_at: now });
-        return undefined;
-      }
       const failingSince = d.failing_since ?? now;
       const failingFor = now.getTime() - failingSince.getTime();
       // The deployment's endpoint is the operator's: its deliveries fail, it is never disabled.
@@ -228,11 +299,12 @@ export function createDelivery(deps: DeliveryDeps) {
       }
       if (!d.failing_since)
         await repo.setEndpointHealth(trx, d.endpoint_id, { failing_since: failingSince, updated_at: now });
-      const delay = schedule[attempts - 1];
-      if (delay === undefined) {
+      const base = schedule[attempts - 1];
+      if (base === undefined) {
         await settle('failed');
         return undefined;
       }
+      const delay = withJitter(base);
       await repo.setDelivery(trx, d.endpoint_id, d.event_id, {
         status: 'pending',
         attempts,
@@ -283,6 +355,12 @@ export function createDelivery(deps: DeliveryDeps) {
         .onConflict((oc) => oc.column('id').doUpdateSet(row))
         .execute();
     },
+    /** Shutdown, after the job runner: lets a settle under way finish, closes the connections. */
+    async close(): Promise<void> {
+      await settleSucceeded.idle();
+      pool.close();
+      signers.clear();
+    },
     /** Wakes the dispatcher now (it also runs every DISPATCH_TICK_MS). */
     async kick(): Promise<void> {
       await deps.enqueue('events.dispatch', {}, { jobId: 'events.dispatch' });
@@ -311,7 +389,11 @@ export function createDelivery(deps: DeliveryDeps) {
       };
     },
 
-    /** Sends the event to the endpoint again (once more, then the usual retries if it fails). */
+    /**
+     * Sends the event to the endpoint again, now: a failed or succeeded delivery starts a fresh
+     * series; a pending one (waiting out a retry delay) is tried at once, its schedule going on
+     * from there if it fails again.
+     */
     async retry(principal: Principal, endpointId: string, eventId: string): Promise<{ status: 'pending' }> {
       const own = await repo.findOwnDelivery(db, principal.userId, endpointId, eventId);
       if (!own) throw new AppError('NOT_FOUND', 'Delivery not found');
@@ -326,7 +408,15 @@ export function createDelivery(deps: DeliveryDeps) {
           attempts: 0,
           next_attempt_at: clock.now(),
         });
-      await enqueueDeliver(endpointId, eventId);
+      // A pending one keeps its count of attempts (and where it is in the schedule) but not its
+      // wait: its delayed job runs now (`promote`), so no second job is ever in flight for it.
+      else
+        await repo.setDelivery(db, endpointId, eventId, { status: 'pending', next_attempt_at: clock.now() });
+      await deps.enqueue(
+        'events.deliver',
+        { endpointId, eventId },
+        { jobId: deliverJobId(endpointId, eventId), promote: true },
+      );
       return { status: 'pending' };
     },
 

@@ -10,7 +10,10 @@ export type EndpointRow = Selectable<WebhookEndpointsTable>;
 
 export async function insertEndpoint(
   db: Db,
-  row: Omit<EndpointRow, 'status' | 'disabled_at' | 'failing_since'>,
+  row: Omit<
+    EndpointRow,
+    'status' | 'disabled_at' | 'failing_since' | 'previous_secret' | 'previous_secret_until'
+  >,
 ): Promise<EndpointRow> {
   return db.insertInto('webhook_endpoints').values(row).returningAll().executeTakeFirstOrThrow();
 }
@@ -43,16 +46,23 @@ export async function deleteEndpoint(db: Db, userId: number, id: string): Promis
   return Number(result.numDeletedRows) > 0;
 }
 
+/** The new secret signs from now on; the one it replaces keeps signing too until `oldUntil`. */
 export async function replaceSecret(
   db: Db,
   userId: number,
   id: string,
   secret: string,
   now: Date,
+  oldUntil: Date,
 ): Promise<EndpointRow | undefined> {
   return db
     .updateTable('webhook_endpoints')
-    .set({ secret, updated_at: now })
+    .set((eb) => ({
+      secret,
+      previous_secret: eb.ref('secret'),
+      previous_secret_until: oldUntil,
+      updated_at: now,
+    }))
     .where('user_id', '=', userId)
     .where('id', '=', id)
     .returningAll()

@@ -36,6 +36,13 @@ export type EndpointsService = ReturnType<typeof createEndpointsService>;
 /** The vault context a secret is sealed under: a copy moved to another endpoint does not open. */
 export const secretContext = webhookSecretContext;
 
+/**
+ * After a rotation the old secret keeps signing, alongside the new one (two signatures in
+ * `webhook-signature`), for this long: a receiver can deploy the new secret without refusing a
+ * delivery in between. docs/events.md §3.
+ */
+export const SECRET_OVERLAP_MS = 24 * 3_600_000;
+
 export const newWebhookSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;
 
 const notFound = () => new AppError('NOT_FOUND', 'Webhook endpoint not found');
@@ -95,15 +102,20 @@ export function createEndpointsService(deps: EndpointsServiceDeps) {
       if (!(await repo.deleteEndpoint(db, principal.userId, id))) throw notFound();
     },
 
-    /** A new secret, effective at once (the old one stops signing); shown in this answer only. */
+    /**
+     * A new secret, signing at once; the old one signs too for SECRET_OVERLAP_MS more (a rotation
+     * within that time ends the older one's overlap). Shown in this answer only.
+     */
     async rotateSecret(principal: Principal, id: string): Promise<EndpointView & { secret: string }> {
       const secret = newWebhookSecret();
+      const now = clock.now();
       const row = await repo.replaceSecret(
         db,
         principal.userId,
         id,
         vault.seal(secret, secretContext(id)),
-        clock.now(),
+        now,
+        new Date(now.getTime() + SECRET_OVERLAP_MS),
       );
       if (!row) throw notFound();
       return { ...view(row), secret };

@@ -26,6 +26,9 @@ export interface WebhookEndpointsTable {
   events: string[] | null;
   description: string | null;
   secret: string;
+  /** After a rotation: the old secret (a vault envelope), which still signs until previous_secret_until. */
+  previous_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  previous_secret_until: TimestampOrNull;
   status: ColumnType<'enabled' | 'disabled', 'enabled' | 'disabled' | undefined, 'enabled' | 'disabled'>;
   disabled_at: TimestampOrNull;
   failing_since: TimestampOrNull;

@@ -25,18 +25,29 @@ export function observationEvents(
   for (let i = 0; i < changed.length; i += IDS_PER_EVENT) {
     const part = changed.slice(i, i + IDS_PER_EVENT);
     const types = [...new Set(part.flatMap((c) => (c.type ? [c.type] : [])))].sort();
-    let start: string | null = null;
-    let end: string | null = null;
+    // Compared as numbers, turned into text once: this runs inside the sync's chunk transaction.
+    let start = Number.POSITIVE_INFINITY;
+    let end = Number.NEGATIVE_INFINITY;
     for (const c of part) {
       const t = c.effectiveStart;
       if (!t || t === '-infinity' || t === 'infinity') continue;
-      const iso = new Date(t).toISOString();
-      if (start === null || iso < start) start = iso;
-      if (end === null || iso > end) end = iso;
+      const at = Date.parse(t);
+      if (Number.isNaN(at)) continue;
+      if (at < start) start = at;
+      if (at > end) end = at;
     }
+    const finite = start !== Number.POSITIVE_INFINITY;
     out.push({
       type: `observations.${kind}`,
-      payload: { user_id: userId, source, count: part.length, types, start, end, ids: part.map((c) => c.id) },
+      payload: {
+        user_id: userId,
+        source,
+        count: part.length,
+        types,
+        start: finite ? new Date(start).toISOString() : null,
+        end: finite ? new Date(end).toISOString() : null,
+        ids: part.map((c) => c.id),
+      },
     });
   }
   return out;

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
+import type { Principal } from '../auth/auth.service.ts';
 import { principalOf } from '../http/auth-hook.ts';
 import { ProblemSchema } from '../http/problem.ts';
 import type { EventStreams } from './stream.service.ts';
@@ -33,7 +34,11 @@ const Headers = Type.Object({
   ),
 });
 
-export function streamRoutes(app: FastifyInstance, streams: EventStreams): void {
+export function streamRoutes(
+  app: FastifyInstance,
+  streams: EventStreams,
+  stillSignedIn: (principal: Principal) => Promise<boolean>,
+): void {
   app.addHook('preClose', async () => streams.closeAll());
 
   app.get(
@@ -62,15 +67,21 @@ export function streamRoutes(app: FastifyInstance, streams: EventStreams): void 
       const lastId = req.headers['last-event-id'];
       // What the first read finds is held until the head is written.
       let held: string[] | undefined = [];
-      const stream = await streams.open(principal.userId, typeof lastId === 'string' ? lastId : undefined, {
-        write: (text) => {
-          if (held) held.push(text);
-          else if (!raw.writableEnded) raw.write(text);
+      const stream = await streams.open(
+        principal.userId,
+        typeof lastId === 'string' ? lastId : undefined,
+        {
+          write: (text) => {
+            if (held) held.push(text);
+            else if (!raw.writableEnded) raw.write(text);
+          },
+          end: () => {
+            if (!raw.writableEnded) raw.end();
+          },
         },
-        end: () => {
-          if (!raw.writableEnded) raw.end();
-        },
-      });
+        // A logout or a revoked session ends the stream too, not only the next request.
+        { stillAllowed: () => stillSignedIn(principal) },
+      );
       reply.hijack();
       raw.on('close', () => stream.close());
       if (raw.destroyed) stream.close();

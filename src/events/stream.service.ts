@@ -69,12 +69,21 @@ export function formatTransient(type: string, data: unknown): string {
 export function createEventStreams(deps: EventStreamsDeps) {
   const { db, hub, log } = deps;
   const open = new Set<() => void>();
+  /** Per user, each open stream's re-check of its sign-in. */
+  const rechecks = new Map<number, Set<() => Promise<void>>>();
 
   return {
     async open(
       userId: number,
       lastEventId: string | undefined,
       sink: StreamSink,
+      options: {
+        /**
+         * Whether the sign-in that opened the stream still holds (not logged out, session not
+         * revoked): asked at every heartbeat and when the user's sessions end; false ends the stream.
+         */
+        stillAllowed?: () => Promise<boolean>;
+      } = {},
     ): Promise<{ close(): void }> {
       if (hub.count(userId) >= deps.maxPerUser)
         throw new AppError('RATE_LIMITED', `At most ${deps.maxPerUser} open event streams per user`);
@@ -140,7 +149,24 @@ export function createEventStreams(deps: EventStreamsDeps) {
           if (!closed) sink.write(formatTransient(type, data));
         },
       });
-      const heartbeat = setInterval(() => sink.write(': ping\n\n'), deps.heartbeatMs);
+      const recheck = async () => {
+        if (closed || !options.stillAllowed) return;
+        let allowed = true;
+        try {
+          allowed = await options.stillAllowed();
+        } catch (err) {
+          // The database away for a moment: the next heartbeat asks again.
+          log.warn({ err, userId }, 'event stream: sign-in check failed');
+        }
+        if (!allowed && !closed) shutdown();
+      };
+      const mine = rechecks.get(userId) ?? new Set<() => Promise<void>>();
+      rechecks.set(userId, mine);
+      mine.add(recheck);
+      const heartbeat = setInterval(() => {
+        sink.write(': ping\n\n');
+        void recheck();
+      }, deps.heartbeatMs);
       const poll = setInterval(() => void pump(), deps.pollMs);
       const close = () => {
         if (closed) return;
@@ -149,6 +175,8 @@ export function createEventStreams(deps: EventStreamsDeps) {
         clearInterval(heartbeat);
         clearInterval(poll);
         open.delete(shutdown);
+        mine.delete(recheck);
+        if (mine.size === 0 && rechecks.get(userId) === mine) rechecks.delete(userId);
       };
       const shutdown = () => {
         close();
@@ -166,6 +194,11 @@ export function createEventStreams(deps: EventStreamsDeps) {
       }
       await pump();
       return { close };
+    },
+
+    /** The user's sessions ended (a logout, a revoked session, in any process): streams ask again. */
+    recheckUser(userId: number): void {
+      for (const recheck of rechecks.get(userId) ?? []) void recheck();
     },
 
     /** Ends every open stream (the app is closing). */

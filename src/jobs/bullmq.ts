@@ -180,6 +180,10 @@ export function createBullmqJobs<P>(options: BullmqOptions): JobSystem<P> {
       try {
         const job = await withTimeout(adding, timeoutMs, `Redis did not take the job within ${timeoutMs} ms`);
         const actual = job.id ?? id;
+        if (opts.promote && actual !== id) {
+          const existing = await queue.getJob(actual);
+          if (existing && (await existing.isDelayed())) await existing.promote();
+        }
         return { id: actual, deduplicated: actual !== id };
       } catch (err) {
         giveUp.abort();

@@ -61,13 +61,24 @@ export function createInProcessJobs<P>(options: InProcessOptions): JobSystem<P> 
     if (!consuming) return;
     if (timer !== undefined) timers.clearTimeout(timer);
     timer = undefined;
+    // All slots taken: the next job to finish pumps again (and sets the timer for delayed ones),
+    // so a long backlog costs nothing per enqueue.
+    if (running.size >= concurrency) return;
     const now = timers.now();
-    const due = [...queue.values()].filter((e) => e.runAt <= now).sort((a, b) => a.runAt - b.runAt);
-    for (const entry of due) {
-      if (running.size >= concurrency) break;
-      const group = groupOf(entry);
-      if (group !== undefined && busyGroups.has(group)) continue;
-      start(entry, group);
+    // The earliest due job whose group is free, one slot at a time: a scan per started job
+    // rather than sorting the whole backlog every time a job finishes. Ties go to the older entry.
+    while (running.size < concurrency) {
+      let pick: Entry | undefined;
+      let pickGroup: string | undefined;
+      for (const e of queue.values()) {
+        if (e.runAt > now || (pick !== undefined && e.runAt >= pick.runAt)) continue;
+        const group = groupOf(e);
+        if (group !== undefined && busyGroups.has(group)) continue;
+        pick = e;
+        pickGroup = group;
+      }
+      if (pick === undefined) break;
+      start(pick, pickGroup);
     }
     let next = Number.POSITIVE_INFINITY;
     for (const e of queue.values()) if (e.runAt > now) next = Math.min(next, e.runAt);
@@ -115,10 +126,21 @@ export function createInProcessJobs<P>(options: InProcessOptions): JobSystem<P> 
       dedupe.delete(entry.dedupeKey);
   }
 
-  async function enqueueRaw(name: string, data: JobPayload, opts: { delayMs?: number; jobId?: string } = {}) {
+  async function enqueueRaw(
+    name: string,
+    data: JobPayload,
+    opts: { delayMs?: number; jobId?: string; promote?: boolean } = {},
+  ) {
     if (closed) throw new Error(`job system closed: cannot enqueue ${name}`);
     const existing = opts.jobId === undefined ? undefined : dedupe.get(opts.jobId);
-    if (existing !== undefined) return { id: existing, deduplicated: true };
+    if (existing !== undefined) {
+      const waiting = queue.get(existing); // undefined while it runs
+      if (opts.promote && waiting && waiting.runAt > timers.now()) {
+        waiting.runAt = timers.now();
+        pump();
+      }
+      return { id: existing, deduplicated: true };
+    }
     const id = randomUUID();
     queue.set(id, {
       id,

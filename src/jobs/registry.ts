@@ -74,6 +74,12 @@ export interface EnqueueOptions {
    * one is a no-op (the existing job's id is returned with `deduplicated: true`).
    */
   jobId?: string;
+  /**
+   * With `jobId`: when the job it dedupes against is waiting out a delay (a DelayError or
+   * `delayMs`), run that job now instead of at the end of its delay. A queued or running job is
+   * left as it is.
+   */
+  promote?: boolean;
 }
 
 export interface EnqueueResult {

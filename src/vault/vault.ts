@@ -278,20 +278,29 @@ export function createVault(deps: { encryptionKeys: readonly string[]; clock: Cl
           report.failures.push({ id: `oauth_state:${state.state_hash.slice(0, 8)}`, reason: errorText(err) });
         }
       }
-      // Webhook endpoints' signing secrets (docs/events.md §3).
-      const endpoints = await db.selectFrom('webhook_endpoints').select(['id', 'secret']).execute();
+      // Webhook endpoints' signing secrets (docs/events.md §3), and a rotated-out one still in its overlap.
+      const endpoints = await db
+        .selectFrom('webhook_endpoints')
+        .select(['id', 'secret', 'previous_secret'])
+        .execute();
       for (const endpoint of endpoints) {
         report.total += 1;
-        if (keyring.keyIdOf(endpoint.secret) === keyring.currentKeyId) {
+        const stale = (envelope: string | null) =>
+          envelope !== null && keyring.keyIdOf(envelope) !== keyring.currentKeyId;
+        if (!stale(endpoint.secret) && !stale(endpoint.previous_secret)) {
           report.alreadyCurrent += 1;
           continue;
         }
         try {
           const context = `phr/sealed/${webhookSecretContext(endpoint.id)}`;
-          const secret = keyring.decrypt(endpoint.secret, context);
+          const reseal = (envelope: string) =>
+            stale(envelope) ? keyring.encrypt(keyring.decrypt(envelope, context), context) : envelope;
           await db
             .updateTable('webhook_endpoints')
-            .set({ secret: keyring.encrypt(secret, context) })
+            .set({
+              secret: reseal(endpoint.secret),
+              previous_secret: endpoint.previous_secret === null ? null : reseal(endpoint.previous_secret),
+            })
             .where('id', '=', endpoint.id)
             .where('secret', '=', endpoint.secret)
             .execute();

@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withJitter } from '../../src/events/delivery.ts';
 import { insertEvents } from '../../src/events/events.repository.ts';
 import type { NewEvent } from '../../src/events/events.types.ts';
 import { postWebhook } from '../../src/events/webhook-post.ts';
@@ -168,6 +169,42 @@ describe.each(runners)('webhook delivery (%s runner)', (kind) => {
     // b's endpoint saw none of a's events; the unsubscribed type made no delivery.
     expect(rx.got.filter((r) => r.path === '/b')).toEqual([]);
     expect((await deliveries(a, hook.id)).map((d) => d.event_id)).not.toContain(notSubscribed);
+  });
+
+  it('after a secret rotation both secrets sign until the overlap ends, then only the new one', async () => {
+    const u = await registerUser(t.app);
+    const hook = await endpoint(u, '/rotated');
+    const rotated = await t.app.inject({
+      method: 'POST',
+      url: `/webhooks/endpoints/${hook.id}/rotate-secret`,
+      headers: u.auth,
+    });
+    expect(rotated.statusCode, rotated.body).toBe(200);
+    const next = (rotated.json() as { secret: string }).secret;
+    expect(next).not.toBe(hook.secret);
+
+    const [first] = await emit(u, [disconnected(u)]);
+    await settledDelivery(u, hook.id, first!, 'succeeded');
+    const during = rx.got.filter((r) => r.path === '/rotated');
+    expect(during).toHaveLength(1);
+    const h1 = headersOf(during[0]!.headers);
+    expect(h1['webhook-signature']!.split(' ')).toHaveLength(2);
+    for (const secret of [next, hook.secret])
+      expect(() => new Webhook(secret).verify(during[0]!.body, h1)).not.toThrow();
+
+    // The overlap over (as 24 hours later): the old secret no longer signs.
+    await t.deps.db
+      .updateTable('webhook_endpoints')
+      .set({ previous_secret_until: new Date(Date.now() - 1_000) })
+      .where('id', '=', hook.id)
+      .execute();
+    const [second] = await emit(u, [disconnected(u, 2)]);
+    await settledDelivery(u, hook.id, second!, 'succeeded');
+    const after = rx.got.filter((r) => r.path === '/rotated')[1]!;
+    const h2 = headersOf(after.headers);
+    expect(h2['webhook-signature']!.split(' ')).toHaveLength(1);
+    expect(() => new Webhook(next).verify(after.body, h2)).not.toThrow();
+    expect(() => new Webhook(hook.secret).verify(after.body, h2)).toThrow();
   });
 
   it('retries failures with back-off, same webhook-id, every attempt logged; success clears the failure', async () => {
@@ -452,6 +489,76 @@ describe('the deployment’s endpoint (EVENTS_WEBHOOK_URL)', () => {
   });
 });
 
+describe.each(runners)('a manual retry of a pending delivery (%s runner)', (kind) => {
+  it('sends it now instead of after its retry delay, as the same job, and the schedule goes on', async () => {
+    const rx = await receiver();
+    rx.answer(() => ({ status: 503 }));
+    const prefix = uniquePrefix();
+    const t = await createTestApp({
+      env: {
+        WEBHOOKS_ALLOW_PRIVATE_URLS: '1',
+        ...(kind === 'bullmq' ? { REDIS_URL: testRedisUrl!, JOBS_QUEUE_PREFIX: prefix } : {}),
+      },
+      overrides: {
+        // An hour's wait after each failure: only the manual retry can deliver within the test.
+        delivery: { retryScheduleMs: [3_600_000, 3_600_000], timeoutMs: 1_000 },
+        ...(kind === 'bullmq' ? { jobs: { bullmq: fastBullmq } } : {}),
+      },
+    });
+    try {
+      const u = await registerUser(t.app);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/webhooks/endpoints',
+        headers: u.auth,
+        payload: { url: rx.url('/later') },
+      });
+      expect(res.statusCode).toBe(201);
+      const hook = res.json() as { id: string; secret: string };
+      const [id] = await insertEvents(
+        t.deps.db,
+        u.id,
+        [{ type: 'account.deleted', payload: { user_id: u.id } } as NewEvent],
+        new Date(),
+      );
+      await t.deps.delivery.kick();
+      const row = () =>
+        t.deps.db
+          .selectFrom('webhook_deliveries')
+          .select(['status', 'attempts', 'next_attempt_at'])
+          .where('endpoint_id', '=', hook.id)
+          .where('event_id', '=', id!)
+          .executeTakeFirst(); // none until the dispatcher has run
+      const waiting = await until('the first failure', async () => {
+        const r = await row();
+        return r?.attempts === 1 ? r : undefined;
+      });
+      expect(waiting.status).toBe('pending');
+      expect(waiting.next_attempt_at!.getTime()).toBeGreaterThan(Date.now() + 3_000_000);
+
+      rx.answer(() => ({ status: 200 }));
+      const retry = await t.app.inject({
+        method: 'POST',
+        url: `/webhooks/endpoints/${hook.id}/deliveries/${id}/retry`,
+        headers: u.auth,
+      });
+      expect(retry.statusCode, retry.body).toBe(202);
+      const done = await until('the manual retry', async () => {
+        const r = await row();
+        return r?.status === 'succeeded' ? r : undefined;
+      });
+      expect(done.attempts).toBe(2); // the count went on: not a fresh series
+      const sent = rx.got.filter((r) => r.path === '/later');
+      expect(sent.map((r) => r.headers['webhook-id'])).toEqual([id, id]);
+      expect(() => new Webhook(hook.secret).verify(sent[1]!.body, headersOf(sent[1]!.headers))).not.toThrow();
+    } finally {
+      await t.close();
+      await rx.close();
+      if (kind === 'bullmq' && testRedisUrl) await deleteKeys(testRedisUrl, prefix);
+    }
+  });
+});
+
 describe('retention', () => {
   it('deletes events 30 days after dispatch once nothing is pending for them, with their log', async () => {
     const rx = await receiver();
@@ -502,5 +609,17 @@ describe('retention', () => {
       await t.close();
       await rx.close();
     }
+  });
+});
+
+describe('retry jitter', () => {
+  it('lengthens each wait by up to a tenth, at random, never shortens it', () => {
+    expect(withJitter(5_000, () => 0)).toBe(5_000);
+    expect(withJitter(5_000, () => 0.5)).toBe(5_250);
+    expect(withJitter(5_000, () => 0.999_999)).toBe(5_500);
+    const waits = Array.from({ length: 200 }, () => withJitter(300_000));
+    expect(Math.min(...waits)).toBeGreaterThanOrEqual(300_000);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(330_000);
+    expect(new Set(waits).size).toBeGreaterThan(1);
   });
 });

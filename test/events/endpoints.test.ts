@@ -160,6 +160,14 @@ describe('webhook endpoints', () => {
       id: string;
       secret: string;
     };
+    // Rotated once, so a previous secret (still in its overlap) is sealed under the old key too.
+    const rotatedSecret = await t.app.inject({
+      method: 'POST',
+      url: `/webhooks/endpoints/${id}/rotate-secret`,
+      headers: u.auth,
+    });
+    expect(rotatedSecret.statusCode).toBe(200);
+    const current = (rotatedSecret.json() as { secret: string }).secret;
     const oldKey = t.deps.config.encryptionKeys[0]!;
     const nextKey = randomBytes(32).toString('base64url');
     const rotated = createVault({ encryptionKeys: [nextKey, oldKey], clock: systemClock });
@@ -168,11 +176,12 @@ describe('webhook endpoints', () => {
     expect(report.reencrypted).toBeGreaterThanOrEqual(1);
     const row = await t.deps.db
       .selectFrom('webhook_endpoints')
-      .select('secret')
+      .select(['secret', 'previous_secret'])
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
     const onlyNew = createVault({ encryptionKeys: [nextKey], clock: systemClock });
-    expect(onlyNew.open(row.secret, secretContext(id)).reveal()).toBe(secret);
+    expect(onlyNew.open(row.secret, secretContext(id)).reveal()).toBe(current);
+    expect(onlyNew.open(row.previous_secret!, secretContext(id)).reveal()).toBe(secret);
     expect((await rotated.rotate(t.deps.db)).reencrypted).toBe(0);
   });
 

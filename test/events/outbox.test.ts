@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listUserEvents } from '../../src/events/events.repository.ts';
 import type { EventType, ObservationsChanged, StoredEvent } from '../../src/events/events.types.ts';
@@ -169,6 +170,15 @@ describe('events outbox', () => {
     expect(mine[0]).toMatchObject({ user_id: null, payload: { user_id: c.user.id } });
   });
 }, 120_000);
+
+describe('events table', () => {
+  it('stores payloads without compression (a chunk’s ids barely compress; trying costs the sync)', async () => {
+    const { rows } = await sql<{ attstorage: string }>`
+      select a.attstorage from pg_attribute a
+       where a.attrelid = 'events'::regclass and a.attname = 'payload'`.execute(t.deps.db);
+    expect(rows).toEqual([{ attstorage: 'e' }]);
+  });
+});
 
 describe('FHIR writes', () => {
   it('POST /fhir/Observation writes observations.created with the write’s source; an identical repeat writes nothing', async () => {

@@ -170,6 +170,36 @@ describe('GET /events/stream', () => {
   });
 });
 
+describe('GET /events/stream: a logout ends it', () => {
+  let t: TestApp;
+  let base: string;
+  beforeAll(async () => {
+    // Heartbeats far out: only the logout's own notice can end the stream within the test.
+    t = await createTestApp({ env: { ...env, EVENTS_STREAM_HEARTBEAT_MS: '300000' } });
+    base = await listening(t);
+  });
+  afterAll(async () => {
+    for (const s of streams) s.close();
+    await t?.close();
+  });
+
+  it('closes the streams of a session that logged out, and only those', async () => {
+    const u = await registerUser(t.app);
+    const other = await registerUser(t.app);
+    await open(base, u.auth);
+    await open(base, other.auth);
+    expect(t.deps.streamHub.count(u.id)).toBe(1);
+    const out = await t.app.inject({ method: 'POST', url: '/auth/logout', headers: u.auth });
+    expect(out.statusCode).toBe(204);
+    for (let i = 0; i < 100 && t.deps.streamHub.count(u.id) > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(t.deps.streamHub.count(u.id)).toBe(0);
+    expect(t.deps.streamHub.count(other.id)).toBe(1);
+    // And the ended sign-in cannot open a new one.
+    expect((await open(base, u.auth)).status).toBe(401);
+  });
+});
+
 describe('GET /events/stream: the fallback poll', () => {
   let t: TestApp;
   let base: string;
