@@ -420,6 +420,22 @@ describe.skipIf(!hasServer)('migration from PHR-Py', () => {
     await tokenOf('ana.old@example.test', PASSWORDS.ana);
   });
 
+  it('a re-run keeps what changed here after the person signed in (name, time zone)', async () => {
+    const users = () => t.deps.db.selectFrom('users').select(['name', 'time_zone']).where('id', '=', 101);
+    const before = await users().executeTakeFirstOrThrow();
+    await t.deps.db
+      .updateTable('users')
+      .set({ name: 'Ana Here', time_zone: 'Asia/Tokyo' })
+      .where('id', '=', 101)
+      .execute();
+    try {
+      await run(false);
+      expect(await users().executeTakeFirst()).toEqual({ name: 'Ana Here', time_zone: 'Asia/Tokyo' });
+    } finally {
+      await t.deps.db.updateTable('users').set(before).where('id', '=', 101).execute();
+    }
+  });
+
   it('a re-run picks up what changed on the old server since', async () => {
     editedLater.valueQuantity = { value: 12345, unit: 'steps' };
     editedLater.meta = { ...editedLater.meta, lastUpdated: '2026-11-19T10:00:00.000+00:00' };

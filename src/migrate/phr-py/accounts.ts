@@ -104,10 +104,14 @@ export async function findTargetUsers(db: Db, old: SourceUser) {
   };
 }
 
+/** Ours is still the imported bcrypt hash (or none): the person has not signed in here yet. */
+const notSignedInHere = sql`(users.password_hash is null or users.password_hash like '$2_$%')`;
+
 export async function writeAccount(db: Db, a: PlannedAccount): Promise<void> {
   // NOTE: users.id is GENERATED ALWAYS AS IDENTITY: keeping the PHR-App's cached integer id needs
-  // OVERRIDING SYSTEM VALUE. The password is only set while ours is still an imported (or no) hash:
-  // a person who signed in since has our scrypt hash, which a re-run must not undo.
+  // OVERRIDING SYSTEM VALUE. The password, name and time zone follow the old database only while
+  // ours is still an imported (or no) hash: a person who signed in since has our scrypt hash, and
+  // from then on this backend owns what they (or their reconnected sync) changed; a re-run must not undo it.
   await sql`
     insert into users (id, email, name, password_hash, fhir_patient_id, time_zone, is_active, is_admin, created_at)
     overriding system value
@@ -115,14 +119,12 @@ export async function writeAccount(db: Db, a: PlannedAccount): Promise<void> {
             ${a.isActive}, ${a.isAdmin}, ${a.createdAt ?? sql`now()`})
     on conflict (id) do update set
       email = excluded.email,
-      name = excluded.name,
-      time_zone = excluded.time_zone,
+      name = case when ${notSignedInHere} then excluded.name else users.name end,
+      time_zone = case when ${notSignedInHere} then excluded.time_zone else users.time_zone end,
       is_active = excluded.is_active,
       is_admin = excluded.is_admin,
       created_at = excluded.created_at,
-      password_hash = case
-        when users.password_hash is null or users.password_hash like '$2_$%' then excluded.password_hash
-        else users.password_hash end
+      password_hash = case when ${notSignedInHere} then excluded.password_hash else users.password_hash end
     where users.fhir_patient_id = excluded.fhir_patient_id`.execute(db);
 }
 
