@@ -17,7 +17,8 @@ export interface DeviceInfo {
   hardware?: string;
 }
 
-const FIELD = /(?:^|,)\s*(name|manufacturer|model|hardware):([^,>]*)/g;
+// A value runs to the next `, key:` (hardware values hold commas: `Watch6,2`) or the closing `>`.
+const FIELD = /(?:^|,)\s*(name|manufacturer|model|hardware):(.*?)(?=,\s*[A-Za-z][A-Za-z ]*:|>?$)/g;
 
 export function parseDevice(device: string | undefined): DeviceInfo {
   const out: DeviceInfo = {};
