@@ -1,5 +1,5 @@
 /**
- * The Apple Health reader and mapping, without the database: the vendor notes' samples (including
+ * The Apple Health reader and mapping, without the database: the hand-written samples in test/imports/samples (including
  * the malformed ones), unit conversions, and daily totals counted as the Health app counts them,
  * with the expected values worked out by hand below.
  */
@@ -98,7 +98,7 @@ describe('daily totals as the Health app counts them', () => {
     expect(total(result, 'steps')).toBe(3000);
   });
 
-  it('reproduces the vendor notes’ worked example: 857 steps, not 1,669', async () => {
+  it('counts the sample’s overlapping walk once: 857 steps, not 1,669', async () => {
     const result = await readFile(join(SAMPLES, 'export.xml'));
     expect(total(result, 'steps', '2024-03-01')).toBe(857);
   });

@@ -439,7 +439,7 @@ function localDayStart(date: string, offset: string): string {
 }
 
 /**
- * The record's identity across exports (vendor notes §5): its sync identifier when the source set
+ * The record's identity across exports (docs/apple-health.md "Importing again"): its sync identifier when the source set
  * one, else type, source, start, end and creation date as instants. Hashed: short and opaque.
  */
 function naturalKey(

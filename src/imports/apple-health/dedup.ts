@@ -13,7 +13,7 @@
  *
  * Columns rather than objects: an export holds millions of these records (bench/import).
  * NOTE: Apple does not publish its merge; this follows its documented priority (support.apple.com
- * HT204351) and the interval reading of the vendor notes (§4).
+ * HT204351) and reads it per interval (docs/apple-health.md "Counted as the Health app counts").
  */
 export interface IntervalColumns {
   startMs: ArrayLike<number>;

@@ -6,7 +6,7 @@
  *                     blood-pressure reading, or a skip with its reason
  *
  * Units are converted here, once, to the project's canonical units; each Apple quirk is noted
- * beside its conversion (vendor notes §3).
+ * beside its conversion (docs/apple-health.md "What maps to what").
  */
 import type { MeasurementType, SleepStage } from '../../fhir/measurement.ts';
 import { parseAppleDate } from './dates.ts';

@@ -8,7 +8,7 @@
  *
  * NOTE: the device string embeds a per-record memory address and, on newer iOS, a creation date:
  * only name, manufacturer, model and hardware are kept, or one phone becomes many devices
- * (vendor notes §5, Open Wearables #578).
+ * (docs/apple-health.md "What maps to what").
  */
 export interface DeviceInfo {
   name?: string;
