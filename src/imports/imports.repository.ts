@@ -64,7 +64,16 @@ export async function startImport(db: Db, userId: number, id: string, now: Date)
 
 type Patch = Pick<
   Updateable<ImportsTable>,
-  'progress' | 'bytes' | 'records_read' | 'created' | 'updated' | 'unchanged' | 'skipped' | 'by_type'
+  | 'progress'
+  | 'bytes'
+  | 'records_read'
+  | 'created'
+  | 'updated'
+  | 'unchanged'
+  | 'skipped'
+  | 'by_type'
+  | 'file_key'
+  | 'source_count'
 >;
 
 export async function saveProgress(db: Db, userId: number, id: string, patch: Patch): Promise<void> {
@@ -78,6 +87,50 @@ export async function finishImport(
   patch: Patch & { status: 'succeeded' | 'failed'; error?: string | null; finished_at: Date },
 ): Promise<void> {
   await db.updateTable('imports').set(patch).where('user_id', '=', userId).where('id', '=', id).execute();
+}
+
+/** The person's latest succeeded import of the same file, read the same way. */
+export async function findSameFile(
+  db: Db,
+  userId: number,
+  fileKey: string,
+  exceptId: string,
+): Promise<ImportRow | undefined> {
+  return db
+    .selectFrom('imports')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('file_key', '=', fileKey)
+    .where('status', '=', 'succeeded')
+    .where('source_count', 'is not', null)
+    .where('id', '!=', exceptId)
+    .orderBy('finished_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** How many Observations the person has from a source (observation_days, kept by triggers). */
+export async function countFromSource(db: Db, userId: number, source: string): Promise<number> {
+  const row = await db
+    .selectFrom('observation_days')
+    .select((eb) => eb.fn.sum<string | number | null>('n_rows').as('n'))
+    .where('user_id', '=', userId)
+    .where('source', '=', source)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Whether any of the person's Observations from a source was written after `since`. */
+export async function changedSince(db: Db, userId: number, source: string, since: Date): Promise<boolean> {
+  const row = await db
+    .selectFrom('fhir_resources')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('last_updated', '>', since)
+    .where('source_vendor', '=', source)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function recordCreated(

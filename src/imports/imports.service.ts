@@ -9,7 +9,7 @@
  *   remove(principal, id)                  -> undoes the import (deletes the Observations it
  *                                             created) and forgets it; 409 while it runs
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { type Readable, Transform } from 'node:stream';
@@ -80,11 +80,13 @@ export function createImportsService(deps: ImportsServiceDeps) {
       const path = deps.runner.uploadPath(id);
       let bytes = 0;
       const max = deps.maxBytes;
+      const sha = createHash('sha256');
       try {
         await mkdir(deps.uploadDir, { recursive: true });
         const count = new Transform({
           transform(chunk: Buffer, _enc, done) {
             bytes += chunk.length;
+            sha.update(chunk);
             done(bytes > max ? tooLarge() : null, chunk);
           },
         });
@@ -98,7 +100,7 @@ export function createImportsService(deps: ImportsServiceDeps) {
         if ((err as { code?: unknown }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge();
         throw invalidField('file', 'the upload did not complete');
       }
-      await repo.saveProgress(db, userId, id, { bytes });
+      await repo.saveProgress(db, userId, id, { bytes, file_key: sha.digest('hex') });
       try {
         await deps.enqueue('imports.run', { importId: id, userId }, { jobId: `import:${id}` });
       } catch (err) {

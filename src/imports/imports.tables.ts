@@ -23,6 +23,10 @@ export interface ImportsTable {
   /** JSON object text: measurement type -> records mapped. */
   by_type: Generated<string>;
   error: string | null;
+  /** sha256 of the upload; once read: `<sha256>:<zone>:<mapping version>`. */
+  file_key: string | null;
+  /** The person's apple_health Observations right after this import succeeded. */
+  source_count: number | null;
   created_at: Timestamp;
   started_at: TimestampOrNull;
   finished_at: TimestampOrNull;

@@ -134,6 +134,12 @@ describe('Apple Health import', () => {
     const again = await importRaw(t, u.auth, zip);
     expect(again).toMatchObject({ status: 'succeeded', created: 0, updated: 0, unchanged: first.created });
     expect(await events()).toBe(before);
+    // Once the store has changed (the first import undone), the same file is read and written again.
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/imports/${first.id}`, headers: u.auth })).statusCode,
+    ).toBe(204);
+    const restored = await importRaw(t, u.auth, zip);
+    expect(restored).toMatchObject({ status: 'succeeded', created: first.created, updated: 0 });
     // A newer export with one more day: only that day is new, nothing already there changes.
     const newer = { ...FIXTURE_OPTIONS, days: 4 };
     const path = join(t.dataDir, 'newer.xml');

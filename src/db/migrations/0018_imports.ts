@@ -5,6 +5,9 @@ import { type Kysely, sql } from 'kysely';
 //   (imports_open), so two uploads never race over the same records;
 // - progress 0..1, records_read, created/updated/unchanged, skipped and by_type (JSON text
 //   objects of counts): what GET /imports/{id} answers; error: why it failed (no health values);
+// - file_key: the file's sha256 (then with the zone and mapping version it was read with) and
+//   source_count: the person's apple_health Observations right after it succeeded: the same file
+//   again, onto a store nothing has changed since, is known to write nothing and is not read again;
 // import_resources: the Observations an import created, so DELETE /imports/{id} (and a failed
 // import) removes exactly those. user_id cascades: erasing the account removes both.
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -22,6 +25,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     skipped text not null default '{}',
     by_type text not null default '{}',
     error text,
+    file_key text collate "C",
+    source_count integer,
     created_at timestamptz not null,
     started_at timestamptz,
     finished_at timestamptz

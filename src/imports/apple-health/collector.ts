@@ -28,6 +28,7 @@ import {
 import { formatOffset, toLocalIso } from '../../fhir/time.ts';
 import { isValidZone, offsetAt } from '../../fhir/zones.ts';
 import { Columns } from './columns.ts';
+import { parseAppleDate } from './dates.ts';
 import { mergeBySource } from './dedup.ts';
 import { type ActivityKind, mapRecord, type RawRecord, recordTimes, type SkipReason } from './records.ts';
 import { parseDevice, sourceRank } from './sources.ts';
@@ -172,7 +173,9 @@ export function createCollector(options: { zone: string }) {
         return;
       case 'activity':
         count(mapped.activity.endsWith('energy') ? 'calories' : mapped.activity);
-        activity.get(mapped.activity)!.push({ ...times, value: mapped.value, source: src.index, zone });
+        activity
+          .get(mapped.activity)!
+          .push({ startMs: times.startMs, endMs: times.endMs, value: mapped.value, source: src.index, zone });
         return;
       case 'sleep':
         count('sleep');
@@ -205,7 +208,7 @@ export function createCollector(options: { zone: string }) {
         const syncVersion = Number(raw.meta.HKMetadataKeySyncVersion ?? 0) || 0;
         const vendorKey = mapped.daily
           ? `${mapped.type}|${localDate}`
-          : `${mapped.type}|${naturalKey(raw.type, src.key, syncId, times.startMs, times.endMs, times.createdMs)}`;
+          : `${mapped.type}|${naturalKey(raw.type, src.key, syncId, times.startMs, times.endMs, parseAppleDate(raw.creationDate))}`;
         const m: Measurement = {
           type: mapped.type,
           value: mapped.value,

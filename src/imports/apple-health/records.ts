@@ -45,7 +45,6 @@ export type SkipReason =
 export interface RecordTimes {
   startMs: number;
   endMs: number;
-  createdMs: number | undefined;
 }
 
 /** Start and end as instants; undefined when either is missing, malformed or reversed. */
@@ -53,7 +52,7 @@ export function recordTimes(raw: RawRecord): RecordTimes | undefined {
   const startMs = parseAppleDate(raw.startDate);
   const endMs = parseAppleDate(raw.endDate ?? raw.startDate);
   if (startMs === undefined || endMs === undefined || endMs < startMs) return undefined;
-  return { startMs, endMs, createdMs: parseAppleDate(raw.creationDate) };
+  return { startMs, endMs };
 }
 
 const Q = 'HKQuantityTypeIdentifier';
