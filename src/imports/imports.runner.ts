@@ -87,11 +87,10 @@ export function createImportRunner(deps: ImportRunnerDeps) {
           onProgress: (f) => report(READ_SHARE * f),
         });
         await rm(path, { force: true }); // read: the file is no longer needed
-        const result = collector.finish();
-        const all = result.measurements;
-        for (let i = 0; i < all.length; i += batchSize) {
+        const result = collector.finishInBatches();
+        let written = 0;
+        for (const measurements of result.batches(batchSize)) {
           signal?.throwIfAborted();
-          const measurements = all.slice(i, i + batchSize);
           const prepared = await prepareChunk(deps, {
             owner,
             sourceUri: APPLE_HEALTH_SOURCE_URI,
@@ -101,7 +100,8 @@ export function createImportRunner(deps: ImportRunnerDeps) {
           counts.created += c.created;
           counts.updated += c.updated;
           counts.unchanged += c.unchanged;
-          await report(READ_SHARE + ((1 - READ_SHARE) * (i + measurements.length)) / all.length);
+          written += measurements.length;
+          await report(READ_SHARE + (1 - READ_SHARE) * Math.min(1, written / Math.max(1, result.total)));
         }
         await repo.finishImport(db, userId, importId, {
           status: 'succeeded',

@@ -235,9 +235,36 @@ export function createCollector(options: { zone: string }) {
   }
 
   function finish(): CollectorResult {
-    const measurements: Measurement[] = [...points.values()].map((p) => p.m);
-    measurements.push(...dailyTotals(), ...heartRateWindows(), ...sleepSessions(), ...bloodPressure());
-    return { measurements, recordsRead, byType, skipped };
+    const { batches, ...rest } = finishInBatches();
+    const measurements: Measurement[] = [];
+    for (const batch of batches(10_000)) measurements.push(...batch);
+    return { measurements, ...rest };
+  }
+
+  /**
+   * The same measurements in batches of about `size`, made as they are taken: the heart-rate
+   * windows (most of an export) never all exist at once. `total` estimates how many there are
+   * (for progress); skipped counts are final once the batches are done.
+   */
+  function finishInBatches() {
+    const others: Measurement[] = [...points.values()].map((p) => p.m);
+    points.clear();
+    others.push(...dailyTotals(), ...sleepSessions(), ...bloodPressure());
+    const total = others.length + heartRateHours();
+    function* batches(size: number): Generator<Measurement[]> {
+      for (let i = 0; i < others.length; i += size) yield others.slice(i, i + size);
+      yield* heartRateWindows(size);
+    }
+    return { total, batches, recordsRead, byType, skipped };
+  }
+
+  /** Distinct (source, hour) pairs of heart rate: about the windows heartRateWindows makes. */
+  function heartRateHours(): number {
+    const at = heartRate.col('at');
+    const source = heartRate.col('source');
+    const hours = new Set<number>();
+    for (let i = 0; i < heartRate.length; i++) hours.add(source[i]! * 1e8 + Math.floor(at[i]! / HOUR_MS));
+    return hours.size;
   }
 
   function dailyTotals(): Measurement[] {
@@ -298,9 +325,9 @@ export function createCollector(options: { zone: string }) {
     return { vendor: VENDOR, recordingMethod: 'DERIVED', platform: 'APPLE_HEALTH' };
   }
 
-  function heartRateWindows(): Measurement[] {
+  function* heartRateWindows(size: number): Generator<Measurement[]> {
     const n = heartRate.length;
-    if (n === 0) return [];
+    if (n === 0) return;
     const at = heartRate.col('at');
     const value = heartRate.col('value');
     const source = heartRate.col('source');
@@ -308,16 +335,18 @@ export function createCollector(options: { zone: string }) {
     const order = Uint32Array.from({ length: n }, (_, i) => i).sort(
       (a, b) => source[a]! - source[b]! || at[a]! - at[b]!,
     );
-    const out: Measurement[] = [];
     let batch: RawHeartRateSample[] = [];
+    let hours = 0;
     let lastHour = Number.NaN;
     for (const i of order) {
       const hour = source[i]! * 1e8 + Math.floor(at[i]! / HOUR_MS);
       // Flush only between hours, so each window is whole.
-      if (hour !== lastHour && batch.length >= 5_000) {
-        out.push(...groupHeartRateSamples(batch));
+      if (hour !== lastHour && hours >= size) {
+        yield groupHeartRateSamples(batch);
         batch = [];
+        hours = 0;
       }
+      if (hour !== lastHour) hours++;
       lastHour = hour;
       batch.push({
         time: new Date(at[i]!).toISOString(),
@@ -326,8 +355,7 @@ export function createCollector(options: { zone: string }) {
         source: sourceList[source[i]!]!.source,
       });
     }
-    out.push(...groupHeartRateSamples(batch));
-    return out;
+    if (batch.length > 0) yield groupHeartRateSamples(batch);
   }
 
   function sleepSessions(): Measurement[] {
@@ -428,7 +456,7 @@ export function createCollector(options: { zone: string }) {
     return out;
   }
 
-  return { add, finish };
+  return { add, finish, finishInBatches };
 }
 
 export type Collector = ReturnType<typeof createCollector>;
