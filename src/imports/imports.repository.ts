@@ -31,6 +31,21 @@ export async function insertImport(
   return inserted !== undefined;
 }
 
+/**
+ * Marks the person's queued or running imports created before `before` as failed: their job is gone
+ * (a worker stopped mid-import); the runner never picks a failed import up again.
+ */
+export async function failStale(db: Db, userId: number, before: Date, now: Date): Promise<number> {
+  const r = await db
+    .updateTable('imports')
+    .set({ status: 'failed', error: 'the import stopped: upload the file again', finished_at: now })
+    .where('user_id', '=', userId)
+    .where('status', 'in', ['queued', 'running'])
+    .where('created_at', '<', before)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
 export async function findImport(db: Db, userId: number, id: string): Promise<ImportRow | undefined> {
   return db
     .selectFrom('imports')

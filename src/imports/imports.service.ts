@@ -38,6 +38,8 @@ export interface ImportsServiceDeps {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LIST_LIMIT = 50;
 const JOBS_RETRY_AFTER_S = 10;
+/** An import still open this long lost its job (a 1 GB export takes about 2 minutes: bench/import). */
+const STALE_AFTER_MS = 6 * 3_600_000;
 
 export type ImportsService = ReturnType<typeof createImportsService>;
 
@@ -69,12 +71,12 @@ export function createImportsService(deps: ImportsServiceDeps) {
       const { userId } = principal;
       if (options.declaredBytes !== undefined && options.declaredBytes > deps.maxBytes) throw tooLarge();
       const id = randomUUID();
-      const claimed = await repo.insertImport(db, {
-        id,
-        user_id: userId,
-        kind: 'apple_health',
-        created_at: clock.now(),
-      });
+      const now = clock.now();
+      const row = { id, user_id: userId, kind: 'apple_health', created_at: now };
+      let claimed = await repo.insertImport(db, row);
+      const staleBefore = new Date(now.getTime() - STALE_AFTER_MS);
+      if (!claimed && (await repo.failStale(db, userId, staleBefore, now)) > 0)
+        claimed = await repo.insertImport(db, row);
       if (!claimed)
         throw new AppError('CONFLICT', 'An import is already queued or running: wait for it to finish');
       const path = deps.runner.uploadPath(id);

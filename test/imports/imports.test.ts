@@ -237,6 +237,24 @@ describe('Apple Health import', () => {
     });
     expect(busy.statusCode).toBe(409);
     expect(busy.headers['content-type']).toContain('application/problem+json');
+    // An import open for more than 6 hours lost its job: it is failed, and a new upload goes ahead.
+    await t.deps.db
+      .updateTable('imports')
+      .set({ created_at: new Date(Date.now() - 7 * 3_600_000) })
+      .where('user_id', '=', u.id)
+      .execute();
+    const next = await t.app.inject({
+      method: 'POST',
+      url: '/imports/apple-health',
+      headers: { ...u.auth, 'content-type': 'application/zip' },
+      payload: zip,
+    });
+    expect(next.statusCode, next.body).toBe(202);
+    await waitForImport(t, u.auth, (next.json() as { id: string }).id);
+    const list = (await t.app.inject({ url: '/imports', headers: u.auth })).json() as {
+      imports: { status: string; error: string | null }[];
+    };
+    expect(list.imports.map((i) => i.status)).toEqual(['succeeded', 'failed']);
   });
 
   it('undoes an import: DELETE removes what it created, not what was there before', async () => {
