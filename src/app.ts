@@ -24,6 +24,7 @@ import { ProblemSchema } from './http/problem.ts';
 import { jsonBodyParser, parseQuery, rejectOversizedQuery } from './http/request-limits.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { registerValidation } from './http/validation.ts';
+import { importsRoutes } from './imports/imports.routes.ts';
 import {
   integrationsAuthorizeRoutes,
   integrationsProtectedRoutes,
@@ -168,6 +169,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     noticesRoutes(scope, deps.notices);
     streamRoutes(scope, deps.streams, (principal) => deps.auth.stillSignedIn(principal));
     syncRoutes(scope, deps.sync.service);
+    await importsRoutes(scope, deps.imports, { maxBytes: config.importMaxBytes });
     await mobileRoutes(scope, deps.mobile); // PHR-App: POST /vendors/{vendor}/sync, GET /sync/status
     integrationsProtectedRoutes(scope, deps.integrations);
     await fhirProtectedRoutes(scope, { api: deps.fhir.api, baseUrl: config.publicBaseUrl });

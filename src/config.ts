@@ -44,6 +44,7 @@ const EnvSchema = Type.Object({
   CORS_ORIGINS: Type.String({ default: '' }),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  IMPORT_MAX_BYTES: Type.Integer({ minimum: 1024, default: 4 * 1024 ** 3 }),
   HEALTH_ITEM_CACHE_MB: Type.Integer({ minimum: 0, maximum: 65_536, default: 64 }),
   AUTH_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 20 }),
   AUTH_REGISTRATIONS_PER_HOUR: Type.Integer({ minimum: 1, default: 20 }),
@@ -119,6 +120,8 @@ export interface Config {
   corsOrigins: string[];
   metricsToken: string | undefined;
   bodyLimitBytes: number;
+  /** Largest uploaded export (POST /imports/apple-health); uploads go to DATA_DIR/imports. */
+  importMaxBytes: number;
   /** Memory for rendered health API items (src/health/rendered-items.ts); 0 turns it off. */
   healthItemCacheBytes: number;
   authRateLimitPerMinute: number;
@@ -298,6 +301,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       .filter(Boolean),
     metricsToken: env.METRICS_TOKEN,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    importMaxBytes: env.IMPORT_MAX_BYTES,
     healthItemCacheBytes: env.HEALTH_ITEM_CACHE_MB * 1_048_576,
     authRateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
     authRegistrationsPerHour: env.AUTH_REGISTRATIONS_PER_HOUR,

@@ -31,6 +31,9 @@ import { createSourcesService, type SourcesService } from './health/sources.serv
 import { type Authenticator, createAuthenticator } from './http/auth-hook.ts';
 import { createOutboundHttp, type OutboundHttp } from './http/outbound.ts';
 import { createSharedLimits, type SharedLimits } from './http/shared-limits.ts';
+import { type ImportJobs, importJobs } from './imports/imports.jobs.ts';
+import { createImportRunner } from './imports/imports.runner.ts';
+import { createImportsService, type ImportsService } from './imports/imports.service.ts';
 import { type AccessTokens, createAccessTokens } from './integrations/access-tokens.ts';
 import { findIntegrationsByVendorUser } from './integrations/integrations.repository.ts';
 import { createIntegrationsService, type IntegrationsService } from './integrations/integrations.service.ts';
@@ -91,6 +94,8 @@ export interface AppDeps {
   sources: SourcesService;
   endpoints: EndpointsService;
   notices: NoticesService;
+  /** Uploaded exports imported in the background (src/imports). */
+  imports: ImportsService;
   delivery: Delivery;
   /** Erasure (src/account). */
   account: AccountService;
@@ -277,7 +282,24 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
   await delivery.configureDeployment(config.eventsWebhook);
   // A queue that is down only delays delivery to the next tick.
   kickDelivery = () => void delivery.kick().catch(() => {});
-  jobs.register({ ...sync.jobs, ...delivery.jobs });
+  const importRunner = createImportRunner({
+    db,
+    clock,
+    log,
+    store: fhirStore,
+    uploadDir: join(config.dataDir, 'imports'),
+    live,
+  });
+  const imports = createImportsService({
+    db,
+    clock,
+    log,
+    enqueue: jobs.enqueue as Enqueue<ImportJobs>,
+    runner: importRunner,
+    uploadDir: join(config.dataDir, 'imports'),
+    maxBytes: config.importMaxBytes,
+  });
+  jobs.register({ ...sync.jobs, ...delivery.jobs, ...importJobs(importRunner) });
   await jobs.schedule('sync.enqueue-due', SYNC_TICK_MS, 'sync.enqueueDue', {});
   await jobs.schedule('events.dispatch', DISPATCH_TICK_MS, 'events.dispatch', {});
   const audit = createAudit({ db, clock, log });
@@ -369,6 +391,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       ...(overrides.resolve ? { resolve: overrides.resolve } : {}),
     }),
     notices: createNoticesService({ db, clock }),
+    imports,
     account,
     sync,
     googleWebhook,

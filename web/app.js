@@ -5,6 +5,7 @@ import { announce, h, mount } from './lib/dom.js';
 import { renderAccount } from './views/account.js';
 import { renderAuth } from './views/auth.js';
 import { renderData } from './views/data.js';
+import { renderImport } from './views/import.js';
 import { renderIntegrations } from './views/integrations.js';
 import { renderNotices } from './views/notices.js';
 import { renderSync } from './views/sync.js';
@@ -16,6 +17,7 @@ const ROUTES = {
   '#/data': { title: 'Your health data', view: renderData },
   '#/integrations': { title: 'Integrations', view: renderIntegrations },
   '#/sync': { title: 'Sync', view: renderSync },
+  '#/import': { title: 'Import', view: renderImport },
   '#/account': { title: 'Account', view: renderAccount },
   '#/signin': { title: 'Sign in', view: renderAuth },
 };

@@ -36,6 +36,10 @@ export const AUDIT_ACTIONS = {
   'webhooks.deliveries.retry': { resourceType: 'WebhookEndpoint' },
   'notices.list': { resourceType: 'Notice' },
   'notices.dismiss': { resourceType: 'Notice' },
+  'imports.create': { resourceType: 'Import' },
+  'imports.list': { resourceType: 'Import' },
+  'imports.read': { resourceType: 'Import' },
+  'imports.delete': { resourceType: 'Import' },
 } as const satisfies Record<string, { resourceType: string; explicit?: boolean }>;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

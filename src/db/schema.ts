@@ -3,6 +3,7 @@ import type { AuditTables } from '../audit/audit.tables.ts';
 import type { EventTables } from '../events/events.tables.ts';
 import type { FhirTables } from '../fhir/store/fhir.tables.ts';
 import type { HealthTables } from '../health/health.tables.ts';
+import type { ImportTables } from '../imports/imports.tables.ts';
 import type { IntegrationTables } from '../integrations/integrations.tables.ts';
 import type { NoticeTables } from '../notices/notices.tables.ts';
 import type { SyncTables } from '../sync/sync.tables.ts';
@@ -57,4 +58,5 @@ export interface Database
     AuditTables,
     SyncTables,
     EventTables,
-    NoticeTables {}
+    NoticeTables,
+    ImportTables {}

@@ -36,7 +36,7 @@ export const OBSERVATION_CATEGORY_SYSTEM = 'http://terminology.hl7.org/CodeSyste
 
 const PROFILE = 'http://hl7.org/fhir/StructureDefinition/';
 
-export type ObservationCategory = 'vital-signs' | 'activity' | 'exam';
+export type ObservationCategory = 'vital-signs' | 'activity' | 'exam' | 'laboratory';
 
 export interface TypeCode {
   /** code.coding; the first is the primary code (what `toHealthObservation` reports). */
@@ -245,6 +245,24 @@ export const CODES: Readonly<Record<MeasurementType, TypeCode>> = {
     ...units('cm', 'cm'),
     category: 'vital-signs',
     profile: `${PROFILE}bodyheight`,
+    daily: false,
+  },
+  hrv_sdnn: {
+    // NOTE: Apple Health's HRV is SDNN (HKQuantityTypeIdentifierHeartRateVariabilitySDNN), never mixed
+    // with RMSSD above: a different statistic of the same beats, with its own LOINC code.
+    coding: [loinc('80404-7', 'R-R interval.standard deviation (Heart rate variability)')],
+    text: 'Heart rate variability (SDNN)',
+    ...units('ms', 'ms'),
+    category: 'vital-signs',
+    profile: `${PROFILE}vitalsigns`,
+    daily: false,
+  },
+  blood_glucose: {
+    // Mass concentration: readings in mmol/L are converted once, in the importer (18.0156 mg/dL per mmol/L).
+    coding: [loinc('2339-0', 'Glucose [Mass/volume] in Blood')],
+    text: 'Blood glucose',
+    ...units('mg/dL', 'mg/dL'),
+    category: 'laboratory',
     daily: false,
   },
 };

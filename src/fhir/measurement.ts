@@ -37,6 +37,8 @@ export const MEASUREMENT_TYPES = [
   'muscle_mass',
   'bone_mass',
   'height',
+  'hrv_sdnn',
+  'blood_glucose',
 ] as const;
 
 export type MeasurementType = (typeof MEASUREMENT_TYPES)[number];
@@ -64,6 +66,8 @@ export const CANONICAL_UNIT = {
   muscle_mass: 'kg',
   bone_mass: 'kg',
   height: 'cm',
+  hrv_sdnn: 'ms',
+  blood_glucose: 'mg/dL',
 } as const satisfies Record<MeasurementType, string>;
 
 /** Sleep stages, vendor-neutral. CLASSIC trackers report asleep/restless/awake; STAGES ones light/deep/rem/awake. */

@@ -45,7 +45,12 @@ export interface ObservationContext {
   sourceUri: string;
 }
 
-const CATEGORY_DISPLAY = { 'vital-signs': 'Vital Signs', activity: 'Activity', exam: 'Exam' } as const;
+const CATEGORY_DISPLAY = {
+  'vital-signs': 'Vital Signs',
+  activity: 'Activity',
+  exam: 'Exam',
+  laboratory: 'Laboratory',
+} as const;
 
 export function toObservation(m: Measurement, ctx: ObservationContext): Observation {
   const entry = CODES[m.type];

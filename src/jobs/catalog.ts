@@ -4,6 +4,7 @@
 // deps.ts then registers one definition per name: `jobs.register({ ...syncJobs(services) })`,
 // and the compiler checks both that every job has a handler and every enqueue's payload.
 import type { EventJobs } from '../events/delivery.ts';
+import type { ImportJobs } from '../imports/imports.jobs.ts';
 import type { SyncJobs } from '../sync/sync.jobs.ts';
 
-export type AppJobs = SyncJobs & EventJobs;
+export type AppJobs = SyncJobs & EventJobs & ImportJobs;

@@ -78,8 +78,25 @@ describe('DELETE /auth/me (erasure)', () => {
       .selectAll()
       .where('user_id', '=', a.id)
       .executeTakeFirstOrThrow();
+    // An import (imports, import_resources): what it created is named by Observation id.
+    const importId = crypto.randomUUID();
+    await t.deps.db
+      .insertInto('imports')
+      .values({
+        id: importId,
+        user_id: a.id,
+        kind: 'apple_health',
+        status: 'succeeded',
+        created_at: new Date(),
+      })
+      .execute();
+    await t.deps.db
+      .insertInto('import_resources')
+      .values({ import_id: importId, resource_id: observations[0]!.id!, type: 'steps' })
+      .execute();
     const before = await scanDatabase(t.deps.db);
     expect(before.some((r) => r.json.includes(patientId))).toBe(true);
+    expect(before.some((r) => r.table === 'import_resources' && r.json.includes(importId))).toBe(true);
     expect(before.some((r) => r.table === 'integration_tokens' && r.userIds.includes(a.id))).toBe(true);
     expect(before.some((r) => r.table === 'source_priorities' && r.userIds.includes(a.id))).toBe(true);
     // A notice (notices): the person's own, removed with the account.
@@ -103,7 +120,14 @@ describe('DELETE /auth/me (erasure)', () => {
     // Nothing of the person anywhere: ids, patient id, email, name, integration, vendor user, observations.
     await t.deps.audit.flush();
     const after = await scanDatabase(t.deps.db);
-    const needles = [patientId, a.email, 'Ada Lovelace', integration.id, ...observations.map((o) => o.id!)];
+    const needles = [
+      patientId,
+      a.email,
+      'Ada Lovelace',
+      integration.id,
+      importId,
+      ...observations.map((o) => o.id!),
+    ];
     if (integration.vendor_user_id) needles.push(integration.vendor_user_id);
     for (const row of after) {
       expect(row.userIds, `${row.table}: ${row.json}`).not.toContain(a.id);

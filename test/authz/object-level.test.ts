@@ -27,6 +27,7 @@ const objects = {
   endpointId: '',
   eventId: '',
   noticeId: '',
+  importId: '',
 };
 
 beforeAll(async () => {
@@ -62,6 +63,18 @@ beforeAll(async () => {
     .where('user_id', '=', a.id)
     .executeTakeFirstOrThrow();
   objects.noticeId = notice.id;
+  // A finished import of A's (its upload and job are covered by test/imports).
+  objects.importId = crypto.randomUUID();
+  await t.deps.db
+    .insertInto('imports')
+    .values({
+      id: objects.importId,
+      user_id: a.id,
+      kind: 'apple_health',
+      status: 'succeeded',
+      created_at: new Date(),
+    })
+    .execute();
   if (t.app.hasRoute({ method: 'POST', url: '/fhir/Condition' })) {
     const symptom = {
       text: 'Headache',
@@ -143,6 +156,8 @@ const byId: Record<string, () => { method: 'GET' | 'DELETE' | 'POST' | 'PUT' | '
     url: `/webhooks/endpoints/${objects.endpointId}/deliveries/${objects.eventId}/retry`,
   }),
   'post /notices/{id}/dismiss': () => ({ method: 'POST', url: `/notices/${objects.noticeId}/dismiss` }),
+  'get /imports/{id}': () => ({ method: 'GET', url: `/imports/${objects.importId}` }),
+  'delete /imports/{id}': () => ({ method: 'DELETE', url: `/imports/${objects.importId}` }),
   'post /webhooks/endpoints/{id}/rotate-secret': () => ({
     method: 'POST',
     url: `/webhooks/endpoints/${objects.endpointId}/rotate-secret`,
@@ -199,6 +214,8 @@ describe('object-level authorization', () => {
     expect(sent.json()).toMatchObject({ items: [{ event_id: objects.eventId, status: 'failed' }] });
     const notices = await t.app.inject({ url: '/notices', headers: a.auth });
     expect(notices.json()).toMatchObject({ notices: [{ id: objects.noticeId }] }); // not dismissed by B
+    const own = await t.app.inject({ url: `/imports/${objects.importId}`, headers: a.auth });
+    expect(own.json()).toMatchObject({ id: objects.importId, status: 'succeeded' }); // not deleted by B
     const list = await t.app.inject({ url: '/integrations/vendors', headers: a.auth });
     expect((list.json() as { integrations: { id: string; is_active: boolean }[] }).integrations).toEqual([
       expect.objectContaining({ id: objects.integrationId, is_active: true }),
@@ -218,6 +235,7 @@ describe('object-level authorization', () => {
       '/integrations/vendors',
       '/webhooks/endpoints',
       '/notices',
+      '/imports',
       '/auth/me/audit',
       '/fhir/R4/Observation',
       `/fhir/R4/Observation?patient=${objects.patientId}`,
@@ -241,6 +259,7 @@ describe('object-level authorization', () => {
         objects.integrationId,
         objects.endpointId,
         objects.noticeId,
+        objects.importId,
         a.email,
         objects.conditionId || a.email,
       ]) {

@@ -42,6 +42,8 @@ const RULES: Record<
   muscle_mass: [L, '73964-9', 'kg', 'exam', false],
   bone_mass: [P, 'bone-mass', 'kg', 'exam', false],
   height: [L, '8302-2', 'cm', 'vital-signs', false],
+  hrv_sdnn: [L, '80404-7', 'ms', 'vital-signs', false],
+  blood_glucose: [L, '2339-0', 'mg/dL', 'laboratory', false],
 };
 // Candidate LOINC codes (not verified) travel with a project coding, so nothing is lost if one is wrong.
 const PROJECT_CODING: Partial<Record<MeasurementType, string>> = {

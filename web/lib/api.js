@@ -219,3 +219,30 @@ export async function resumeAfterRedirect() {
 export function discardHandOff() {
   sessionStorage.removeItem(HANDOFF_KEY);
 }
+
+/**
+ * Uploads a file as the raw request body in its own media type (an Apple Health export), with the
+ * same bearer token and one refresh as `request`.
+ * @param {string} path
+ * @param {File} file
+ */
+export async function uploadFile(path, file) {
+  if (session.refreshToken && Date.now() > session.expiresAt - 30_000) await refresh();
+  const post = () =>
+    fetch(path, {
+      method: 'POST',
+      headers: {
+        accept: 'application/json, application/problem+json',
+        'content-type': file.type || 'application/octet-stream',
+        ...(session.accessToken ? { authorization: `Bearer ${session.accessToken}` } : {}),
+      },
+      body: file,
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  let res = await post();
+  if (res.status === 401 && (await refresh())) res = await post();
+  if (res.status === 401) clearSession('Your session ended. Please sign in again.');
+  if (!res.ok) throw await toError(res);
+  return res.json();
+}

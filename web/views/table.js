@@ -29,6 +29,8 @@ export const TYPES = [
   'muscle_mass',
   'bone_mass',
   'height',
+  'hrv_sdnn',
+  'blood_glucose',
 ];
 
 /** @param {() => { start: string, end: string }} getRange */
