@@ -43,6 +43,7 @@ import { createMobileService, type MobileService } from './mobile/mobile.service
 import { createNoticesService, type NoticesService } from './notices/notices.service.ts';
 import { createMetrics, type Metrics, registerItemCacheMetrics } from './ops/metrics.ts';
 import type { ReadinessCheck } from './ops/readiness.ts';
+import { createPreferencesService, type PreferencesService } from './preferences/preferences.service.ts';
 import { createRateBudgets } from './sync/rate-budgets.ts';
 import {
   createSyncEngine,
@@ -91,6 +92,8 @@ export interface AppDeps {
   sources: SourcesService;
   endpoints: EndpointsService;
   notices: NoticesService;
+  /** Display units and daily goals of the account (src/preferences). */
+  preferences: PreferencesService;
   delivery: Delivery;
   /** Erasure (src/account). */
   account: AccountService;
@@ -360,6 +363,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
       ...(overrides.resolve ? { resolve: overrides.resolve } : {}),
     }),
     notices: createNoticesService({ db, clock }),
+    preferences: createPreferencesService({ db, clock }),
     account,
     sync,
     googleWebhook,

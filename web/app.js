@@ -1,6 +1,6 @@
 // Entry point: restores a session after an OAuth round-trip, then routes on the URL hash.
 
-import { discardHandOff, isSignedIn, onSessionChange, resumeAfterRedirect } from './lib/api.js';
+import { isSignedIn, onSessionChange, resumeSession } from './lib/api.js';
 import { announce, h, mount } from './lib/dom.js';
 import { renderAccount } from './views/account.js';
 import { renderAuth } from './views/auth.js';
@@ -83,7 +83,7 @@ function readOAuthResult() {
 
 async function start() {
   const result = readOAuthResult();
-  const resumed = await resumeAfterRedirect();
+  const resumed = await resumeSession();
   // Signing in navigates by itself (views/auth.js); signing out, or a session that ends, lands here.
   onSessionChange((signedIn, reason) => {
     if (signedIn) return;
@@ -92,9 +92,6 @@ async function start() {
     else location.hash = '#/signin';
   });
   window.addEventListener('hashchange', route);
-  window.addEventListener('pageshow', (event) => {
-    if (event.persisted) discardHandOff();
-  });
   if (result) announce(resumed ? result.message : `${result.message} Sign in to continue.`, result.kind);
   route();
 }

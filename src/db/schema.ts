@@ -5,6 +5,7 @@ import type { FhirTables } from '../fhir/store/fhir.tables.ts';
 import type { HealthTables } from '../health/health.tables.ts';
 import type { IntegrationTables } from '../integrations/integrations.tables.ts';
 import type { NoticeTables } from '../notices/notices.tables.ts';
+import type { PreferenceTables } from '../preferences/preferences.tables.ts';
 import type { SyncTables } from '../sync/sync.tables.ts';
 
 // One Database type: each feature declares its tables in its own file and they meet here.
@@ -53,4 +54,5 @@ export interface Database
     AuditTables,
     SyncTables,
     EventTables,
-    NoticeTables {}
+    NoticeTables,
+    PreferenceTables {}
