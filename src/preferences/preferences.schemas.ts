@@ -11,7 +11,7 @@ const Units = {
 };
 const Goals = {
   steps: Type.Integer({ minimum: 100, maximum: 100_000, description: 'steps per day' }),
-  active_energy: Type.Integer({ minimum: 10, maximum: 10_000, description: 'kcal burned per day' }),
+  energy: Type.Integer({ minimum: 100, maximum: 20_000, description: 'kcal burned per day (total energy)' }),
   sleep: Type.Integer({ minimum: 60, maximum: 960, description: 'minutes asleep per night' }),
 };
 
@@ -27,7 +27,7 @@ export const PreferencesSchema = Type.Object(
     examples: [
       {
         units: { distance: 'km', weight: 'kg', temperature: 'C' },
-        goals: { steps: 10000, active_energy: 500, sleep: 480 },
+        goals: { steps: 10000, energy: 2500, sleep: 480 },
         updated_at: null,
       },
     ],
@@ -55,7 +55,7 @@ export const PreferencesPatch = Type.Object(
       Type.Object(
         {
           steps: Type.Optional(Goals.steps),
-          active_energy: Type.Optional(Goals.active_energy),
+          energy: Type.Optional(Goals.energy),
           sleep: Type.Optional(Goals.sleep),
         },
         { additionalProperties: false },

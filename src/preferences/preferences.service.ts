@@ -18,7 +18,7 @@ const SYSTEMS = {
 
 export const DEFAULT_PREFERENCES: Preferences = {
   units: { distance: 'km', weight: 'kg', temperature: 'C' },
-  goals: { steps: 10_000, active_energy: 500, sleep: 480 },
+  goals: { steps: 10_000, energy: 2500, sleep: 480 },
   updated_at: null,
 };
 
@@ -40,7 +40,7 @@ export function createPreferencesService({ db, clock }: { db: Db; clock: Clock }
         ...(units.weight ? { weight_unit: units.weight } : {}),
         ...(units.temperature ? { temperature_unit: units.temperature } : {}),
         ...(goals.steps !== undefined ? { steps_goal: goals.steps } : {}),
-        ...(goals.active_energy !== undefined ? { active_energy_goal: goals.active_energy } : {}),
+        ...(goals.energy !== undefined ? { energy_goal: goals.energy } : {}),
         ...(goals.sleep !== undefined ? { sleep_goal: goals.sleep } : {}),
       };
       return toPreferences(await repo.upsertPreferences(db, principal.userId, change, clock.now()));
@@ -51,7 +51,7 @@ export function createPreferencesService({ db, clock }: { db: Db; clock: Clock }
 function toPreferences(row: repo.PreferencesRow): Preferences {
   return {
     units: { distance: row.distance_unit, weight: row.weight_unit, temperature: row.temperature_unit },
-    goals: { steps: row.steps_goal, active_energy: row.active_energy_goal, sleep: row.sleep_goal },
+    goals: { steps: row.steps_goal, energy: row.energy_goal, sleep: row.sleep_goal },
     updated_at: row.updated_at.toISOString(),
   };
 }

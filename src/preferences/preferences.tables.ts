@@ -13,8 +13,8 @@ export interface UserPreferencesTable {
   weight_unit: Generated<(typeof WEIGHT_UNITS)[number]>;
   temperature_unit: Generated<(typeof TEMPERATURE_UNITS)[number]>;
   steps_goal: Generated<number>;
-  /** kcal of active energy (the `calories` type) per day. */
-  active_energy_goal: Generated<number>;
+  /** kcal burned per day (the `calories` type: total energy, not only activity). */
+  energy_goal: Generated<number>;
   /** minutes asleep per night. */
   sleep_goal: Generated<number>;
   updated_at: Timestamp;

@@ -17,7 +17,7 @@ describe('preferences', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       units: { distance: 'km', weight: 'kg', temperature: 'C' },
-      goals: { steps: 10000, active_energy: 500, sleep: 480 },
+      goals: { steps: 10000, energy: 2500, sleep: 480 },
       updated_at: null,
     });
   });
@@ -36,7 +36,7 @@ describe('preferences', () => {
     await t.app.inject({ method: 'PATCH', url: URL, headers: u.auth, payload: { goals: { steps: 8000 } } });
     const read = (await t.app.inject({ url: URL, headers: u.auth })).json();
     expect(read.units).toEqual({ distance: 'mi', weight: 'lb', temperature: 'C' });
-    expect(read.goals).toEqual({ steps: 8000, active_energy: 500, sleep: 480 });
+    expect(read.goals).toEqual({ steps: 8000, energy: 2500, sleep: 480 });
   });
 
   it('names the field that is not valid (400), never 500', async () => {

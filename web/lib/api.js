@@ -135,9 +135,9 @@ export async function request(path, options = {}) {
   return res;
 }
 
-/** @param {string} path */
-export async function getJson(path) {
-  return (await request(path)).json();
+/** @param {string} path @param {AbortSignal} [signal] */
+export async function getJson(path, signal) {
+  return (await request(path, signal ? { signal } : {})).json();
 }
 
 /**

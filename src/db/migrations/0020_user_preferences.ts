@@ -10,7 +10,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     weight_unit text collate "C" not null default 'kg' check (weight_unit in ('kg', 'lb')),
     temperature_unit text collate "C" not null default 'C' check (temperature_unit in ('C', 'F')),
     steps_goal integer not null default 10000,
-    active_energy_goal integer not null default 500,
+    energy_goal integer not null default 2500,
     sleep_goal integer not null default 480,
     updated_at timestamptz not null
   )`.execute(db);
