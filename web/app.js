@@ -2,6 +2,7 @@
 
 import { isSignedIn, onSessionChange, resumeSession } from './lib/api.js';
 import { announce, clearAnnouncement, h, mount } from './lib/dom.js';
+import { vendorName } from './lib/measures.js';
 import { renderAccount } from './views/account.js';
 import { renderAuth } from './views/auth.js';
 import { renderData } from './views/data.js';
@@ -95,11 +96,11 @@ function readOAuthResult() {
   const status = params.get('status');
   if (!status) return null;
   history.replaceState(null, '', `${location.pathname}#/integrations`);
-  const vendor = params.get('vendor') ?? 'the vendor';
+  const vendor = vendorName(params.get('vendor') ?? 'the vendor');
   return status === 'connected'
     ? {
         kind: /** @type {const} */ ('ok'),
-        message: `Connected to ${vendor}. Start a sync to pull your data.`,
+        message: `Connected to ${vendor}. Your first sync has started: follow it on the Sync page.`,
       }
     : {
         kind: /** @type {const} */ ('error'),

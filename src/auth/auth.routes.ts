@@ -14,6 +14,7 @@ import {
 import type { AuthService, TokenPair } from './auth.service.ts';
 import {
   type RefreshCookieOptions,
+  hasRefreshCookie,
   readRefreshCookie,
   refreshClearCookie,
   refreshSetCookie,
@@ -120,17 +121,20 @@ function authSessionRoutes(
       schema: {
         tags,
         summary: 'Renew the dashboard’s sign-in from its cookie',
-        description: `For the web dashboard: reads the refresh token from its HttpOnly cookie (set by /auth/login or /auth/register sent with \`${SESSION_HEADER}: cookie\`), answers a new access token and sets the rotated refresh token as the cookie. Requires the \`${SESSION_HEADER}: cookie\` header. A spent token presented again revokes its session. 401 without a valid cookie.`,
+        description: `For the web dashboard: reads the refresh token from its HttpOnly cookie (set by /auth/login or /auth/register sent with \`${SESSION_HEADER}: cookie\`), answers a new access token and sets the rotated refresh token as the cookie; 204 when the request carries no such cookie (nothing to renew). Requires the \`${SESSION_HEADER}: cookie\` header. A spent token presented again revokes its session. 401 without a valid cookie.`,
         headers: SessionHeaders,
-        response: { 200: TokenPairSchema, 401: ProblemSchema },
+        response: {
+          200: TokenPairSchema,
+          204: Type.Null({ description: 'No sign-in cookie: nothing to renew (sign in)' }),
+          401: ProblemSchema,
+        },
       },
     },
     async (req, reply) => {
+      // No cookie at all: a first visit or a signed-out browser, nothing to renew and nothing wrong.
+      if (!hasRefreshCookie(req.headers.cookie)) return reply.code(204).send();
       const token = readRefreshCookie(req.headers.cookie);
-      if (!token) {
-        req.accessLogLevel = 'debug';
-        throw new AppError('INVALID_REFRESH_TOKEN', 'No sign-in cookie');
-      }
+      if (!token) throw new AppError('INVALID_REFRESH_TOKEN', 'The sign-in cookie is not valid');
       try {
         const pair = await auth.refresh(token);
         reply.header('set-cookie', refreshSetCookie(pair.refresh_token, cookie));

@@ -46,6 +46,11 @@ export function readRefreshCookie(header: string | undefined): string | undefine
   return undefined;
 }
 
+/** Whether the Cookie header names the refresh cookie at all (well formed or not). */
+export function hasRefreshCookie(header: string | undefined): boolean {
+  return header?.split(';').some((pair) => pair.split('=')[0]?.trim() === REFRESH_COOKIE) ?? false;
+}
+
 export function refreshSetCookie(token: string, options: RefreshCookieOptions): string {
   return attributes(`${REFRESH_COOKIE}=${token}`, options, options.maxAgeSeconds);
 }

@@ -102,7 +102,7 @@ function refresh() {
         cookies: true,
         headers: SESSION_HEADERS,
       });
-      if (!res.ok) return false;
+      if (!res.ok || res.status === 204) return false;
       setTokens(await res.json());
       return true;
     } catch {
