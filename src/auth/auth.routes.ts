@@ -13,8 +13,8 @@ import {
 } from './auth.schemas.ts';
 import type { AuthService, TokenPair } from './auth.service.ts';
 import {
-  type RefreshCookieOptions,
   hasRefreshCookie,
+  type RefreshCookieOptions,
   readRefreshCookie,
   refreshClearCookie,
   refreshSetCookie,

@@ -81,9 +81,11 @@ export async function renderSync(main, signal) {
     );
     return;
   }
-  // A run already going (the first sync after connecting, or one started elsewhere): follow it.
+  // A run already going (the first sync after connecting, or one started elsewhere): follow it;
+  // otherwise the latest run's outcome.
   const open = runs.find((r) => !DONE.has(r.status));
   if (open) await follow(open.sync_id, button, result, signal, reload);
+  else if (runs[0]) showResult(result, runs[0]);
 }
 
 /** @param {HTMLButtonElement} button @param {HTMLElement} result @param {AbortSignal} signal @param {() => Promise<unknown>} reload */
