@@ -37,7 +37,7 @@ export async function renderToday(main, signal) {
     fetchSummary('calories', addDays(today, -6), end, 'day', signal),
     fetchSummary('resting_heart_rate', start, end, 'day', signal),
     fetchSummary('hrv_rmssd', start, end, 'day', signal),
-    latest('sleep'),
+    lastNight(),
     latest('body_weight'),
     latest('blood_pressure'),
   ]);
@@ -74,6 +74,17 @@ export async function renderToday(main, signal) {
     sourcesTile(connected),
   );
   for (const draw of pendingCharts.splice(0)) draw();
+}
+
+/** The latest night's main sleep: the longest ending on the latest date (naps and a second source aside). */
+async function lastNight() {
+  const { items } = await fetchPage({ type: 'sleep', limit: 6 });
+  const date = items[0]?.date;
+  const same = items.filter((i) => i.date === date);
+  return same.reduce(
+    (best, i) => (best === null || i.value > best.value ? i : best),
+    /** @type {HealthObservation | null} */ (null),
+  );
 }
 
 /** Charts drawn once their tiles are in the page (they size to their box). @type {(() => void)[]} */
@@ -137,7 +148,7 @@ function sleepTile(night, goal, today) {
     h(
       'p',
       { class: 'muted small' },
-      `${clockTime(night.effective_start)} – ${night.effective_end ? clockTime(night.effective_end) : '…'} · goal ${formatMinutes(goal)}`,
+      `${clockTime(night.effective_start)} – ${night.effective_end ? clockTime(night.effective_end) : '…'} · goal ${formatMinutes(goal)} · ${vendorName(night.source.vendor)}`,
     ),
     stages.length > 0
       ? [

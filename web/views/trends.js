@@ -404,6 +404,7 @@ function nightDetail(night) {
     'section',
     { class: 'night', 'aria-labelledby': 'night-title', 'data-night': night.date },
     h('h2', { id: 'night-title' }, `Night of ${formatDay(addDays(night.date, -1))}`),
+    h('p', { class: 'muted small' }, `From ${vendorName(night.source.vendor)}`),
     h(
       'p',
       null,
