@@ -141,13 +141,14 @@ export async function getJson(path, signal) {
 }
 
 /**
- * Starts a vendor's OAuth flow: the one call that accepts a cookie. The backend binds the flow to
- * this browser with an HttpOnly cookie scoped to /integrations, which the vendor's redirect back
- * to the callback (a navigation) carries; without it the callback refuses to link.
+ * Starts a vendor's OAuth flow. The backend binds the flow to this browser with an HttpOnly cookie
+ * scoped to /integrations, which the vendor's redirect back to the callback (a navigation)
+ * carries; without it the callback refuses to link. The session header asks it to bring the
+ * browser back to this dashboard afterwards.
  * @param {string} path
  */
 export async function startOAuth(path) {
-  return (await request(path, { cookies: true })).json();
+  return (await request(path, { cookies: true, headers: SESSION_HEADERS })).json();
 }
 
 /** @param {string} method @param {string} path @param {unknown} [body] */

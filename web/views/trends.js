@@ -14,6 +14,7 @@ import {
   measureOf,
   SLEEP_STAGES,
   TYPES,
+  vendorName,
 } from '../lib/measures.js';
 import { fetchAll } from '../lib/observations.js';
 import { preferences } from '../lib/prefs.js';
@@ -210,8 +211,9 @@ async function renderTrend(main, signal, type) {
       body.removeAttribute('aria-busy');
       for (const d of parts.draws) d();
     } catch (err) {
-      if (!signal.aborted)
-        mount(body, h('p', { class: 'error' }, `Could not load: ${/** @type {Error} */ (err).message}`));
+      if (signal.aborted) return;
+      body.removeAttribute('aria-busy');
+      mount(body, h('p', { class: 'error' }, `Could not load: ${/** @type {Error} */ (err).message}`));
     }
   }
   await draw();
