@@ -358,7 +358,7 @@ async function showHistory(el, signal) {
               h(
                 'tr',
                 null,
-                ['When', 'Started by', 'Result', 'New', 'Updated', 'Notes'].map((c) =>
+                ['When', 'Started by', 'Result', 'New', 'Updated', 'Sources and notes'].map((c) =>
                   h('th', { scope: 'col' }, c),
                 ),
               ),
@@ -385,7 +385,7 @@ async function showHistory(el, signal) {
                   h('td', { class: 'num', 'data-label': 'Updated' }, t.updated),
                   h(
                     'td',
-                    { 'data-label': 'Notes' },
+                    { 'data-label': 'Sources and notes' },
                     notes.length
                       ? notes.join(' ')
                       : (run.integrations ?? []).map((r) => vendorName(r.vendor)).join(', '),
