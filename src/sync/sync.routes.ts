@@ -147,7 +147,10 @@ export function syncRoutes(app: FastifyInstance, sync: SyncService): void {
           'The caller’s newest runs first (limit, default 20, at most 100), each as GET /health/sync/{sync_id} answers it, with what started it in `trigger`.',
         querystring: HistoryQuery,
         response: {
-          200: Type.Object({ items: Type.Array(SyncResultSchema) }),
+          200: Type.Object(
+            { items: Type.Array(SyncResultSchema) },
+            { examples: [{ items: (SyncResultSchema as { examples?: unknown[] }).examples ?? [] }] },
+          ),
           400: ProblemSchema,
           ...errors,
         },
