@@ -375,7 +375,7 @@ describe.runIf(hasChromium)('the dashboard as a health app', () => {
     await tab.close();
   });
 
-  it('fits a 390×844 phone on every page with no serious accessibility violation', {
+  it('fits a 390×844 phone on every page with no serious accessibility violation; ranges, export, units and sign-out by touch', {
     timeout: 120_000,
   }, async () => {
     const phone = await browser.newContext({
@@ -383,6 +383,7 @@ describe.runIf(hasChromium)('the dashboard as a health app', () => {
       bypassCSP: true,
       isMobile: true,
       hasTouch: true,
+      acceptDownloads: true,
     });
     try {
       const p = await watch(await phone.newPage());
@@ -408,6 +409,24 @@ describe.runIf(hasChromium)('the dashboard as a health app', () => {
           await shot(p, name.replace('trends-', 'trend-'), 'phone');
         }
       }
+      // The rest of the journey with a thumb: a trend's ranges, an export, units back, sign out.
+      await open(p, '#/trends/steps');
+      await p.getByRole('button', { name: 'Week' }).tap();
+      await p.waitForFunction(() => document.querySelectorAll('#trend-chart-steps svg rect.bar').length <= 7);
+      await open(p, '#/data');
+      const [download] = await Promise.all([
+        p.waitForEvent('download'),
+        p.getByRole('button', { name: 'Download CSV' }).tap(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(/\.csv$/);
+      await open(p, '#/account');
+      await p.getByLabel('Kilometres').check();
+      await p.getByRole('button', { name: 'Save preferences' }).tap();
+      await expect.poll(() => p.locator('#status').textContent()).toContain('Preferences saved');
+      await p.getByRole('button', { name: 'Sign out' }).tap();
+      await p.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await p.reload();
+      await p.getByRole('heading', { name: 'Sign in' }).waitFor();
     } finally {
       await phone.close();
     }
