@@ -9,6 +9,7 @@ import { accountRoutes } from './account/account.routes.ts';
 import { registerAuditHooks } from './audit/audit.hook.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { authProtectedRoutes, authPublicRoutes } from './auth/auth.routes.ts';
+import { refreshCookieOptions } from './auth/refresh-cookie.ts';
 import type { Config } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { endpointsRoutes } from './events/endpoints.routes.ts';
@@ -34,6 +35,7 @@ import { googleWebhookRoutes, withingsNotifyRoutes } from './integrations/vendor
 import { mobileRoutes } from './mobile/mobile.routes.ts';
 import { noticesRoutes } from './notices/notices.routes.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
+import { preferencesRoutes } from './preferences/preferences.routes.ts';
 import { syncRoutes } from './sync/sync.routes.ts';
 import { webRoutes } from './web/web.plugin.ts';
 
@@ -146,7 +148,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Public routes.
   opsRoutes(app, { checks: deps.readiness, metrics: deps.metrics, metricsToken: config.metricsToken });
-  authPublicRoutes(app, deps.auth, config.authRateLimitPerMinute);
+  authPublicRoutes(
+    app,
+    deps.auth,
+    config.authRateLimitPerMinute,
+    refreshCookieOptions(config.publicBaseUrl, config.jwt.refreshTtlSeconds),
+  );
   integrationsPublicRoutes(app, deps.oauthFlow, config);
   googleWebhookRoutes(app, deps.googleWebhook);
   withingsNotifyRoutes(app, deps.withingsNotifications);
@@ -167,6 +174,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sourcesRoutes(scope, deps.sources);
     endpointsRoutes(scope, deps.endpoints, deps.delivery);
     noticesRoutes(scope, deps.notices);
+    preferencesRoutes(scope, deps.preferences);
     streamRoutes(scope, deps.streams, (principal) => deps.auth.stillSignedIn(principal));
     syncRoutes(scope, deps.sync.service);
     await importsRoutes(scope, deps.imports, { maxBytes: config.importMaxBytes });

@@ -46,6 +46,7 @@ import { createMobileService, type MobileService } from './mobile/mobile.service
 import { createNoticesService, type NoticesService } from './notices/notices.service.ts';
 import { createMetrics, type Metrics, registerItemCacheMetrics } from './ops/metrics.ts';
 import type { ReadinessCheck } from './ops/readiness.ts';
+import { createPreferencesService, type PreferencesService } from './preferences/preferences.service.ts';
 import { createRateBudgets } from './sync/rate-budgets.ts';
 import {
   createSyncEngine,
@@ -96,6 +97,8 @@ export interface AppDeps {
   notices: NoticesService;
   /** Uploaded exports imported in the background (src/imports). */
   imports: ImportsService;
+  /** Display units and daily goals of the account (src/preferences). */
+  preferences: PreferencesService;
   delivery: Delivery;
   /** Erasure (src/account). */
   account: AccountService;
@@ -392,6 +395,7 @@ export async function buildDeps(config: Readonly<Config>, overrides: DepsOverrid
     }),
     notices: createNoticesService({ db, clock }),
     imports,
+    preferences: createPreferencesService({ db, clock }),
     account,
     sync,
     googleWebhook,

@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
+import { AppError } from '../errors.ts';
 import { principalOf } from '../http/auth-hook.ts';
 import { ProblemSchema } from '../http/problem.ts';
 import {
@@ -10,12 +11,33 @@ import {
   RegisterBody,
   TokenPairSchema,
 } from './auth.schemas.ts';
-import type { AuthService } from './auth.service.ts';
+import type { AuthService, TokenPair } from './auth.service.ts';
+import {
+  hasRefreshCookie,
+  type RefreshCookieOptions,
+  readRefreshCookie,
+  refreshClearCookie,
+  refreshSetCookie,
+  SESSION_HEADER,
+  wantsSessionCookie,
+} from './refresh-cookie.ts';
 
 const tags = ['Accounts'];
 
-export function authPublicRoutes(app: FastifyInstance, auth: AuthService, perIpPerMinute: number): void {
+export function authPublicRoutes(
+  app: FastifyInstance,
+  auth: AuthService,
+  perIpPerMinute: number,
+  cookie: RefreshCookieOptions,
+): void {
   const rateLimit = { max: perIpPerMinute, timeWindow: 60_000 };
+  /** The dashboard (SESSION_HEADER) gets its refresh token as a cookie, not in the body. */
+  const answer = (req: FastifyRequest, reply: FastifyReply, pair: TokenPair) => {
+    if (!wantsSessionCookie(req.headers)) return pair;
+    reply.header('set-cookie', refreshSetCookie(pair.refresh_token, cookie));
+    const { refresh_token: _inCookie, ...rest } = pair;
+    return rest;
+  };
   // Answers that carry tokens are never compressed, whatever their size: a compressed length can
   // leak secrets next to attacker-chosen text (BREACH). They are a few hundred bytes anyway.
   const compress = false;
@@ -33,7 +55,8 @@ export function authPublicRoutes(app: FastifyInstance, auth: AuthService, perIpP
         response: { 201: TokenPairSchema, 409: ProblemSchema, 429: ProblemSchema },
       },
     },
-    async (req, reply) => reply.code(201).send(await auth.register(req.body, { address: req.ip })),
+    async (req, reply) =>
+      reply.code(201).send(answer(req, reply, await auth.register(req.body, { address: req.ip }))),
   );
   app.post<{ Body: Static<typeof LoginBody> }>(
     '/auth/login',
@@ -50,7 +73,7 @@ export function authPublicRoutes(app: FastifyInstance, auth: AuthService, perIpP
         response: { 200: TokenPairSchema, 401: ProblemSchema, 429: ProblemSchema },
       },
     },
-    async (req) => auth.login(req.body),
+    async (req, reply) => answer(req, reply, await auth.login(req.body)),
   );
   app.post<{ Body: Static<typeof RefreshBody> }>(
     '/auth/refresh',
@@ -67,6 +90,79 @@ export function authPublicRoutes(app: FastifyInstance, auth: AuthService, perIpP
       },
     },
     async (req) => auth.refresh(req.body.refresh_token),
+  );
+  authSessionRoutes(app, auth, cookie, rateLimit);
+}
+
+const SessionHeaders = Type.Object(
+  {
+    [SESSION_HEADER]: Type.Literal('cookie', {
+      description: 'required: the CSRF guard of the cookie routes',
+    }),
+  },
+  { additionalProperties: true },
+);
+
+/**
+ * The dashboard's cookie routes (src/auth/refresh-cookie.ts): the refresh token travels only in
+ * the HttpOnly cookie, rotated on every refresh exactly as POST /auth/refresh rotates it.
+ */
+function authSessionRoutes(
+  app: FastifyInstance,
+  auth: AuthService,
+  cookie: RefreshCookieOptions,
+  rateLimit: { max: number; timeWindow: number },
+): void {
+  app.post(
+    '/auth/session/refresh',
+    {
+      config: { rateLimit },
+      compress: false,
+      schema: {
+        tags,
+        summary: 'Renew the dashboard’s sign-in from its cookie',
+        description: `For the web dashboard: reads the refresh token from its HttpOnly cookie (set by /auth/login or /auth/register sent with \`${SESSION_HEADER}: cookie\`), answers a new access token and sets the rotated refresh token as the cookie; 204 when the request carries no such cookie (nothing to renew). Requires the \`${SESSION_HEADER}: cookie\` header. A spent token presented again revokes its session. 401 without a valid cookie.`,
+        headers: SessionHeaders,
+        response: {
+          200: TokenPairSchema,
+          204: Type.Null({ description: 'No sign-in cookie: nothing to renew (sign in)' }),
+          401: ProblemSchema,
+        },
+      },
+    },
+    async (req, reply) => {
+      // No cookie at all: a first visit or a signed-out browser, nothing to renew and nothing wrong.
+      if (!hasRefreshCookie(req.headers.cookie)) return reply.code(204).send();
+      const token = readRefreshCookie(req.headers.cookie);
+      if (!token) throw new AppError('INVALID_REFRESH_TOKEN', 'The sign-in cookie is not valid');
+      try {
+        const pair = await auth.refresh(token);
+        reply.header('set-cookie', refreshSetCookie(pair.refresh_token, cookie));
+        const { refresh_token: _inCookie, ...rest } = pair;
+        return rest;
+      } catch (err) {
+        reply.header('set-cookie', refreshClearCookie(cookie));
+        throw err;
+      }
+    },
+  );
+  app.post(
+    '/auth/session/logout',
+    {
+      config: { rateLimit },
+      schema: {
+        tags,
+        summary: 'Sign the dashboard out',
+        description: `Ends the session of the refresh-token cookie (if any) and clears the cookie. Requires the \`${SESSION_HEADER}: cookie\` header.`,
+        headers: SessionHeaders,
+        response: { 204: Type.Null({ description: 'Signed out' }) },
+      },
+    },
+    async (req, reply) => {
+      const token = readRefreshCookie(req.headers.cookie);
+      if (token) await auth.endSessionOf(token);
+      return reply.header('set-cookie', refreshClearCookie(cookie)).code(204).send();
+    },
   );
 }
 

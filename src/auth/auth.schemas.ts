@@ -39,7 +39,12 @@ export const TokenPairSchema = Type.Object(
   {
     user: Type.Object({ id: Type.Integer(), email: Type.String(), name: Type.String() }),
     access_token: Type.String(),
-    refresh_token: Type.String(),
+    refresh_token: Type.Optional(
+      Type.String({
+        description:
+          'always present for apps; absent when the request asked for the dashboard’s cookie (x-phr-session: cookie)',
+      }),
+    ),
     token_type: Type.Literal('Bearer'),
     expires_in: Type.Integer({ description: 'seconds until the access token expires' }),
   },

@@ -173,6 +173,14 @@ export function createAuthService(deps: AuthServiceDeps) {
       endSessions(principal.userId);
     },
 
+    /** Signs out the session a refresh token belongs to (the dashboard's cookie), whoever holds it. */
+    async endSessionOf(refreshToken: string): Promise<void> {
+      const known = await repo.findRefreshToken(db, hashRefreshToken(refreshToken));
+      if (!known) return;
+      await repo.revokeFamily(db, known.user_id, known.family_id, clock.now());
+      endSessions(known.user_id);
+    },
+
     async me(principal: Principal): Promise<PublicUser> {
       const user = await repo.findUserById(db, principal.userId);
       if (!user) throw new AppError('UNAUTHENTICATED', 'Account no longer exists');

@@ -6,6 +6,7 @@ import type { HealthTables } from '../health/health.tables.ts';
 import type { ImportTables } from '../imports/imports.tables.ts';
 import type { IntegrationTables } from '../integrations/integrations.tables.ts';
 import type { NoticeTables } from '../notices/notices.tables.ts';
+import type { PreferenceTables } from '../preferences/preferences.tables.ts';
 import type { SyncTables } from '../sync/sync.tables.ts';
 
 // One Database type: each feature declares its tables in its own file and they meet here.
@@ -59,4 +60,5 @@ export interface Database
     SyncTables,
     EventTables,
     NoticeTables,
-    ImportTables {}
+    ImportTables,
+    PreferenceTables {}

@@ -51,3 +51,30 @@ export function bindingSetCookie(
   if (options.secure) attributes.push('Secure');
   return attributes.join('; ');
 }
+
+// The dashboard asks for its own return: with OAUTH_SUCCESS_REDIRECT unset, a flow it started
+// (authorize sent with `x-phr-session: cookie`) comes back to /app/ instead of the result page
+// meant for the PHR-App. A fixed target, so the cookie cannot steer the redirect anywhere else.
+const RETURN_COOKIE = 'phr_oauth_return';
+export const DASHBOARD_RETURN_PATH = '/app/';
+
+export function returnSetCookie(options: { path: string; secure: boolean; maxAgeSeconds: number }): string {
+  const attributes = [
+    `${RETURN_COOKIE}=app`,
+    `Path=${options.path}`,
+    `Max-Age=${options.maxAgeSeconds}`,
+    'HttpOnly',
+    'SameSite=Lax',
+  ];
+  if (options.secure) attributes.push('Secure');
+  return attributes.join('; ');
+}
+
+export function returnClearCookie(options: { path: string; secure: boolean }): string {
+  return returnSetCookie({ ...options, maxAgeSeconds: 0 });
+}
+
+/** Whether the browser that comes back started the flow in the dashboard. */
+export function returnsToDashboard(header: string | undefined): boolean {
+  return header?.split(';').some((pair) => pair.trim() === `${RETURN_COOKIE}=app`) ?? false;
+}

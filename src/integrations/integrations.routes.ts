@@ -1,11 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import Type from 'typebox';
+import { wantsSessionCookie } from '../auth/refresh-cookie.ts';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { type Authenticator, bearerToken, principalOf } from '../http/auth-hook.ts';
 import { ProblemSchema } from '../http/problem.ts';
-import { bindingCookiePath, bindingSetCookie, readBindingCookies } from './browser-binding.ts';
+import {
+  bindingCookiePath,
+  bindingSetCookie,
+  DASHBOARD_RETURN_PATH,
+  readBindingCookies,
+  returnClearCookie,
+  returnSetCookie,
+  returnsToDashboard,
+} from './browser-binding.ts';
 import {
   AuthorizeQuery,
   AuthorizeResponseSchema,
@@ -32,8 +41,12 @@ export const OAUTH_RESULT_PATH = '/integrations/oauth/result';
 export function integrationsPublicRoutes(
   app: FastifyInstance,
   flow: OAuthFlowService,
-  config: Pick<Config, 'oauthSuccessRedirect'>,
+  config: Pick<Config, 'oauthSuccessRedirect' | 'publicBaseUrl'>,
 ): void {
+  const returnCookie = {
+    path: bindingCookiePath(config.publicBaseUrl),
+    secure: new URL(config.publicBaseUrl).protocol === 'https:',
+  };
   app.get<{ Params: Static<typeof VendorParams>; Querystring: Static<typeof CallbackQuery> }>(
     '/integrations/:vendor/callback',
     {
@@ -42,7 +55,7 @@ export function integrationsPublicRoutes(
         tags,
         summary: 'OAuth redirect back from the vendor',
         description:
-          'Public: the vendor sends the browser here. Completes the connection and redirects (302) to the result page (or OAUTH_SUCCESS_REDIRECT) with status=connected or status=error&code=...',
+          'Public: the vendor sends the browser here. Completes the connection and redirects (302) to OAUTH_SUCCESS_REDIRECT, or else to the dashboard (/app/) when the flow began there, or else the result page, with status=connected or status=error&code=...',
         params: VendorParams,
         querystring: CallbackQuery,
         response: { 302: Type.Null({ description: 'To the result page' }) },
@@ -52,10 +65,13 @@ export function integrationsPublicRoutes(
       // The raw query, so parameters the vendor adds beyond the schema reach the OAuth validation.
       const params = new URL(req.url, 'http://callback.invalid').searchParams;
       const result = await flow.callback(req.params.vendor, params, readBindingCookies(req.headers.cookie));
+      const dashboard = returnsToDashboard(req.headers.cookie);
+      const target = config.oauthSuccessRedirect ?? (dashboard ? DASHBOARD_RETURN_PATH : undefined);
+      if (dashboard) reply.header('set-cookie', returnClearCookie(returnCookie));
       return reply
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
-        .redirect(resultLocation(config.oauthSuccessRedirect, result), 302);
+        .redirect(resultLocation(target, result), 302);
     },
   );
   app.get<{ Querystring: Static<typeof OAuthResultQuery> }>(
@@ -134,7 +150,12 @@ export function integrationsAuthorizeRoutes(
       });
       // Both answers bind the flow to this browser: the dashboard's same-origin fetch stores the
       // cookie before it navigates to the vendor, the PHR-App's browser stores it with the redirect.
-      reply.header('set-cookie', bindingSetCookie(browserBinding, cookie));
+      const binding = bindingSetCookie(browserBinding, cookie);
+      // The dashboard (x-phr-session) wants its flow to come back to it (integrationsPublicRoutes).
+      reply.header(
+        'set-cookie',
+        wantsSessionCookie(req.headers) ? [binding, returnSetCookie(cookie)] : binding,
+      );
       // A browser that came with ?token= (the PHR-App) wants the redirect; API clients get JSON.
       const redirect = req.query.redirect ?? (!bearerToken(req) && req.query.token !== undefined);
       return redirect ? reply.redirect(start.authorization_url, 302) : start;

@@ -63,6 +63,34 @@ export async function findRunForUser(
   return { run, items };
 }
 
+/** The user's newest runs with their items, newest first (the dashboard's run history). */
+export async function listRunsForUser(
+  db: Db,
+  userId: number,
+  limit: number,
+): Promise<{ run: SyncRunRow; items: SyncItemRow[] }[]> {
+  const runs = await db
+    .selectFrom('sync_runs')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  if (runs.length === 0) return [];
+  const items = await db
+    .selectFrom('sync_run_items')
+    .selectAll()
+    .where(
+      'run_id',
+      'in',
+      runs.map((r) => r.id),
+    )
+    .orderBy('vendor')
+    .execute();
+  return runs.map((run) => ({ run, items: items.filter((i) => i.run_id === run.id) }));
+}
+
 /**
  * The user's newest unfinished full (not webhook-targeted) run that covers one of `integrationIds`
  * and was queued or started since `since` (older ones count as lost: ORPHAN_AFTER_MS).

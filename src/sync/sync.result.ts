@@ -2,8 +2,10 @@
  * Stored run + items -> the API's SyncResult (docs/api.md): the run's status is derived from
  * its items (queued | running | succeeded | partial | failed).
  */
+
 import type { SyncItemRow, SyncRunRow } from './sync.repository.ts';
 import type { SyncError } from './sync.tables.ts';
+import { syncProgress } from './sync-progress.ts';
 
 export type SyncStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed';
 
@@ -17,11 +19,15 @@ export interface SyncIntegrationResult {
   updated: number;
   unchanged: number;
   errors: SyncError[];
+  /** From the stored plan: data types finished and local days read, of those planned (null before planning). */
+  progress: { types_done: number; types_total: number; days_done: number; days_total: number } | null;
 }
 
 export interface SyncResult {
   sync_id: string;
   status: SyncStatus;
+  /** What started the run: manual, scheduled, webhook or backfill (the first sync of a connection). */
+  trigger: string;
   started_at: string;
   finished_at: string | null;
   integrations: SyncIntegrationResult[];
@@ -41,6 +47,7 @@ export function toSyncResult(run: SyncRunRow, items: SyncItemRow[]): SyncResult 
   return {
     sync_id: run.id,
     status,
+    trigger: run.reason,
     started_at: (started.length
       ? new Date(Math.min(...started.map((d) => d.getTime())))
       : run.created_at
@@ -56,6 +63,20 @@ export function toSyncResult(run: SyncRunRow, items: SyncItemRow[]): SyncResult 
       updated: i.updated,
       unchanged: i.unchanged,
       errors: Array.isArray(i.errors) ? i.errors : [],
+      progress: progressOf(i),
     })),
   };
+}
+
+type PlanStreams = Parameters<typeof syncProgress>[2];
+
+function progressOf(item: SyncItemRow): SyncIntegrationResult['progress'] {
+  const types = (item.plan as { types?: unknown } | null)?.types;
+  if (!types || typeof types !== 'object') return null;
+  const { types_done, types_total, days_done, days_total } = syncProgress(
+    '',
+    item.vendor,
+    types as PlanStreams,
+  );
+  return { types_done, types_total, days_done, days_total };
 }

@@ -16,6 +16,10 @@ export const SyncResultSchema = Type.Object(
   {
     sync_id: Type.String(),
     status: Status,
+    trigger: Type.String({
+      description:
+        'what started the run: manual (a request), scheduled, webhook (the vendor announced new data) or backfill (the first sync after connecting)',
+    }),
     started_at: Type.String({ format: 'date-time' }),
     finished_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     integrations: Type.Array(
@@ -32,6 +36,21 @@ export const SyncResultSchema = Type.Object(
         updated: Type.Integer(),
         unchanged: Type.Integer(),
         errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
+        progress: Type.Union(
+          [
+            Type.Object({
+              types_done: Type.Integer(),
+              types_total: Type.Integer(),
+              days_done: Type.Integer(),
+              days_total: Type.Integer(),
+            }),
+            Type.Null(),
+          ],
+          {
+            description:
+              'data types finished and local days read, of those planned (as the sync.progress event); null before the run is planned',
+          },
+        ),
       }),
     ),
   },
@@ -41,6 +60,7 @@ export const SyncResultSchema = Type.Object(
       {
         sync_id: 's-0c9b8a7d6e5f',
         status: 'succeeded',
+        trigger: 'manual',
         started_at: '2026-11-02T08:15:00.000Z',
         finished_at: '2026-11-02T08:15:04.000Z',
         integrations: [
@@ -54,6 +74,7 @@ export const SyncResultSchema = Type.Object(
             updated: 2,
             unchanged: 310,
             errors: [],
+            progress: { types_done: 9, types_total: 9, days_done: 63, days_total: 63 },
           },
         ],
       },
@@ -61,6 +82,10 @@ export const SyncResultSchema = Type.Object(
   },
 );
 
+const HistoryQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })) },
+  { additionalProperties: false },
+);
 const SyncParams = Type.Object({ sync_id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
 const errors = { 401: ProblemSchema };
 /** A request that would start a run: over the per-user limit, or the job queue unreachable. */
@@ -77,7 +102,7 @@ export function syncRoutes(app: FastifyInstance, sync: SyncService): void {
         security,
         summary: 'Sync every connected vendor in the background',
         description:
-          'Answers at once with the run to poll (GET /health/sync/{sync_id}). While a run of the same integration is queued or running, answers with that run (same sync_id). Starting a new run counts against SYNC_TRIGGERS_PER_MINUTE per user (429 with Retry-After beyond it); 503 JOBS_UNAVAILABLE when the job queue cannot be reached.',
+          'Answers at once with the run to poll (GET /health/sync/{sync_id}). 409 VENDOR_NOT_CONNECTED when nothing is connected. While a run of the same integration is queued or running, answers with that run (same sync_id). Starting a new run counts against SYNC_TRIGGERS_PER_MINUTE per user (429 with Retry-After beyond it); 503 JOBS_UNAVAILABLE when the job queue cannot be reached.',
         response: {
           202: Type.Object(
             {
@@ -86,6 +111,7 @@ export function syncRoutes(app: FastifyInstance, sync: SyncService): void {
             },
             { examples: [{ sync_id: 's-0c9b8a7d6e5f', status: 'queued' }] },
           ),
+          409: ProblemSchema,
           ...triggerErrors,
         },
       },
@@ -103,10 +129,34 @@ export function syncRoutes(app: FastifyInstance, sync: SyncService): void {
         summary: 'Sync now and answer with the result',
         description:
           'Waits for the run; status running when it takes longer than about 25 s (poll GET /health/sync/{sync_id}). Joins a queued or running run instead of starting one; limits as POST /health/sync.',
-        response: { 200: SyncResultSchema, ...triggerErrors },
+        response: { 200: SyncResultSchema, 409: ProblemSchema, ...triggerErrors },
       },
     },
     async (req) => sync.syncNow(principalOf(req)),
+  );
+
+  app.get<{ Querystring: Static<typeof HistoryQuery> }>(
+    '/health/sync',
+    {
+      config: { audit: 'health.sync.read' },
+      schema: {
+        tags,
+        security,
+        summary: 'Recent syncs',
+        description:
+          'The caller’s newest runs first (limit, default 20, at most 100), each as GET /health/sync/{sync_id} answers it, with what started it in `trigger`.',
+        querystring: HistoryQuery,
+        response: {
+          200: Type.Object(
+            { items: Type.Array(SyncResultSchema) },
+            { examples: [{ items: (SyncResultSchema as { examples?: unknown[] }).examples ?? [] }] },
+          ),
+          400: ProblemSchema,
+          ...errors,
+        },
+      },
+    },
+    async (req) => ({ items: await sync.listResults(principalOf(req), req.query.limit ?? 20) }),
   );
 
   app.get<{ Params: Static<typeof SyncParams> }>(

@@ -79,6 +79,10 @@ export function createSyncService(deps: SyncServiceDeps) {
     const { userId } = principal;
     const rows = await integrations.listIntegrations(db, userId, { activeOnly: true });
     const targets = rows.filter((r) => SYNCABLE.has(r.status));
+    // A run over nothing would "succeed" and tell the person all is well.
+    if (targets.length === 0) {
+      throw new AppError('VENDOR_NOT_CONNECTED', 'Nothing is connected: connect Fitbit or Withings first');
+    }
     const ids = targets.map((r) => r.id);
     const open = await openRun(db, userId, ids);
     if (open) return open;
@@ -132,6 +136,11 @@ export function createSyncService(deps: SyncServiceDeps) {
   return {
     requestSync,
     getResult,
+
+    async listResults(principal: Principal, limit: number): Promise<SyncResult[]> {
+      const runs = await repo.listRunsForUser(db, principal.userId, limit);
+      return runs.map(({ run, items }) => toSyncResult(run, items));
+    },
 
     async syncNow(principal: Principal): Promise<SyncResult> {
       const { sync_id } = await requestSync(principal);

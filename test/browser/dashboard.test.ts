@@ -150,9 +150,9 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     await page.waitForURL((url) => url.href.startsWith(`${base}/app`));
     const card = page.locator('[data-vendor="fitbit"][data-state="connected"]');
     await card.waitFor();
-    await expect.poll(() => page.locator('#status').textContent()).toContain('Connected to fitbit');
+    await expect.poll(() => page.locator('#status').textContent()).toContain('Connected to Fitbit');
     expect(await card.getByRole('button', { name: /^Disconnect/ }).isVisible()).toBe(true);
-    // The session survived the round-trip, and the parked refresh token is gone again.
+    // The session survived the round-trip (the sign-in cookie), and nothing was parked in storage.
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     expect(page.url()).not.toContain('status=');
     await screenshot(page, '4-connected');
@@ -164,19 +164,27 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
 
   it('syncs and shows the result', { timeout: 90_000 }, async (ctx) => {
     if (!hasRoute('POST', '/health/sync')) ctx.skip('POST /health/sync is not built yet');
+    const done = page.locator(
+      '#sync-result [data-status="succeeded"], #sync-result [data-status="partial"], #sync-result [data-status="failed"]',
+    );
+    // The first sync started on connect: the page follows it, then offers another.
     await page.getByRole('link', { name: 'Sync' }).click();
+    await done.waitFor({ timeout: 60_000 });
+    await page.locator('#start-sync:not([disabled])').waitFor();
     // The page follows the run on the live event stream, with the in-memory token as a header.
     const streamed = page.waitForRequest((r) => new URL(r.url()).pathname === '/events/stream');
     await page.getByRole('button', { name: 'Sync now' }).click();
     expect((await streamed).headers().authorization).toMatch(/^Bearer /);
-    const done = page.locator(
-      '#sync-result [data-status="succeeded"], #sync-result [data-status="partial"], #sync-result [data-status="failed"]',
-    );
+    await page
+      .locator('#sync-result [data-status="queued"], #sync-result [data-status="running"]')
+      .first()
+      .waitFor()
+      .catch(() => undefined);
     await done.waitFor({ timeout: 60_000 });
     expect(await done.getAttribute('data-status')).toBe('succeeded');
     // The backfill queued on connect may already have stored everything: then this run finds it unchanged.
     const fetched = Number(
-      await page.locator('tr[data-vendor="fitbit"] [data-field="fetched"]').textContent(),
+      await page.locator('.sync-row[data-vendor="fitbit"] [data-field="fetched"]').textContent(),
     );
     expect(fetched).toBeGreaterThan(0);
     await screenshot(page, '5-sync');
@@ -278,6 +286,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     expect(person).toBeDefined();
     await sandbox.admin.revokeGrant(person?.id ?? '', { notify: false });
     await page.getByRole('link', { name: 'Sync' }).click();
+    await page.locator('#start-sync:not([disabled])').waitFor();
     await page.getByRole('button', { name: 'Sync now' }).click();
     const done = page.locator('#sync-result [data-status="partial"], #sync-result [data-status="failed"]');
     await done.waitFor({ timeout: 60_000 });

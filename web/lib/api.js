@@ -1,12 +1,10 @@
 // The API client: one session held in memory, bearer header on every call, one shared refresh.
 //
-// NOTE: tokens live in this module's variables only: no localStorage, no cookie. A script
-// injected into the page cannot find them in storage afterwards, and with no cookie the browser
-// never attaches credentials on its own, so there is nothing to forge cross-site (no CSRF).
-// The exceptions are the OAuth round-trip (handOffForRedirect, startOAuth): see docs/dashboard.md.
-
-/** @typedef {{ type?: string, title?: string, status: number, detail?: string, code?: string, errors?: {field: string, message: string}[] }} Problem */
-/** @typedef {{ access_token: string, refresh_token: string, expires_in: number, user?: { id: number, email: string, name: string } }} TokenPair */
+// NOTE: the access token lives in this module's variables only. The refresh token is an HttpOnly,
+// SameSite=Strict cookie scoped to /auth/session (the server sets it because sign-in sends
+// `x-phr-session: cookie`): page scripts never see it, and a reload, a new tab or a bookmark
+// renews the sign-in from it. The cookie routes require that same header, which a cross-site page
+// cannot send (CSRF). See docs/dashboard.md.
 
 export class ApiError extends Error {
   /** @param {Problem} problem */
@@ -20,11 +18,13 @@ export class ApiError extends Error {
   }
 }
 
+const SESSION_HEADERS = { 'x-phr-session': 'cookie' };
 const session = {
   /** @type {string | null} */ accessToken: null,
-  /** @type {string | null} */ refreshToken: null,
   expiresAt: 0,
 };
+/** Tells this dashboard's other tabs that the person signed out. */
+const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('phr-session') : null;
 /** @type {Set<(signedIn: boolean, reason?: string) => void>} */
 const listeners = new Set();
 /** @type {Promise<boolean> | null} */
@@ -41,7 +41,6 @@ export function onSessionChange(fn) {
 function setTokens(pair) {
   const wasSignedIn = isSignedIn();
   session.accessToken = pair.access_token;
-  session.refreshToken = pair.refresh_token;
   session.expiresAt = Date.now() + pair.expires_in * 1000;
   if (!wasSignedIn) for (const fn of listeners) fn(true);
 }
@@ -50,7 +49,6 @@ function setTokens(pair) {
 export function clearSession(reason) {
   const wasSignedIn = isSignedIn();
   session.accessToken = null;
-  session.refreshToken = null;
   session.expiresAt = 0;
   if (wasSignedIn) for (const fn of listeners) fn(false, reason);
 }
@@ -91,20 +89,20 @@ async function toError(res) {
 }
 
 /**
- * Exchanges the refresh token for a new pair. Refresh tokens rotate and reusing a spent one
- * revokes the whole family, so concurrent callers share one request.
+ * Trades the sign-in cookie for a new access token (the cookie rotates). Reusing a spent refresh
+ * token revokes the whole session, so concurrent callers share one request.
  * @returns {Promise<boolean>}
  */
 function refresh() {
-  if (!session.refreshToken) return Promise.resolve(false);
   refreshing ??= (async () => {
     try {
-      const res = await send('/auth/refresh', {
+      const res = await send('/auth/session/refresh', {
         method: 'POST',
-        body: { refresh_token: session.refreshToken },
         auth: false,
+        cookies: true,
+        headers: SESSION_HEADERS,
       });
-      if (!res.ok) return false;
+      if (!res.ok || res.status === 204) return false;
       setTokens(await res.json());
       return true;
     } catch {
@@ -116,6 +114,11 @@ function refresh() {
   return refreshing;
 }
 
+/** On load: a cookie from an earlier visit signs this tab in without a password. */
+export function resumeSession() {
+  return refresh();
+}
+
 /**
  * An authenticated request; refreshes once on expiry, signs out when that fails.
  * @param {string} path
@@ -124,27 +127,28 @@ function refresh() {
  */
 export async function request(path, options = {}) {
   const auth = options.auth !== false;
-  if (auth && session.refreshToken && Date.now() > session.expiresAt - 30_000) await refresh();
+  if (auth && session.accessToken && Date.now() > session.expiresAt - 30_000) await refresh();
   let res = await send(path, options);
-  if (auth && res.status === 401 && (await refresh())) res = await send(path, options);
+  if (auth && res.status === 401 && session.accessToken && (await refresh())) res = await send(path, options);
   if (auth && res.status === 401) clearSession('Your session ended. Please sign in again.');
   if (!res.ok) throw await toError(res);
   return res;
 }
 
-/** @param {string} path */
-export async function getJson(path) {
-  return (await request(path)).json();
+/** @param {string} path @param {AbortSignal} [signal] */
+export async function getJson(path, signal) {
+  return (await request(path, signal ? { signal } : {})).json();
 }
 
 /**
- * Starts a vendor's OAuth flow: the one call that accepts a cookie. The backend binds the flow to
- * this browser with an HttpOnly cookie scoped to /integrations, which the vendor's redirect back
- * to the callback (a navigation) carries; without it the callback refuses to link.
+ * Starts a vendor's OAuth flow. The backend binds the flow to this browser with an HttpOnly cookie
+ * scoped to /integrations, which the vendor's redirect back to the callback (a navigation)
+ * carries; without it the callback refuses to link. The session header asks it to bring the
+ * browser back to this dashboard afterwards.
  * @param {string} path
  */
 export async function startOAuth(path) {
-  return (await request(path, { cookies: true })).json();
+  return (await request(path, { cookies: true, headers: SESSION_HEADERS })).json();
 }
 
 /** @param {string} method @param {string} path @param {unknown} [body] */
@@ -156,7 +160,15 @@ export async function sendJson(method, path, body) {
 /** @param {string} email @param {string} password @param {string} [name] */
 export async function signUp(email, password, name) {
   const body = name ? { email, password, name } : { email, password };
-  const pair = await (await request('/auth/register', { method: 'POST', body, auth: false })).json();
+  const pair = await (
+    await request('/auth/register', {
+      method: 'POST',
+      body,
+      auth: false,
+      cookies: true,
+      headers: SESSION_HEADERS,
+    })
+  ).json();
   setTokens(pair);
   return pair.user;
 }
@@ -164,7 +176,13 @@ export async function signUp(email, password, name) {
 /** @param {string} email @param {string} password */
 export async function signIn(email, password) {
   const pair = await (
-    await request('/auth/login', { method: 'POST', body: { email, password }, auth: false })
+    await request('/auth/login', {
+      method: 'POST',
+      body: { email, password },
+      auth: false,
+      cookies: true,
+      headers: SESSION_HEADERS,
+    })
   ).json();
   setTokens(pair);
   return pair.user;
@@ -172,52 +190,32 @@ export async function signIn(email, password) {
 
 export async function signOut() {
   try {
-    if (session.refreshToken) await sendJson('POST', '/auth/logout', { refresh_token: session.refreshToken });
+    await request('/auth/session/logout', {
+      method: 'POST',
+      auth: false,
+      cookies: true,
+      headers: SESSION_HEADERS,
+    });
   } finally {
+    tabs?.postMessage('signed-out');
     clearSession('Signed out.');
   }
 }
 
+tabs?.addEventListener('message', (event) => {
+  if (event.data === 'signed-out') clearSession('Signed out in another tab.');
+});
+
 export async function deleteAccount() {
   await request('/auth/me', { method: 'DELETE' });
+  await request('/auth/session/logout', {
+    method: 'POST',
+    auth: false,
+    cookies: true,
+    headers: SESSION_HEADERS,
+  }).catch(() => undefined);
+  tabs?.postMessage('signed-out');
   clearSession('Your account and all its data were deleted.');
-}
-
-// --- The OAuth round-trip -------------------------------------------------------------------
-// Connecting a vendor leaves this page for the vendor's consent screen and comes back through
-// the backend's callback, which would lose an in-memory session. Just before leaving, the
-// refresh token is parked in this tab's sessionStorage; on return it is taken out at once and
-// spent (rotated), so the parked copy is worthless afterwards. Nothing else is ever stored.
-
-const HANDOFF_KEY = 'phr.oauth-handoff';
-const HANDOFF_MAX_AGE_MS = 15 * 60 * 1000;
-
-export function handOffForRedirect() {
-  if (!session.refreshToken) return;
-  sessionStorage.setItem(
-    HANDOFF_KEY,
-    JSON.stringify({ refresh_token: session.refreshToken, at: Date.now() }),
-  );
-}
-
-/** @returns {Promise<boolean>} true when the session was restored */
-export async function resumeAfterRedirect() {
-  const raw = sessionStorage.getItem(HANDOFF_KEY);
-  sessionStorage.removeItem(HANDOFF_KEY);
-  if (!raw) return false;
-  try {
-    const parked = JSON.parse(raw);
-    if (typeof parked.refresh_token !== 'string' || Date.now() - parked.at > HANDOFF_MAX_AGE_MS) return false;
-    session.refreshToken = parked.refresh_token;
-    return await refresh();
-  } catch {
-    return false;
-  }
-}
-
-/** The page came back from the bfcache (user pressed Back on the consent page): session intact. */
-export function discardHandOff() {
-  sessionStorage.removeItem(HANDOFF_KEY);
 }
 
 /**
@@ -227,7 +225,7 @@ export function discardHandOff() {
  * @param {File} file
  */
 export async function uploadFile(path, file) {
-  if (session.refreshToken && Date.now() > session.expiresAt - 30_000) await refresh();
+  if (session.accessToken && Date.now() > session.expiresAt - 30_000) await refresh();
   const post = () =>
     fetch(path, {
       method: 'POST',
@@ -241,7 +239,7 @@ export async function uploadFile(path, file) {
       cache: 'no-store',
     });
   let res = await post();
-  if (res.status === 401 && (await refresh())) res = await post();
+  if (res.status === 401 && session.accessToken && (await refresh())) res = await post();
   if (res.status === 401) clearSession('Your session ended. Please sign in again.');
   if (!res.ok) throw await toError(res);
   return res.json();

@@ -54,6 +54,26 @@ export function announce(message, kind = 'info') {
   if (!el) return;
   el.textContent = message;
   el.dataset.kind = kind;
+  announcedAt = Date.now();
+  window.clearTimeout(clearTimer);
+  // Good news fades; an error stays until the next page or message.
+  if (kind !== 'error') clearTimer = window.setTimeout(clearAnnouncement, ANNOUNCE_MS);
+}
+
+const ANNOUNCE_MS = 8000;
+let clearTimer = 0;
+let announcedAt = 0;
+
+/**
+ * Empties the status line (on navigation, or when a message has been read); with olderThanMs, only
+ * a message said longer ago than that.
+ * @param {{ olderThanMs?: number }} [options]
+ */
+export function clearAnnouncement({ olderThanMs = 0 } = {}) {
+  const el = statusEl();
+  if (!el || Date.now() - announcedAt < olderThanMs) return;
+  el.textContent = '';
+  delete el.dataset.kind;
 }
 
 /** The detail of an API error, or the message of any other error. @param {unknown} err */

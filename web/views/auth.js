@@ -45,7 +45,7 @@ export function renderAuth(main) {
       } else {
         await signIn(fields[0].value, fields[1].value);
         announce('Signed in.', 'ok');
-        location.hash = '#/data';
+        location.hash = '#/today';
       }
     } catch (err) {
       error.textContent = /** @type {Error} */ (err).message;

@@ -1,6 +1,6 @@
 // Vendors: what can be connected, each connection's state, connect / reconnect / disconnect.
 
-import { ApiError, getJson, handOffForRedirect, request, startOAuth } from '../lib/api.js';
+import { ApiError, getJson, request, startOAuth } from '../lib/api.js';
 import { confirmAction } from '../lib/confirm.js';
 import { announce, h, mount } from '../lib/dom.js';
 import { formatWhen, humanStatus } from '../lib/format.js';
@@ -128,7 +128,6 @@ async function connect(vendor) {
       await request('/integrations/vendors/select', { method: 'POST', body: { vendor: vendor.vendor } });
       return startOAuth(path);
     });
-    handOffForRedirect();
     location.assign(url);
   } catch (err) {
     announce(`Could not start the connection: ${/** @type {Error} */ (err).message}`, 'error');

@@ -43,7 +43,14 @@ export function tableSection(getRange) {
       TYPES.map((t) => h('option', { value: t }, t.replaceAll('_', ' '))),
     )
   );
-  const body = h('div', { class: 'table-wrap', 'aria-live': 'polite' });
+  // Focusable, so a keyboard can scroll it sideways on a narrow screen.
+  const body = h('div', {
+    class: 'table-wrap',
+    'aria-live': 'polite',
+    tabindex: '0',
+    role: 'region',
+    'aria-labelledby': 'table-title',
+  });
   const prev = /** @type {HTMLButtonElement} */ (
     h('button', { type: 'button', disabled: true }, 'Previous page')
   );

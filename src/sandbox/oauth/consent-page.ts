@@ -8,6 +8,17 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Phone-sized and readable: big targets, one column, no sideways scrolling at 390 px. */
+export const CONSENT_STYLE = `body{font-family:system-ui,sans-serif;margin:0 auto;padding:1rem;max-width:32rem;line-height:1.4}
+label{display:block;padding:.75rem;margin:.25rem 0;border:1px solid #8a8f98;border-radius:.5rem;overflow-wrap:anywhere}
+button{font-size:1.1rem;min-height:2.75rem;padding:.6rem 1.4rem;margin:.5rem .5rem 0 0;border-radius:.5rem}
+fieldset{border:0;padding:0;margin:1rem 0}
+.simulated{background:#fff4d6;color:#3d2a00;border:2px solid #8a5a00;border-radius:.5rem;padding:.6rem .8rem;margin:0 0 1rem}
+@media (prefers-color-scheme:dark){body{background:#12151a;color:#e6e9ed}.simulated{background:#3a2f12;color:#f3d27a}}`;
+
+/** Says plainly that this is the project's vendor sandbox, not the vendor. */
+export const SIMULATED_BANNER = `<p class="simulated" role="note"><strong>Simulated account.</strong> This is the PHR vendor sandbox: the people below and their data are made up, and nothing here signs in to the real service.</p>`;
+
 export function renderConsentPage(
   pending: PendingAuthorization,
   people: PersonProfile[],
@@ -18,18 +29,20 @@ export function renderConsentPage(
     .map(
       (p) =>
         `<label><input type="radio" name="person" value="${escapeHtml(p.id)}"${p.id === selected ? ' checked' : ''}> ` +
-        `${escapeHtml(p.displayName)} <small>(${escapeHtml(p.id)}, ${escapeHtml(p.timeZone)})</small></label><br>`,
+        `${escapeHtml(p.displayName)} <small>(${escapeHtml(p.id)}, ${escapeHtml(p.timeZone)})</small></label>`,
     )
     .join('\n');
   const scopeRows = pending.scopes
     .map(
       (s) =>
-        `<label><input type="checkbox" name="scope" value="${escapeHtml(s)}" checked> ${escapeHtml(s)}</label><br>`,
+        `<label><input type="checkbox" name="scope" value="${escapeHtml(s)}" checked> ${escapeHtml(s)}</label>`,
     )
     .join('\n');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in - Google Accounts (sandbox)</title></head>
-<body>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in - Google Accounts (sandbox)</title><style>${CONSENT_STYLE}</style></head>
+<body><main>
+${SIMULATED_BANNER}
 <h1>Choose an account</h1>
 <p>to continue to <b>${escapeHtml(pending.clientId)}</b></p>
 <form method="post" action="/o/oauth2/v2/auth/consent">
@@ -43,7 +56,7 @@ ${scopeRows}
 <button type="submit" name="action" value="deny">Deny</button>
 <button type="submit" name="action" value="allow">Allow</button>
 </form>
-</body></html>`;
+</main></body></html>`;
 }
 
 export function renderErrorPage(title: string, message: string): string {

@@ -1,7 +1,7 @@
 // The Withings sign-in and consent screen: pick a synthetic person, untick data you do not share,
 // Allow or Deny. Plain HTML with a form POST (a browser, a phone, a test or curl can drive it).
 
-import { escapeHtml } from '../oauth/consent-page.ts';
+import { CONSENT_STYLE, escapeHtml, SIMULATED_BANNER } from '../oauth/consent-page.ts';
 import type { PersonProfile } from '../people/model.ts';
 import type { PendingAuthorization } from './oauth.types.ts';
 
@@ -12,10 +12,7 @@ const SCOPE_TEXT: Record<string, string> = {
   'user.sleepevents': 'Bed-in and bed-out events',
 };
 
-const STYLE = `body{font-family:system-ui,sans-serif;margin:0;padding:1rem;max-width:32rem}
-label{display:block;padding:.75rem;margin:.25rem 0;border:1px solid #ccc;border-radius:.5rem}
-button{font-size:1.1rem;padding:.8rem 1.4rem;margin:.5rem .5rem 0 0;border-radius:.5rem}
-fieldset{border:0;padding:0;margin:1rem 0}`;
+const STYLE = CONSENT_STYLE;
 
 export function renderWithingsConsent(
   pending: PendingAuthorization,
@@ -40,7 +37,8 @@ export function renderWithingsConsent(
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Withings - Authorize (sandbox)</title><style>${STYLE}</style></head>
-<body>
+<body><main>
+${SIMULATED_BANNER}
 <h1>Withings</h1>
 <p><b>${escapeHtml(pending.clientId)}</b> would like to access your Withings data.</p>
 <form method="post" action="${escapeHtml(action)}">
@@ -54,7 +52,7 @@ ${scopeRows}
 <button type="submit" name="action" value="deny">Deny</button>
 <button type="submit" name="action" value="allow">Allow this app</button>
 </form>
-</body></html>`;
+</main></body></html>`;
 }
 
 export function renderWithingsError(message: string): string {
