@@ -248,8 +248,6 @@ export function createDelivery(deps: DeliveryDeps) {
         status_code: status,
         attempts,
       });
-      if (d.failing_since)
-        await repo.setEndpointHealth(db, d.endpoint_id, { failing_since: null, updated_at: now });
       return;
     }
     const wait = await db.transaction().execute(async (trx) => {
