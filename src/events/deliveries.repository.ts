@@ -110,9 +110,10 @@ export async function findDeliveries(db: Db, keys: readonly { endpointId: string
 }
 
 /**
- * Successful attempts, several at once: each attempt row written and its delivery settled
- * `succeeded`, in one statement (atomic on its own). A delivery deleted meanwhile (its endpoint or
- * event erased) is skipped, attempt included, instead of failing the others.
+ * Successful attempts, several at once: each attempt row written, its delivery settled
+ * `succeeded` and its endpoint's failure mark (failing_since) cleared, in one statement (atomic on
+ * its own). A delivery deleted meanwhile (its endpoint or event erased) is skipped, attempt
+ * included, instead of failing the others.
  */
 export async function settleSucceeded(
   db: Db,
@@ -140,6 +141,14 @@ export async function settleSucceeded(
         from v
        where d.endpoint_id = v.endpoint_id and d.event_id = v.event_id
       returning d.endpoint_id, d.event_id
+    ),
+    healed as (
+      update webhook_endpoints w
+         set failing_since = null, updated_at = h.at
+        from (select s.endpoint_id, max(v.attempted_at) as at
+                from settled s join v on v.endpoint_id = s.endpoint_id and v.event_id = s.event_id
+               group by s.endpoint_id) h
+       where w.id = h.endpoint_id and w.failing_since is not null
     )
     insert into webhook_attempts (endpoint_id, event_id, attempted_at, duration_ms, status_code, error, ok)
     select v.endpoint_id, v.event_id, v.attempted_at, v.duration_ms, v.status_code, null, true

@@ -9,7 +9,10 @@
  *                    events past EVENT_RETENTION_MS with nothing pending (their log goes too).
  *   events.deliver   one POST of one event to one endpoint; job id `webhook:<endpoint>:<event>`,
  *                    so the same event is never in flight twice for one endpoint. Signed with
- *                    `standardwebhooks` (webhook-id = the event id, stable across retries).
+ *                    `standardwebhooks` (webhook-id = the event id, stable across retries), with
+ *                    the old secret too during a rotation's overlap. The deliveries running at
+ *                    once share one read and one success statement (batch.ts); the opened secret
+ *                    and the connections (webhook-post.ts) are kept between deliveries.
  *
  * A 2xx within DELIVERY_TIMEOUT_MS is success; anything else (3xx included: redirects are not
  * followed) is recorded and retried on RETRY_SCHEDULE_MS through the runner's DelayError (which
@@ -115,11 +118,6 @@ export function createDelivery(deps: DeliveryDeps) {
   const timeoutMs = deps.timeoutMs ?? DELIVERY_TIMEOUT_MS;
 
   const pool = createConnectionPool();
-  /**
-   * Opened signing secrets, per endpoint, with the sealed envelope they came from: a rotated
-   * secret (or one re-sealed under a new key) is a new envelope and is opened again, so this
-   * never signs with a secret the row no longer holds. Entries go when their endpoint is gone.
-   */
   /**
    * Opened signing secrets, per sealed envelope: a rotated secret (or one re-sealed under a new
    * key) is a new envelope and is opened anew, so nothing signs with a secret its row no longer
@@ -250,8 +248,6 @@ export function createDelivery(deps: DeliveryDeps) {
         status_code: status,
         attempts,
       });
-      if (d.failing_since)
-        await repo.setEndpointHealth(db, d.endpoint_id, { failing_since: null, updated_at: now });
       return;
     }
     const wait = await db.transaction().execute(async (trx) => {

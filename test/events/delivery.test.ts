@@ -18,6 +18,8 @@ interface Received {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The client's port: the same for requests on one kept-alive connection. */
+  clientPort: number | undefined;
 }
 
 /** A local receiver: records every request and answers what `answer` says (200 by default). */
@@ -28,7 +30,12 @@ async function receiver() {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const r = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const r = {
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+        clientPort: req.socket.remotePort,
+      };
       got.push(r);
       const a = answer(r);
       res.writeHead(a.status, a.headers).end('ok');
@@ -205,6 +212,19 @@ describe.each(runners)('webhook delivery (%s runner)', (kind) => {
     expect(h2['webhook-signature']!.split(' ')).toHaveLength(1);
     expect(() => new Webhook(next).verify(after.body, h2)).not.toThrow();
     expect(() => new Webhook(hook.secret).verify(after.body, h2)).toThrow();
+  });
+
+  it('keeps the connection to an endpoint alive between deliveries', async () => {
+    const u = await registerUser(t.app);
+    const hook = await endpoint(u, '/kept');
+    for (let n = 1; n <= 3; n++) {
+      const [id] = await emit(u, [disconnected(u, n)]);
+      await settledDelivery(u, hook.id, id!, 'succeeded');
+    }
+    const sent = rx.got.filter((r) => r.path === '/kept');
+    expect(sent).toHaveLength(3);
+    // One after the other, each on the connection the previous one left idle.
+    expect(new Set(sent.map((r) => r.clientPort)).size).toBe(1);
   });
 
   it('retries failures with back-off, same webhook-id, every attempt logged; success clears the failure', async () => {
