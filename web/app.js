@@ -83,7 +83,10 @@ function route() {
     mount(notices);
     notices.dataset.key = '';
   }
-  Promise.resolve(view(main, current.signal)).catch((err) => {
+  const { signal } = current;
+  Promise.resolve(view(main, signal)).catch((err) => {
+    // A page left while it was loading: its aborted requests are not an error of the next page.
+    if (signal.aborted) return;
     mount(
       main,
       h('h1', null, title),

@@ -439,6 +439,20 @@ describe.runIf(hasChromium)('the dashboard as a health app', () => {
     }
   });
 
+  it('leaves a page while it loads without the next page showing its aborted requests as an error', async () => {
+    await open(page, '#/today');
+    await page.evaluate(async () => {
+      location.hash = '#/sync';
+      await new Promise((resolve) => setTimeout(resolve, 0)); // the sync page has started its requests
+      location.hash = '#/integrations';
+    });
+    await page.getByRole('heading', { name: 'Integrations', level: 1 }).waitFor();
+    await page.locator('[data-vendor="fitbit"]').waitFor();
+    await page.waitForTimeout(500); // the aborted requests have settled
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Integrations');
+    expect(await page.locator('#main .error:not(:empty)').count()).toBe(0);
+  });
+
   it('signs out everywhere: other tabs too, and a reload stays signed out', async () => {
     const other = await watch(await desktop.newPage());
     await other.goto(`${base}/app#/today`);
