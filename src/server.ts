@@ -17,6 +17,13 @@ if (config.sandbox) {
 const deps = await buildDeps(config, { log });
 const app = await buildApp(deps);
 await deps.jobs.start();
+// NOTE: before listening and the demo's webhook registration, so a signal at any point after
+// this shuts down gracefully instead of killing the process mid-registration.
+closeOnSignals(log, 'shutting down', async () => {
+  await app.close();
+  await deps.close();
+  await demo?.close();
+});
 const address = await app.listen({ port: config.port, host: config.host });
 log.info(
   `PHR backend listening on ${address} (public URL ${config.publicBaseUrl}); docs at ${config.publicBaseUrl}/docs`,
@@ -30,8 +37,3 @@ if (demo) {
   });
 }
 
-closeOnSignals(log, 'shutting down', async () => {
-  await app.close();
-  await deps.close();
-  await demo?.close();
-});
