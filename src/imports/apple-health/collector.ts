@@ -415,14 +415,19 @@ export function createCollector(options: { zone: string; spill?: Spill }) {
   function* heartRateWindows(rows: Float64Array, size: number): Generator<Measurement[]> {
     const n = rows.length / HR_WIDTH;
     if (n === 0) return;
-    const col = (c: number) => Float64Array.from({ length: n }, (_, i) => rows[i * HR_WIDTH + c]!);
-    const at = col(0);
-    const value = col(1);
-    const source = col(2);
-    const zone = col(3);
-    const order = Uint32Array.from({ length: n }, (_, i) => i).sort(
-      (a, b) => source[a]! - source[b]! || at[a]! - at[b]!,
-    );
+    const at = new Float64Array(n);
+    const value = new Float64Array(n);
+    const source = new Float64Array(n);
+    const zone = new Float64Array(n);
+    const order = new Uint32Array(n);
+    for (let i = 0, o = 0; i < n; i++, o += HR_WIDTH) {
+      at[i] = rows[o]!;
+      value[i] = rows[o + 1]!;
+      source[i] = rows[o + 2]!;
+      zone[i] = rows[o + 3]!;
+      order[i] = i;
+    }
+    order.sort((a, b) => source[a]! - source[b]! || at[a]! - at[b]!);
     let batch: RawHeartRateSample[] = [];
     let hours = 0;
     let lastHour = Number.NaN;
