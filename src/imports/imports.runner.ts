@@ -8,7 +8,9 @@
  * Progress is saved (and sent to the live event stream as `import.progress`) at most every
  * PROGRESS_EVERY_MS while running. A failed import is undone: the Observations it created are
  * deleted, with their `observations.deleted` events. The uploaded file is deleted once read, or
- * when the import fails, before the import is marked finished.
+ * when the import fails, before the import is marked finished. While the file is read, heart-rate
+ * and activity records wait in DATA_DIR/imports/<id>.work (apple-health/spill.ts), so memory does
+ * not grow with the file; the directory is removed when the import ends, whatever the outcome.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +26,7 @@ import type { Log } from '../log.ts';
 import { type PreparedChunk, prepareChunk } from '../sync/commit-chunk.ts';
 import { createCollector, VENDOR } from './apple-health/collector.ts';
 import { ExportFormatError, readExport } from './apple-health/reader.ts';
+import { fileSpill, type Spill } from './apple-health/spill.ts';
 import type { ImportJobData } from './imports.jobs.ts';
 import * as repo from './imports.repository.ts';
 
@@ -54,11 +57,14 @@ export function createImportRunner(deps: ImportRunnerDeps) {
   const { db, clock, log, store } = deps;
   const batchSize = deps.batchSize ?? 2_000;
   const uploadPath = (id: string) => join(deps.uploadDir, `${id}.upload`);
+  const workPath = (id: string) => join(deps.uploadDir, `${id}.work`);
 
   async function run(data: ImportJobData, signal?: AbortSignal): Promise<void> {
     const { importId, userId } = data;
     const principal: Principal = { userId };
     const path = uploadPath(importId);
+    const work = workPath(importId);
+    let spill: Spill | undefined;
     try {
       if (!(await repo.startImport(db, userId, importId, clock.now()))) return; // gone, or done already
       const counts = { created: 0, updated: 0, unchanged: 0 };
@@ -77,7 +83,8 @@ export function createImportRunner(deps: ImportRunnerDeps) {
           await rm(path, { force: true });
           return;
         }
-        const collector = createCollector({ zone: owner.zone });
+        spill = fileSpill(work);
+        const collector = createCollector({ zone: owner.zone, spill });
         await readExport(path, {
           signal,
           onRecord: (r) => {
@@ -103,6 +110,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
           written += measurements.length;
           await report(READ_SHARE + (1 - READ_SHARE) * Math.min(1, written / Math.max(1, result.total)));
         }
+        await rm(work, { recursive: true, force: true });
         await repo.finishImport(db, userId, importId, {
           status: 'succeeded',
           progress: 1,
@@ -117,6 +125,8 @@ export function createImportRunner(deps: ImportRunnerDeps) {
         log.info({ importId, records: result.recordsRead, ...counts }, 'import: succeeded');
       } catch (err) {
         await rm(path, { force: true });
+        spill?.close();
+        await rm(work, { recursive: true, force: true });
         await undo(principal, importId);
         const reason = failureReason(err);
         if (!(err instanceof ExportFormatError)) log.warn({ err, importId }, 'import: failed');
@@ -131,7 +141,9 @@ export function createImportRunner(deps: ImportRunnerDeps) {
         });
       }
     } finally {
+      spill?.close();
       await rm(path, { force: true });
+      await rm(work, { recursive: true, force: true });
     }
   }
 
@@ -232,6 +244,7 @@ export function createImportRunner(deps: ImportRunnerDeps) {
       finished_at: clock.now(),
     });
     await rm(uploadPath(data.importId), { force: true });
+    await rm(workPath(data.importId), { recursive: true, force: true });
   }
 
   return { run, fail, undo, uploadPath };

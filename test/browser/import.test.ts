@@ -9,7 +9,7 @@ import { CHROMIUM_PATH, freePort, hasChromium, launchChromium, screenshot } from
 
 // The Import page in a real Chromium against the real app: choose the export, watch the progress
 // bar, read the counts per type and the skipped reasons, see the totals in the health API, import
-// the same file again (nothing new), undo.
+// the same file again (nothing new), see the day's steps on Today, undo.
 
 const PASSWORD = 'correct horse battery staple';
 const FIXTURE = join(import.meta.dirname, '../fixtures/apple-health/export-3-days.zip');
@@ -107,6 +107,22 @@ describe.runIf(hasChromium)('import page in a browser', () => {
     expect(Number(await again.locator('[data-field="created"]').textContent())).toBe(0);
     expect(Number(await again.locator('[data-field="unchanged"]').textContent())).toBe(created);
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('shows the imported steps on Today', { timeout: 60_000 }, async () => {
+    // The page's "today" is the browser's date: pin it to the export's last day.
+    const last = [...expectedTotals(FIXTURE_OPTIONS)].at(-1)!;
+    await page.clock.setFixedTime(new Date(`${last[0]}T12:00:00Z`));
+    await page.goto(`${base}/app#/today`);
+    const tile = page.locator('[data-tile="steps"]');
+    await tile.locator('[data-field="value"]').waitFor();
+    const shown = await tile.locator('[data-field="value"]').textContent();
+    expect(Number(shown?.replaceAll(/\D/g, ''))).toBe(last[1].steps);
+    expect(await tile.textContent()).toContain('so far today');
+    expect(consoleErrors).toEqual([]);
+    // Back where the next test starts.
+    await page.getByRole('link', { name: 'Import' }).click();
+    await expect.poll(async () => page.locator('#import-history li').count()).toBe(2);
   });
 
   it('undoes an import from the list', { timeout: 60_000 }, async () => {

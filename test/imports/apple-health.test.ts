@@ -3,7 +3,7 @@
  * the malformed ones), unit conversions, and daily totals counted as the Health app counts them,
  * with the expected values worked out by hand below.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { mergeBySource } from '../../src/imports/apple-health/dedup.ts';
 import { readExport } from '../../src/imports/apple-health/reader.ts';
 import type { RawRecord } from '../../src/imports/apple-health/records.ts';
 import { parseDevice, sourceRank } from '../../src/imports/apple-health/sources.ts';
+import { fileSpill, memorySpill, type Spill } from '../../src/imports/apple-health/spill.ts';
 
 const SAMPLES = join(import.meta.dirname, 'samples');
 const WATCH_DEVICE =
@@ -127,6 +128,70 @@ describe('daily totals as the Health app counts them', () => {
       (s) => s,
     );
     expect([...counted]).toEqual([10, 0, 4]);
+  });
+});
+
+describe('month by month, in bounded memory', () => {
+  const at = (r: RawRecord, start: string, end: string): RawRecord => ({
+    ...r,
+    startDate: `${start} +0000`,
+    endDate: `${end} +0000`,
+  });
+  const heartRate = (bpm: number): RawRecord =>
+    record({
+      type: 'HKQuantityTypeIdentifierHeartRate',
+      device: WATCH_DEVICE,
+      unit: 'count/min',
+      value: String(bpm),
+      start: '00:00',
+    });
+
+  function collectSpilled(records: RawRecord[], spill: Spill) {
+    const c = createCollector({ zone: 'UTC', spill });
+    for (const r of records) c.add(r);
+    return c.finish();
+  }
+
+  // Two nights that cross a month's end (UTC), each with records on both sides of midnight:
+  // - Watch 2026-03-31 23:50 - 2026-04-01 00:10, 200 steps (March); phone 2026-04-01 00:00-00:20,
+  //   600 steps (April): the watch covers 10 of the phone's 20 minutes, so 300 count on April 1st.
+  // - Phone 2026-04-30 23:50 - 2026-05-01 00:10, 600 steps (April); watch 2026-05-01 00:00-00:20,
+  //   200 steps (May): the watch covers 10 of the phone's 20 minutes, so 300 count on April 30th.
+  // Merging each month alone would count both phone records in full (600).
+  const records = [
+    at(steps('phone', '00:00', '00:00', 600), '2026-04-01 00:00:00', '2026-04-01 00:20:00'),
+    at(steps('watch', '00:00', '00:00', 200), '2026-03-31 23:50:00', '2026-04-01 00:10:00'),
+    at(steps('phone', '00:00', '00:00', 600), '2026-04-30 23:50:00', '2026-05-01 00:10:00'),
+    at(steps('watch', '00:00', '00:00', 200), '2026-05-01 00:00:00', '2026-05-01 00:20:00'),
+    at(heartRate(61), '2026-03-31 23:59:00', '2026-03-31 23:59:00'),
+    at(heartRate(65), '2026-04-01 00:01:00', '2026-04-01 00:01:00'),
+  ];
+  const expectTotals = (result: ReturnType<typeof collect>) => {
+    expect(total(result, 'steps', '2026-03-31')).toBe(200);
+    expect(total(result, 'steps', '2026-04-01')).toBe(300);
+    expect(total(result, 'steps', '2026-04-30')).toBe(300);
+    expect(total(result, 'steps', '2026-05-01')).toBe(200);
+    const hr = result.measurements.filter((m) => m.type === 'heart_rate').map((m) => [m.localDate, m.value]);
+    expect(hr.sort()).toEqual([
+      ['2026-03-31', 61],
+      ['2026-04-01', 65],
+    ]);
+  };
+
+  it('lets a record of the month before or after cover this month’s records', () => {
+    expectTotals(collectSpilled(records, memorySpill()));
+  });
+
+  it('gives the same from files on disk as from memory, and writes only under its directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apple-spill-'));
+    try {
+      const spill = fileSpill(join(dir, 'work'));
+      expectTotals(collectSpilled(records, spill));
+      // Three activity months and two heart-rate months, one file each.
+      expect((await readdir(join(dir, 'work'))).length).toBe(5);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,9 +1,16 @@
 /**
  * The records of one export, gathered and turned into measurements (pure: no I/O, no clock).
  *
- *   const c = createCollector({ zone })   // the person's IANA zone: local days when a record has no HKTimeZone
- *   c.add(raw)                            // per <Record>, in file order
- *   c.finish()                            -> { measurements, recordsRead, byType, skipped }
+ *   const c = createCollector({ zone, spill })  // the person's IANA zone: local days when a record has no HKTimeZone;
+ *                                               // spill: where heart-rate and activity records wait (default: memory)
+ *   c.add(raw)                                  // per <Record>, in file order
+ *   c.finish()                                  -> { measurements, recordsRead, byType, skipped }
+ *
+ * Memory: heart-rate samples and step, distance and energy records (most of an export) are not
+ * kept: they go to the spill (spill.ts; files under the import's work directory), partitioned by
+ * the local month of their start, the local date the daily merge uses. The merge and the heart-rate
+ * windows then run one month at a time; a month's merge also sees the records of the months before
+ * and after it that overlap it (a record crossing midnight at a month's end).
  *
  * What becomes what (docs/apple-health.md "What maps to what"):
  * - point samples (weight, body fat, SpO2, HRV SDNN, ...) -> one measurement each, keyed by
@@ -27,11 +34,11 @@ import {
 } from '../../fhir/measurement.ts';
 import { formatOffset, toLocalIso } from '../../fhir/time.ts';
 import { isValidZone, offsetAt } from '../../fhir/zones.ts';
-import { Columns } from './columns.ts';
 import { parseAppleDate } from './dates.ts';
 import { mergeBySource } from './dedup.ts';
 import { type ActivityKind, mapRecord, type RawRecord, recordTimes, type SkipReason } from './records.ts';
 import { parseDevice, sourceRank } from './sources.ts';
+import { memorySpill, type Spill } from './spill.ts';
 
 export const VENDOR = 'apple_health';
 
@@ -70,17 +77,22 @@ const ACTIVITY_KINDS: readonly ActivityKind[] = ['steps', 'distance', 'active_en
 /** Two sleep records of one source less than this apart belong to the same session. */
 const SLEEP_GAP_MS = 60 * 60_000;
 
-export function createCollector(options: { zone: string }) {
+/** Spilled rows: heart rate [at, value, source, zone]; activity [kind, startMs, endMs, value, source, zone]. */
+const HR_WIDTH = 4;
+const ACT_WIDTH = 6;
+
+export function createCollector(options: { zone: string; spill?: Spill }) {
+  const spill = options.spill ?? memorySpill();
   const sources = new Map<string, SourceEntry>();
   const sourceList: SourceEntry[] = [];
   const zones: string[] = [options.zone];
   const zoneIndex = new Map<string, number>([[options.zone, 0]]);
   const offsets = new Map<number, string>();
   const points = new Map<string, PointEntry>();
-  const heartRate = new Columns(['at', 'value', 'source', 'zone'] as const);
-  const activity = new Map(
-    ACTIVITY_KINDS.map((k) => [k, new Columns(['startMs', 'endMs', 'value', 'source', 'zone'] as const)]),
-  );
+  // Small per-month state, for the progress estimate: the daily totals a month gives, its heart-rate hours.
+  const hrMonths = new Map<string, { hours: number }>();
+  const actMonths = new Map<string, Set<string>>();
+  const lastHourOf = new Map<number, number>();
   const sleep: SleepSegment[] = [];
   const pressure = new Map<
     string,
@@ -167,16 +179,44 @@ export function createCollector(options: { zone: string }) {
     const src = sourceOf(raw);
     const zone = zoneOf(raw);
     switch (mapped.kind) {
-      case 'heart_rate':
+      case 'heart_rate': {
         count('heart_rate');
-        heartRate.push({ at: times.startMs, value: mapped.value, source: src.index, zone });
+        const month = toLocalIso(times.startMs, offsetOf(zone, times.startMs)).slice(0, 7);
+        let state = hrMonths.get(month);
+        if (!state) {
+          state = { hours: 0 };
+          hrMonths.set(month, state);
+        }
+        // Samples come mostly in time order per source: a change of hour is about a new window.
+        const hour = Math.floor(times.startMs / HOUR_MS);
+        if (lastHourOf.get(src.index) !== hour) {
+          lastHourOf.set(src.index, hour);
+          state.hours++;
+        }
+        spill.append(`hr:${month}`, [times.startMs, mapped.value, src.index, zone]);
         return;
-      case 'activity':
-        count(mapped.activity.endsWith('energy') ? 'calories' : mapped.activity);
-        activity
-          .get(mapped.activity)!
-          .push({ startMs: times.startMs, endMs: times.endMs, value: mapped.value, source: src.index, zone });
+      }
+      case 'activity': {
+        const field = mapped.activity.endsWith('energy') ? 'calories' : mapped.activity;
+        count(field);
+        const date = toLocalIso(times.startMs, offsetOf(zone, times.startMs)).slice(0, 10);
+        const month = date.slice(0, 7);
+        let days = actMonths.get(month);
+        if (!days) {
+          days = new Set();
+          actMonths.set(month, days);
+        }
+        days.add(`${field}|${date}`);
+        spill.append(`act:${month}`, [
+          ACTIVITY_KINDS.indexOf(mapped.activity),
+          times.startMs,
+          times.endMs,
+          mapped.value,
+          src.index,
+          zone,
+        ]);
         return;
+      }
       case 'sleep':
         count('sleep');
         sleep.push({
@@ -247,40 +287,86 @@ export function createCollector(options: { zone: string }) {
    * (for progress); skipped counts are final once the batches are done.
    */
   function finishInBatches() {
+    spill.close();
     const others: Measurement[] = [...points.values()].map((p) => p.m);
     points.clear();
-    others.push(...dailyTotals(), ...sleepSessions(), ...bloodPressure());
-    const total = others.length + heartRateHours();
+    others.push(...sleepSessions(), ...bloodPressure());
+    let total = others.length;
+    for (const days of actMonths.values()) total += days.size;
+    for (const { hours } of hrMonths.values()) total += hours;
+    const months = [...new Set([...actMonths.keys(), ...hrMonths.keys()])].sort();
+    const actList = [...actMonths.keys()].sort();
     function* batches(size: number): Generator<Measurement[]> {
       for (let i = 0; i < others.length; i += size) yield others.slice(i, i + size);
-      yield* heartRateWindows(size);
+      // The activity of the month before, this one and the one after: read once each, as the window slides.
+      let prev: Float64Array | undefined;
+      let cur: Float64Array | undefined;
+      let next: Float64Array | undefined;
+      let at = -1;
+      for (const month of months) {
+        if (actMonths.has(month)) {
+          const i = actList.indexOf(month);
+          if (i === at + 1 && next) {
+            prev = cur;
+            cur = next;
+          } else {
+            prev = i > 0 ? spill.read(`act:${actList[i - 1]}`) : undefined;
+            cur = spill.read(`act:${month}`);
+          }
+          next = i + 1 < actList.length ? spill.read(`act:${actList[i + 1]}`) : undefined;
+          at = i;
+          const daily = dailyTotals(cur, [prev, next]);
+          for (let k = 0; k < daily.length; k += size) yield daily.slice(k, k + size);
+        }
+        if (hrMonths.has(month)) yield* heartRateWindows(spill.read(`hr:${month}`), size);
+      }
     }
     return { total, batches, recordsRead, byType, skipped };
   }
 
-  /** Distinct (source, hour) pairs of heart rate: about the windows heartRateWindows makes. */
-  function heartRateHours(): number {
-    const at = heartRate.col('at');
-    const source = heartRate.col('source');
-    const hours = new Set<number>();
-    for (let i = 0; i < heartRate.length; i++) hours.add(source[i]! * 1e8 + Math.floor(at[i]! / HOUR_MS));
-    return hours.size;
-  }
-
-  function dailyTotals(): Measurement[] {
+  /**
+   * One month's daily totals, merged as the Health app merges them. `around` (the months before and
+   * after) only covers: the records of theirs that overlap this month's count in their own month.
+   */
+  function dailyTotals(rows: Float64Array, around: (Float64Array | undefined)[]): Measurement[] {
     const totals = new Map<
       string,
       { steps: number; distance: number; calories: number; offset: string; seen: Set<string> }
     >();
-    for (const kind of ACTIVITY_KINDS) {
-      const cols = activity.get(kind)!;
-      const n = cols.length;
+    const homeRows = rows.length / ACT_WIDTH;
+    let minStart = Number.POSITIVE_INFINITY;
+    let maxEnd = Number.NEGATIVE_INFINITY;
+    for (let r = 0; r < homeRows; r++) {
+      minStart = Math.min(minStart, rows[r * ACT_WIDTH + 1]!);
+      maxEnd = Math.max(maxEnd, rows[r * ACT_WIDTH + 2]!);
+    }
+    for (let k = 0; k < ACTIVITY_KINDS.length; k++) {
+      const kind = ACTIVITY_KINDS[k]!;
+      const startMs: number[] = [];
+      const endMs: number[] = [];
+      const value: number[] = [];
+      const source: number[] = [];
+      const zone: number[] = [];
+      const take = (data: Float64Array, context: boolean) => {
+        for (let o = 0; o < data.length; o += ACT_WIDTH) {
+          if (data[o] !== k) continue;
+          const s = data[o + 1]!;
+          const e = data[o + 2]!;
+          if (context && (e < minStart || s > maxEnd)) continue;
+          startMs.push(s);
+          endMs.push(e);
+          value.push(data[o + 3]!);
+          source.push(data[o + 4]!);
+          zone.push(data[o + 5]!);
+        }
+      };
+      take(rows, false);
+      const n = startMs.length; // this month's own records come first
       if (n === 0) continue;
-      const startMs = cols.col('startMs');
-      const zone = cols.col('zone');
+      for (const data of around) if (data) take(data, true);
       const counted = mergeBySource(
-        { startMs, endMs: cols.col('endMs'), value: cols.col('value'), source: cols.col('source') },
-        n,
+        { startMs, endMs, value, source },
+        startMs.length,
         (s) => sourceList[s]!.rank,
       );
       const field = kind === 'steps' ? 'steps' : kind === 'distance' ? 'distance' : 'calories';
@@ -325,16 +411,23 @@ export function createCollector(options: { zone: string }) {
     return { vendor: VENDOR, recordingMethod: 'DERIVED', platform: 'APPLE_HEALTH' };
   }
 
-  function* heartRateWindows(size: number): Generator<Measurement[]> {
-    const n = heartRate.length;
+  /** One month's heart-rate windows (a window is a local hour: always inside one local month). */
+  function* heartRateWindows(rows: Float64Array, size: number): Generator<Measurement[]> {
+    const n = rows.length / HR_WIDTH;
     if (n === 0) return;
-    const at = heartRate.col('at');
-    const value = heartRate.col('value');
-    const source = heartRate.col('source');
-    const zone = heartRate.col('zone');
-    const order = Uint32Array.from({ length: n }, (_, i) => i).sort(
-      (a, b) => source[a]! - source[b]! || at[a]! - at[b]!,
-    );
+    const at = new Float64Array(n);
+    const value = new Float64Array(n);
+    const source = new Float64Array(n);
+    const zone = new Float64Array(n);
+    const order = new Uint32Array(n);
+    for (let i = 0, o = 0; i < n; i++, o += HR_WIDTH) {
+      at[i] = rows[o]!;
+      value[i] = rows[o + 1]!;
+      source[i] = rows[o + 2]!;
+      zone[i] = rows[o + 3]!;
+      order[i] = i;
+    }
+    order.sort((a, b) => source[a]! - source[b]! || at[a]! - at[b]!);
     let batch: RawHeartRateSample[] = [];
     let hours = 0;
     let lastHour = Number.NaN;
