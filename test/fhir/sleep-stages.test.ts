@@ -91,6 +91,33 @@ describe('stage sequence in the sleep Observation', () => {
     expect(decodeStages(start, '2026-10-04T23:30:00+00:00', encoded!.period, encoded!.data)).toEqual(stages);
   });
 
+  test('boundaries off the 30-second grid of the start (Apple Health records) move by under 15 s', () => {
+    const stages = [
+      { stage: 'light' as const, start: '2024-02-29T23:14:30-08:00', end: '2024-02-29T23:58:00-08:00' },
+      { stage: 'deep' as const, start: '2024-02-29T23:58:00-08:00', end: '2024-03-01T00:41:30-08:00' },
+      { stage: 'rem' as const, start: '2024-03-01T00:41:30-08:00', end: '2024-03-01T01:02:00-08:00' },
+      { stage: 'awake' as const, start: '2024-03-01T01:02:00-08:00', end: '2024-03-01T01:04:30-08:00' },
+    ];
+    const obs = toObservation(
+      {
+        ...night,
+        stages,
+        start: '2024-02-29T23:02:10-08:00',
+        end: '2024-03-01T06:45:33-08:00',
+        utcOffset: '-08:00',
+        localDate: '2024-03-01',
+      },
+      ctx,
+    );
+    assertValid(obs);
+    const back = toHealthObservation(obs)?.stages ?? [];
+    expect(back.map((s) => s.stage)).toEqual(stages.map((s) => s.stage));
+    back.forEach((s, i) => {
+      expect(Math.abs(Date.parse(s.start) - Date.parse(stages[i]!.start))).toBeLessThanOrEqual(15_000);
+      expect(Math.abs(Date.parse(s.end) - Date.parse(stages[i]!.end))).toBeLessThanOrEqual(15_000);
+    });
+  });
+
   test('a sleep without stages has no sequence component and no `stages` item field', () => {
     const { stages: _, ...plain } = night;
     const obs = toObservation(plain, ctx);
