@@ -101,7 +101,7 @@ function render(spec, width) {
   const hours = Math.max(1, Math.ceil(44 / pxPerHour));
   for (let h = Math.ceil((t0 + offsetMs) / 3_600_000) * 3_600_000 - offsetMs; h < t1; h += 3_600_000) {
     const localHour = new Date(h + offsetMs).getUTCHours();
-    if (localHour % hours !== 0 || x(h) - x(t0) < 52 || x(t1) - x(h) < 52) continue;
+    if (localHour % hours !== 0 || x(h) - x(t0) < 60 || x(t1) - x(h) < 60) continue;
     svg.append(el('line', { x1: x(h), x2: x(h), y1: PAD.top, y2: baseline, class: 'grid' }));
     svg.append(
       el(
