@@ -2,7 +2,8 @@
  * The Observation as the existing PHR-App reads it (docs/mobile-app.md "What the app calls", row 11).
  * Only for the app's `/fhir/Observation` routes; the stored resource stays as written.
  *
- *   toAppView(obs) -> Observation with effectiveDateTime always set and code.coding[0].display = code.text
+ *   toAppView(obs) -> Observation with effectiveDateTime always set and code.coding[0].display = code.text,
+ *                     without the sleep stage-sequence component (the app never had it)
  *
  * NOTE: the app reads only `effectiveDateTime` (a Period makes the item vanish from charts) and labels
  * by `code.coding[0].display` ("Oxygen saturation in Arterial blood" would open the Body Weight screen).
@@ -11,6 +12,7 @@
  */
 import type { Observation } from '@medplum/fhirtypes';
 import { CODES } from './codes.ts';
+import { isStageSequence } from './sleep-stages.ts';
 
 /** code.text -> the label shown by the app, where the app would garble code.text. */
 const APP_LABELS: Readonly<Record<string, string>> = {
@@ -23,6 +25,12 @@ export function toAppView(obs: Observation): Observation {
   if (view.effectiveDateTime === undefined && view.effectivePeriod?.start) {
     view.effectiveDateTime = view.effectivePeriod.start;
     delete view.effectivePeriod;
+  }
+  // The app predates the stage sequence of a night: it sees the sleep Observation as before.
+  if (obs.component?.some(isStageSequence)) {
+    const rest = obs.component.filter((c) => !isStageSequence(c));
+    if (rest.length > 0) view.component = rest;
+    else delete view.component;
   }
   const [first, ...rest] = obs.code.coding ?? [];
   if (first && obs.code.text) {

@@ -296,6 +296,12 @@ export const USER_ENTERED_METHOD: Readonly<{ coding: readonly Readonly<Coding>[]
 /** Component code of the heart-rate SampledData (differs from 8867-4, which obs-7 forbids repeating). */
 export const HEART_RATE_SAMPLES_CODE = phr('heart-rate-samples', 'Heart rate samples');
 
+/**
+ * Component code of a night's stage sequence (hypnogram) as SampledData: one stage number per epoch
+ * (src/fhir/sleep-stages.ts, docs/fhir.md "Sleep stages over the night").
+ */
+export const SLEEP_STAGE_SEQUENCE_CODE = phr('sleep-stage-sequence', 'Sleep stage per epoch over the night');
+
 // Every coding of a type maps back to it: PHR-App posts SpO2 coded 59408-5 alone (docs/mobile-app.md "What the app calls", "What it POSTs").
 const BY_CODE = new Map<string, MeasurementType>();
 for (const [type, entry] of Object.entries(CODES) as [MeasurementType, TypeCode][]) {

@@ -9,8 +9,8 @@
  *
  * Reads only what toObservation writes: the primary coding, valueQuantity in the table's UCUM code
  * (for a panel, its systolic component), effective[x] written in local time, the utc-offset extension
- * of daily records, the vendor tag, device.display, sleep stage and blood-pressure components and the
- * heart-rate SampledData component.
+ * of daily records, the vendor tag, device.display, sleep stage and blood-pressure components, the
+ * sleep stage sequence and the heart-rate SampledData component.
  */
 import type { Observation } from '@medplum/fhirtypes';
 import {
@@ -22,7 +22,8 @@ import {
   VENDOR_TAG_SYSTEM,
 } from './codes.ts';
 import { decodeSamples, samplesComponentOf } from './heart-rate-window.ts';
-import type { ComponentName, MeasurementType, Sample } from './measurement.ts';
+import type { ComponentName, MeasurementType, Sample, SleepStageInterval } from './measurement.ts';
+import { decodeStages, stageSequenceComponentOf } from './sleep-stages.ts';
 import { DAY_MS, localDayStartMs, toLocalIso } from './time.ts';
 
 export interface HealthObservation {
@@ -41,6 +42,8 @@ export interface HealthObservation {
   samples: Sample[] | null;
   /** Sleep: minutes per stage; blood pressure: systolic and diastolic (absent for every other type). */
   components?: Partial<Record<ComponentName, number>>;
+  /** Sleep: the night's stage sequence (hypnogram), when stored (absent otherwise). */
+  stages?: SleepStageInterval[];
 }
 
 export function toHealthObservation(obs: Observation): HealthObservation | undefined {
@@ -75,6 +78,13 @@ export function toHealthObservation(obs: Observation): HealthObservation | undef
     if (name && c.valueQuantity?.value !== undefined) {
       result.components ??= {};
       result.components[name] = c.valueQuantity.value;
+    }
+  }
+  if (type === 'sleep') {
+    const sequence = stageSequenceComponentOf(obs)?.valueSampledData;
+    if (sequence?.data !== undefined && sequence.period !== undefined) {
+      const stages = decodeStages(range.start, range.end, sequence.period, sequence.data);
+      if (stages.length > 0) result.stages = stages;
     }
   }
   return result;

@@ -74,6 +74,16 @@ export const CANONICAL_UNIT = {
 export const SLEEP_STAGES = ['awake', 'light', 'deep', 'rem', 'asleep', 'restless'] as const;
 export type SleepStage = (typeof SLEEP_STAGES)[number];
 
+/**
+ * One step of a night's hypnogram: the stage from `start` to `end` (ISO instants, the record's
+ * offset). A sleep measurement's `stages` are in time order and do not overlap.
+ */
+export interface SleepStageInterval {
+  stage: SleepStage;
+  start: string;
+  end: string;
+}
+
 /** The two numbers of a blood-pressure reading, in mm[Hg]. */
 export const BLOOD_PRESSURE_PARTS = ['systolic', 'diastolic'] as const;
 export type BloodPressurePart = (typeof BLOOD_PRESSURE_PARTS)[number];
@@ -127,6 +137,8 @@ export interface Measurement {
   unit: string;
   /** Sleep: minutes per stage. Blood pressure: `systolic` and `diastolic` (both required). */
   components?: Partial<Record<ComponentName, number>>;
+  /** Sleep only: the night's stage sequence (hypnogram), in time order, when the vendor sends one. */
+  stages?: SleepStageInterval[];
   /** Windowed intraday series only (heart rate): every sample, in time order, one offset. */
   samples?: WindowSample[];
   /** ISO instants (any offset); equal for a point sample. */

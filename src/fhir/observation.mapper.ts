@@ -14,6 +14,8 @@
  *   valueSampledData whose origin time is effectivePeriod.start (heart-rate-window.ts).
  * - device: ctx.deviceId when given, else the deterministic Device id of the measurement's source;
  *   none for a value the person typed in (`source.userEntered`), which says so in `method` instead.
+ * - sleep with a stage sequence: one more component, `sleep-stage-sequence`, whose valueSampledData
+ *   holds a stage number per epoch from effectivePeriod.start (sleep-stages.ts).
  * - blood pressure: no valueQuantity (the R4 bp profile forbids it); systolic and diastolic are components.
  */
 import type { Observation, ObservationComponent, Quantity } from '@medplum/fhirtypes';
@@ -23,6 +25,7 @@ import {
   HEART_RATE_SAMPLES_CODE,
   OBSERVATION_CATEGORY_SYSTEM,
   SLEEP_STAGE_CODES,
+  SLEEP_STAGE_SEQUENCE_CODE,
   type TypeCode,
   UCUM,
   USER_ENTERED_METHOD,
@@ -32,6 +35,7 @@ import {
 import { encodeSamples } from './heart-rate-window.ts';
 import { deviceId, deviceIdentifier, deviceKey, observationId, observationIdentifier } from './ids.ts';
 import { BLOOD_PRESSURE_PARTS, CANONICAL_UNIT, type Measurement, SLEEP_STAGES } from './measurement.ts';
+import { encodeStages } from './sleep-stages.ts';
 import { DAY_MS, localDayStartMs, parseOffset, toEpochMs, toLocalIso } from './time.ts';
 
 export interface ObservationContext {
@@ -136,6 +140,20 @@ function components(m: Measurement, entry: TypeCode): ObservationComponent[] {
       out.push({
         code: { coding: [{ ...SLEEP_STAGE_CODES[stage] }] },
         valueQuantity: quantity(entry, minutes),
+      });
+    }
+  }
+  if (m.type === 'sleep' && m.stages && m.stages.length > 0) {
+    const sequence = encodeStages(m.stages, m.start);
+    if (sequence) {
+      out.push({
+        code: { coding: [{ ...SLEEP_STAGE_SEQUENCE_CODE }] },
+        valueSampledData: {
+          origin: { value: 0 },
+          period: sequence.period,
+          dimensions: 1,
+          data: sequence.data,
+        },
       });
     }
   }

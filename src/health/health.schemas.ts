@@ -79,6 +79,18 @@ export const HealthObservationSchema = Type.Object({
         'sleep: minutes per stage (awake, light, deep, rem, asleep, restless); blood_pressure: systolic and diastolic in mm[Hg], `value` being the systolic one',
     }),
   ),
+  stages: Type.Optional(
+    Type.Array(Type.Object({ stage: Type.String(), start: Type.String(), end: Type.String() }), {
+      description:
+        "sleep only, when the source sent one: the night's stage sequence (hypnogram) in time order, times with the record's offset",
+      examples: [
+        [
+          { stage: 'light', start: '2026-10-04T23:10:00-04:00', end: '2026-10-04T23:40:00-04:00' },
+          { stage: 'deep', start: '2026-10-04T23:40:00-04:00', end: '2026-10-05T00:25:00-04:00' },
+        ],
+      ],
+    }),
+  ),
 });
 
 export const HealthObservationsResponseSchema = Type.Object(

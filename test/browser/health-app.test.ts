@@ -326,6 +326,11 @@ describe.runIf(hasChromium)('the dashboard as a health app', () => {
     await open(page, '#/trends/sleep');
     expect(await page.locator('#trend-chart-sleep svg rect.stage').count()).toBeGreaterThan(20);
     expect(await page.locator('.night tr[data-stage]').count()).toBeGreaterThan(1);
+    // The latest night's hypnogram: one rect per stage period, the same periods in its table.
+    const periods = await page.locator('#hypnogram-chart svg rect.stage').count();
+    expect(periods).toBeGreaterThan(3);
+    expect(await page.locator('#hypnogram-table tbody tr').count()).toBe(periods);
+    expect(await page.locator('#hypnogram-summary').textContent()).toMatch(/from \d\d:\d\d to \d\d:\d\d/);
     await shot(page, 'trend-sleep', 'desktop');
 
     await open(page, '#/trends/blood_pressure');

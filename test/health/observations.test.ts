@@ -159,6 +159,40 @@ describe('GET /health/observations', () => {
     expect((await get(u.auth, `limit=1&cursor=${first.next_cursor}`)).statusCode).toBe(200);
   });
 
+  it("serves a night's stages on sleep items, twice the same (rendered-items cache)", async () => {
+    const u = await registerUser(t.app);
+    const stages = [
+      { stage: 'light', start: '2026-10-04T23:00:00-04:00', end: '2026-10-05T01:00:00-04:00' },
+      { stage: 'deep', start: '2026-10-05T01:00:00-04:00', end: '2026-10-05T02:00:00-04:00' },
+      { stage: 'rem', start: '2026-10-05T02:00:00-04:00', end: '2026-10-05T03:00:00-04:00' },
+      { stage: 'awake', start: '2026-10-05T03:00:00-04:00', end: '2026-10-05T03:10:00-04:00' },
+    ] as const;
+    await storeMeasurements(t, u.id, [
+      {
+        type: 'sleep',
+        value: 240,
+        unit: 'min',
+        components: { light: 120, deep: 60, rem: 60, awake: 10 },
+        stages: [...stages],
+        start: '2026-10-04T23:00:00-04:00',
+        end: '2026-10-05T03:10:00-04:00',
+        utcOffset: '-04:00',
+        localDate: '2026-10-05',
+        source: { vendor: 'fitbit', deviceName: 'Pixel Watch 3' },
+        vendorKey: 'sleep|stages',
+        daily: false,
+      },
+      steps('2026-10-05', 1000, { offset: '-04:00' }),
+    ]);
+    for (let i = 0; i < 2; i++) {
+      const sleep = (await get(u.auth, 'type=sleep')).json() as { items: { stages?: unknown }[] };
+      expect(sleep.items).toHaveLength(1);
+      expect(sleep.items[0]?.stages).toEqual(stages);
+    }
+    const all = (await get(u.auth, 'type=steps')).json() as { items: object[] };
+    expect(all.items[0]).not.toHaveProperty('stages');
+  });
+
   it('needs a bearer token', async () => {
     expect((await t.app.inject({ url: '/health/observations' })).statusCode).toBe(401);
   });

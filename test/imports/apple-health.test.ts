@@ -226,6 +226,13 @@ describe('reading an export', () => {
     expect(sleep).toHaveLength(1);
     expect(sleep[0]?.source.deviceName).toBe('Ana’s Apple Watch');
     expect(sleep[0]?.components).toEqual({ light: 43.5, deep: 43.5, rem: 20.5, awake: 2.5 });
+    // The stage records in order, for the night's hypnogram (time in bed is not a stage).
+    expect(sleep[0]?.stages).toEqual([
+      { stage: 'light', start: '2024-02-29T23:14:30-08:00', end: '2024-02-29T23:58:00-08:00' },
+      { stage: 'deep', start: '2024-02-29T23:58:00-08:00', end: '2024-03-01T00:41:30-08:00' },
+      { stage: 'rem', start: '2024-03-01T00:41:30-08:00', end: '2024-03-01T01:02:00-08:00' },
+      { stage: 'awake', start: '2024-03-01T01:02:00-08:00', end: '2024-03-01T01:04:30-08:00' },
+    ]);
     expect(result.skipped).toEqual({});
   });
 

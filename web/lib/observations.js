@@ -4,7 +4,7 @@ import { getJson } from './api.js';
 
 /**
  * @typedef {{ time: string, value: number }} Sample
- * @typedef {{ id: string, type: string, status: string, value: number, unit: string, unit_display: string, effective_start: string, effective_end: string | null, date: string, source: { vendor: string | null, device: string | null }, samples: Sample[] | null, components?: Record<string, number> }} HealthObservation
+ * @typedef {{ id: string, type: string, status: string, value: number, unit: string, unit_display: string, effective_start: string, effective_end: string | null, date: string, source: { vendor: string | null, device: string | null }, samples: Sample[] | null, components?: Record<string, number>, stages?: { stage: string, start: string, end: string }[] }} HealthObservation
  * @typedef {{ items: HealthObservation[], next_cursor: string | null, limit: number }} Page
  */
 

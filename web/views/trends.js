@@ -1,11 +1,12 @@
 // Trends: every measurement type as a chart of days (weeks for a year) from /health/summary, with
 // quick ranges, previous/next period, today drawn as partial, days without data distinct from
 // days of zero, the person's usual range as a band, values printed beside each chart. Sleep and
-// blood pressure read their few observations (one per night, one per reading) for the stages and
-// the systolic/diastolic pairs the summary does not carry.
+// blood pressure read their few observations (one per night, one per reading) for the stages (and
+// the latest night's hypnogram) and the systolic/diastolic pairs the summary does not carry.
 
 import { h, mount } from '../lib/dom.js';
 import { addDays, isoDate } from '../lib/format.js';
+import { drawHypnogram, HYPNOGRAM_ORDER } from '../lib/hypnogram.js';
 import {
   displayOf,
   formatMeasure,
@@ -361,6 +362,12 @@ async function sleepTrend({ start, end, today, signal }) {
   const latest = /** @type {HealthObservation} */ (nights.at(-1));
   const chart = h('div', { class: 'chart-box', id: 'trend-chart-sleep' });
   const present = SLEEP_STAGES.filter((s) => nights.some((n) => (n.components?.[s.key] ?? 0) > 0));
+  // The latest night's detail from the source that sent its stage order, when one did (two
+  // sources may both have measured the night); else from the one the bars show.
+  const ordered = items
+    .filter((i) => i.date === latest.date && (i.stages?.length ?? 0) > 0)
+    .sort((a, b) => b.value - a.value)[0];
+  const detail = nightDetail(ordered ?? latest);
   return {
     nodes: [
       statRow([
@@ -377,9 +384,10 @@ async function sleepTrend({ start, end, today, signal }) {
         ...present.map((s) => /** @type {[string, string]} */ ([`stage-${s.key}`, s.name])),
         ['missing', 'No data'],
       ]),
-      nightDetail(latest),
+      detail.node,
     ],
     draws: [
+      ...detail.draws,
       () =>
         drawSvgChart(chart, {
           slots,
@@ -392,17 +400,18 @@ async function sleepTrend({ start, end, today, signal }) {
 }
 
 /**
- * One night: bedtime to wake-up as a line, its stages in proportion. The order of the stages
- * through the night is not stored (vendors' stage intervals are summed to minutes when synced),
- * so this shows the night's shares, not a minute-by-minute hypnogram.
+ * One night: bedtime to wake-up as a line, its stages in proportion, and when the source sent the
+ * order of the stages, the hypnogram (stages through the night) with a text summary and a table.
  * @param {HealthObservation} night
+ * @returns {{ node: HTMLElement, draws: (() => void)[] }}
  */
 function nightDetail(night) {
   const stages = SLEEP_STAGES.filter((s) => (night.components?.[s.key] ?? 0) > 0);
   const inBed = night.effective_end
     ? (Date.parse(night.effective_end) - Date.parse(night.effective_start)) / 60_000
     : night.value;
-  return h(
+  const hypno = hypnogram(night);
+  const node = h(
     'section',
     { class: 'night', 'aria-labelledby': 'night-title', 'data-night': night.date },
     h('h2', { id: 'night-title' }, `Night of ${formatDay(addDays(night.date, -1))}`),
@@ -467,12 +476,101 @@ function nightDetail(night) {
         }),
       ),
     ),
+    hypno
+      ? hypno.node
+      : h(
+          'p',
+          { class: 'muted small' },
+          'This source sent stage totals only, not their order through the night.',
+        ),
+  );
+  return { node, draws: hypno ? [hypno.draw] : [] };
+}
+
+/**
+ * The hypnogram of a night with `stages`: the SVG (rows awake, REM, light, deep), a sentence saying
+ * what it shows, and the same steps as a table for who cannot see the chart.
+ * @param {HealthObservation} night
+ * @returns {{ node: HTMLElement, draw: () => void } | null}
+ */
+function hypnogram(night) {
+  const stages = night.stages ?? [];
+  if (stages.length === 0) return null;
+  const name = (/** @type {string} */ key) => SLEEP_STAGES.find((s) => s.key === key)?.name ?? key;
+  const keys = new Set(stages.map((s) => s.stage));
+  const staged = ['rem', 'light', 'deep'].some((k) => keys.has(k));
+  const rows = HYPNOGRAM_ORDER.filter(
+    (k) => keys.has(k) || (staged && ['awake', 'rem', 'light', 'deep'].includes(k)),
+  ).map((key) => ({ key, name: name(key) }));
+  const minutes = (/** @type {{ start: string, end: string }} */ s) =>
+    Math.round((Date.parse(s.end) - Date.parse(s.start)) / 60_000);
+  const start = night.effective_start;
+  const end = night.effective_end ?? /** @type {{ end: string }} */ (stages.at(-1)).end;
+  const changes = stages.length - 1;
+  const firstDeep = stages.find((s) => s.stage === 'deep');
+  const firstRem = stages.find((s) => s.stage === 'rem');
+  const awakenings = stages.filter((s, i) => s.stage === 'awake' && i > 0 && i < stages.length - 1).length;
+  const summary = [
+    `Stages through the night from ${clockTime(start)} to ${clockTime(end)}: ${stages.length} periods, ${changes} changes of stage`,
+    firstDeep ? `first deep sleep at ${clockTime(firstDeep.start)}` : '',
+    firstRem ? `first REM at ${clockTime(firstRem.start)}` : '',
+    `woke ${awakenings} ${awakenings === 1 ? 'time' : 'times'} during the night`,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const box = h('div', { class: 'chart-box hypnogram-box', id: 'hypnogram-chart' });
+  const node = h(
+    'section',
+    { class: 'hypnogram-section', 'aria-labelledby': 'hypnogram-title' },
+    h('h3', { id: 'hypnogram-title' }, 'Stages through the night'),
+    box,
+    h('p', { class: 'muted small', id: 'hypnogram-summary' }, `${summary}.`),
     h(
-      'p',
-      { class: 'muted small' },
-      'Stages are shown as totals: the order in which they came during the night is not kept.',
+      'details',
+      null,
+      h('summary', null, 'Stages by time'),
+      h(
+        'table',
+        { class: 'compact', id: 'hypnogram-table' },
+        h('caption', { class: 'visually-hidden' }, 'Stages of the night in order'),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', { scope: 'col' }, 'From'),
+            h('th', { scope: 'col' }, 'To'),
+            h('th', { scope: 'col' }, 'Stage'),
+            h('th', { scope: 'col' }, 'Time'),
+          ),
+        ),
+        h(
+          'tbody',
+          null,
+          stages.map((s) =>
+            h(
+              'tr',
+              { 'data-stage': s.stage },
+              h('td', null, clockTime(s.start)),
+              h('td', null, clockTime(s.end)),
+              h(
+                'th',
+                { scope: 'row' },
+                h('span', { class: `swatch stage-${s.stage}`, 'aria-hidden': 'true' }),
+                name(s.stage),
+              ),
+              h('td', { class: 'num' }, formatMinutes(minutes(s))),
+            ),
+          ),
+        ),
+      ),
     ),
   );
+  return {
+    node,
+    draw: () => drawHypnogram(box, { stages, rows, start, end, describe: `Hypnogram. ${summary}.` }),
+  };
 }
 
 /** Systolic over diastolic, one line per day (the day's mean of each). @param {TrendContext} c */

@@ -19,7 +19,8 @@
  * - resting heart rate, wrist temperature deviation -> one per local day, the highest-priority source;
  * - heart rate -> hourly windows per device (as the Google Health sync writes them);
  * - steps, distance, active + basal energy -> daily totals, merged across sources (dedup.ts);
- * - sleep stages -> sessions per source; per night the highest-priority source's sessions;
+ * - sleep stages -> sessions per source (stage minutes, and the stage records in order as the
+ *   session's `stages`); per night the highest-priority source's sessions;
  * - blood pressure: systolic and diastolic records of the same source and time -> one reading
  *   (the copies inside a Correlation have the same key, so they pair once).
  */
@@ -31,6 +32,7 @@ import {
   type MeasurementSource,
   type MeasurementType,
   type SleepStage,
+  type SleepStageInterval,
 } from '../../fhir/measurement.ts';
 import { formatOffset, toLocalIso } from '../../fhir/time.ts';
 import { isValidZone, offsetAt } from '../../fhir/zones.ts';
@@ -508,11 +510,13 @@ export function createCollector(options: { zone: string; spill?: Spill }) {
       components[stage as SleepStage] = Math.round(v * 10) / 10;
     const src = sourceList[source]!;
     const offset = offsetOf(group[0]!.zone, endMs);
+    const stages = stageSequence(group, offset);
     return {
       type: 'sleep',
       value: Math.round(asleep * 10) / 10,
       unit: 'min',
       components,
+      ...(stages.length > 0 ? { stages } : {}),
       start: toLocalIso(startMs, offsetOf(group[0]!.zone, startMs)),
       end: toLocalIso(endMs, offset),
       utcOffset: offset,
@@ -521,6 +525,23 @@ export function createCollector(options: { zone: string; spill?: Spill }) {
       vendorKey: `sleep|${shortHash(src.key)}|${startMs}`,
       daily: false,
     };
+  }
+
+  /**
+   * The session's stage records in time order (time in bed left out), in the record's offset; a
+   * record overlapping the one before it starts where that one ended (the stages never overlap).
+   */
+  function stageSequence(group: SleepSegment[], offset: string): SleepStageInterval[] {
+    const out: SleepStageInterval[] = [];
+    let lastEnd = Number.NEGATIVE_INFINITY;
+    for (const s of group) {
+      if (s.stage === 'in_bed') continue;
+      const from = Math.max(s.startMs, lastEnd);
+      if (s.endMs <= from) continue;
+      out.push({ stage: s.stage, start: toLocalIso(from, offset), end: toLocalIso(s.endMs, offset) });
+      lastEnd = s.endMs;
+    }
+    return out;
   }
 
   function bloodPressure(): Measurement[] {

@@ -5,12 +5,14 @@
  *
  * Stage minutes come from `summary.stagesSummary` when present, else from the stage intervals
  * (the live CLASSIC sample has no stagesSummary). The session belongs to the local date it ends on.
+ * The stage intervals themselves, in time order, become the night's `stages` (its hypnogram).
  */
 import {
   CANONICAL_UNIT,
   localDateFor,
   type Measurement,
   type SleepStage,
+  type SleepStageInterval,
 } from '../../../fhir/measurement.ts';
 import { toEpochMs, toLocalIso } from '../../../fhir/time.ts';
 import type { DataPoint, SleepJson } from './google-health.types.ts';
@@ -35,11 +37,13 @@ export function mapSleep(sleep: SleepJson, p: DataPoint): Measurement {
     .filter(([stage]) => stage !== 'awake')
     .reduce((sum, [, minutes]) => sum + (minutes ?? 0), 0);
   const source = toSource(p.dataSource);
+  const stages = stageSequence(sleep, offset);
   return {
     type: 'sleep',
     value: int64(sleep.summary?.minutesAsleep) ?? asleepFromStages,
     unit: CANONICAL_UNIT.sleep,
     components,
+    ...(stages.length > 0 ? { stages } : {}),
     start,
     end,
     utcOffset: offset,
@@ -68,4 +72,22 @@ function stageMinutes(sleep: SleepJson): Partial<Record<SleepStage, number>> {
     out[stage] = (out[stage] ?? 0) + minutes;
   }
   return out;
+}
+
+/** The stage intervals in time order, in the session's offset; unknown stage types are left out. */
+function stageSequence(sleep: SleepJson, offset: string): SleepStageInterval[] {
+  const out: { stage: SleepStage; from: number; to: number }[] = [];
+  for (const s of sleep.stages ?? []) {
+    const stage = STAGE[s.type];
+    if (!stage) continue;
+    const from = toEpochMs(s.startTime);
+    const to = toEpochMs(s.endTime);
+    if (to > from) out.push({ stage, from, to });
+  }
+  out.sort((a, b) => a.from - b.from);
+  return out.map((s) => ({
+    stage: s.stage,
+    start: toLocalIso(s.from, offset),
+    end: toLocalIso(s.to, offset),
+  }));
 }
