@@ -36,4 +36,3 @@ if (demo) {
     log.warn({ err }, 'demo mode: webhook registration failed; scheduled syncs still run');
   });
 }
-
