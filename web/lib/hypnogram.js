@@ -2,26 +2,19 @@
 // stage interval a rect in its row, thin steps joining consecutive intervals. Same hand-written
 // SVG as svg-chart.js: drawn at the width of its box and redrawn when it changes.
 
+import { drawFitted, svgEl } from './svg-chart.js';
+
 /**
  * @typedef {{ stage: string, start: string, end: string }} StageInterval
  * @typedef {{ key: string, name: string }} StageRow
  * @typedef {{ stages: StageInterval[], rows: StageRow[], start: string, end: string, describe: string }} HypnogramSpec
  */
 
-const NS = 'http://www.w3.org/2000/svg';
 const PAD = { top: 6, right: 12, bottom: 24, left: 64 };
 const ROW_H = 26;
 
 /** The rows top to bottom: awake, then lighter to deeper sleep. */
 export const HYPNOGRAM_ORDER = ['awake', 'restless', 'rem', 'light', 'asleep', 'deep'];
-
-/** @param {string} tag @param {Record<string, string | number>} attrs @param {string} [text] */
-function el(tag, attrs, text) {
-  const node = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** Minutes east of UTC written at the end of a local RFC 3339 time (0 for 'Z'). @param {string} iso */
 function offsetMinutes(iso) {
@@ -31,25 +24,13 @@ function offsetMinutes(iso) {
 
 /** Draws `spec` into `box` (replacing what was there) and keeps it fitted to the box's width. @param {HTMLElement} box @param {HypnogramSpec} spec */
 export function drawHypnogram(box, spec) {
-  const draw = () => {
-    const width = Math.max(260, Math.floor(box.clientWidth || 600));
-    box.replaceChildren(render(spec, width));
-  };
-  draw();
-  let last = box.clientWidth;
-  const observer = new ResizeObserver(() => {
-    if (!box.isConnected) return observer.disconnect();
-    if (Math.abs(box.clientWidth - last) < 8) return;
-    last = box.clientWidth;
-    draw();
-  });
-  observer.observe(box);
+  drawFitted(box, (width) => render(spec, width));
 }
 
 /** @param {HypnogramSpec} spec @param {number} width */
 function render(spec, width) {
   const height = PAD.top + ROW_H * spec.rows.length + PAD.bottom;
-  const svg = el('svg', {
+  const svg = svgEl('svg', {
     width,
     height,
     viewBox: `0 0 ${width} ${height}`,
@@ -68,7 +49,7 @@ function render(spec, width) {
 
   spec.rows.forEach((r, i) => {
     svg.append(
-      el('line', {
+      svgEl('line', {
         x1: PAD.left,
         x2: width - PAD.right,
         y1: rowTop(i) + ROW_H,
@@ -77,7 +58,7 @@ function render(spec, width) {
       }),
     );
     svg.append(
-      el(
+      svgEl(
         'text',
         { x: PAD.left - 6, y: rowTop(i) + ROW_H / 2 + 4, class: 'tick', 'text-anchor': 'end' },
         r.name,
@@ -93,7 +74,11 @@ function render(spec, width) {
   ];
   for (const tick of ends) {
     svg.append(
-      el('text', { x: x(tick.at), y: baseline + 16, class: 'tick', 'text-anchor': tick.anchor }, tick.label),
+      svgEl(
+        'text',
+        { x: x(tick.at), y: baseline + 16, class: 'tick', 'text-anchor': tick.anchor },
+        tick.label,
+      ),
     );
   }
   const offsetMs = offsetMinutes(spec.start) * 60_000;
@@ -102,9 +87,9 @@ function render(spec, width) {
   for (let h = Math.ceil((t0 + offsetMs) / 3_600_000) * 3_600_000 - offsetMs; h < t1; h += 3_600_000) {
     const localHour = new Date(h + offsetMs).getUTCHours();
     if (localHour % hours !== 0 || x(h) - x(t0) < 60 || x(t1) - x(h) < 60) continue;
-    svg.append(el('line', { x1: x(h), x2: x(h), y1: PAD.top, y2: baseline, class: 'grid' }));
+    svg.append(svgEl('line', { x1: x(h), x2: x(h), y1: PAD.top, y2: baseline, class: 'grid' }));
     svg.append(
-      el(
+      svgEl(
         'text',
         { x: x(h), y: baseline + 16, class: 'tick', 'text-anchor': 'middle' },
         `${String(localHour).padStart(2, '0')}:00`,
@@ -122,7 +107,7 @@ function render(spec, width) {
     if (previous && Math.abs(previous.x - a) < 0.5 && previous.row !== row) {
       const [top, bottom] = previous.row < row ? [previous.row, row] : [row, previous.row];
       svg.append(
-        el('line', {
+        svgEl('line', {
           x1: a,
           x2: a,
           y1: rowTop(top) + ROW_H / 2,
@@ -132,7 +117,7 @@ function render(spec, width) {
       );
     }
     svg.append(
-      el('rect', {
+      svgEl('rect', {
         x: a,
         y: rowTop(row) + 4,
         width: Math.max(1, b - a),

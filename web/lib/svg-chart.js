@@ -14,8 +14,8 @@
 const NS = 'http://www.w3.org/2000/svg';
 const PAD = { top: 10, right: 12, bottom: 24, left: 48 };
 
-/** @param {string} tag @param {Record<string, string | number>} attrs @param {string} [text] */
-function el(tag, attrs, text) {
+/** An SVG element. @param {string} tag @param {Record<string, string | number>} attrs @param {string} [text] */
+export function svgEl(tag, attrs, text) {
   const node = document.createElementNS(NS, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   if (text !== undefined) node.textContent = text;
@@ -49,9 +49,18 @@ function scaleOf(spec) {
 
 /** Draws `spec` into `box` (replacing what was there) and keeps it fitted to the box's width. @param {HTMLElement} box @param {ChartSpec} spec */
 export function drawSvgChart(box, spec) {
+  drawFitted(box, (width) => render(spec, width));
+}
+
+/**
+ * Draws into `box` what `render` makes for the box's width (at least 260 px), and again when the
+ * width changes by 8 px or more, until the box leaves the page.
+ * @param {HTMLElement} box @param {(width: number) => Element} render
+ */
+export function drawFitted(box, render) {
   const draw = () => {
     const width = Math.max(260, Math.floor(box.clientWidth || 600));
-    box.replaceChildren(render(spec, width));
+    box.replaceChildren(render(width));
   };
   draw();
   let last = box.clientWidth;
@@ -67,7 +76,7 @@ export function drawSvgChart(box, spec) {
 /** @param {ChartSpec} spec @param {number} width */
 function render(spec, width) {
   const height = spec.height ?? 200;
-  const svg = el('svg', {
+  const svg = svgEl('svg', {
     width,
     height,
     viewBox: `0 0 ${width} ${height}`,
@@ -87,15 +96,15 @@ function render(spec, width) {
   // Grid and y labels: four steps.
   for (let k = 0; k <= 3; k += 1) {
     const v = min + ((max - min) * k) / 3;
-    svg.append(el('line', { x1: PAD.left, x2: width - PAD.right, y1: y(v), y2: y(v), class: 'grid' }));
+    svg.append(svgEl('line', { x1: PAD.left, x2: width - PAD.right, y1: y(v), y2: y(v), class: 'grid' }));
     svg.append(
-      el('text', { x: PAD.left - 6, y: y(v) + 4, class: 'tick', 'text-anchor': 'end' }, spec.format(v)),
+      svgEl('text', { x: PAD.left - 6, y: y(v) + 4, class: 'tick', 'text-anchor': 'end' }, spec.format(v)),
     );
   }
   if (spec.band) {
     const top = y(spec.band.high);
     svg.append(
-      el('rect', {
+      svgEl('rect', {
         x: PAD.left,
         y: top,
         width: plotW,
@@ -109,7 +118,7 @@ function render(spec, width) {
   spec.slots.forEach((s, i) => {
     if (i % labelEvery === 0 || i === n - 1) {
       if (i !== n - 1 && n - 1 - i < labelEvery / 2) return;
-      svg.append(el('text', { x: cx(i), y: height - 6, class: 'tick', 'text-anchor': 'middle' }, s.label));
+      svg.append(svgEl('text', { x: cx(i), y: height - 6, class: 'tick', 'text-anchor': 'middle' }, s.label));
     }
   });
 
@@ -119,7 +128,7 @@ function render(spec, width) {
     const x = cx(i);
     const partial = s.partial ? ' partial' : '';
     if (s.value === null && !s.parts) {
-      svg.append(el('circle', { cx: x, cy: PAD.top + plotH, r: 2.5, class: 'missing' }));
+      svg.append(svgEl('circle', { cx: x, cy: PAD.top + plotH, r: 2.5, class: 'missing' }));
       if (runs[runs.length - 1]?.length) runs.push([]);
       return;
     }
@@ -127,7 +136,7 @@ function render(spec, width) {
       const top = y(Math.max(0, s.value));
       const h = Math.max(s.value === 0 ? 1 : 2, PAD.top + plotH - top);
       svg.append(
-        el('rect', {
+        svgEl('rect', {
           x: x - barW / 2,
           y: PAD.top + plotH - h,
           width: barW,
@@ -141,7 +150,7 @@ function render(spec, width) {
         if (p.value <= 0) continue;
         const top = y(base + p.value);
         svg.append(
-          el('rect', {
+          svgEl('rect', {
             x: x - barW / 2,
             y: top,
             width: barW,
@@ -152,18 +161,18 @@ function render(spec, width) {
         base += p.value;
       }
     } else if (spec.kind === 'range' && s.low !== undefined && s.high !== undefined) {
-      svg.append(el('line', { x1: x, x2: x, y1: y(s.high), y2: y(s.low), class: 'range' }));
-      svg.append(el('circle', { cx: x, cy: y(s.high), r: 3.5, class: 'range-high' }));
-      svg.append(el('circle', { cx: x, cy: y(s.low), r: 3.5, class: 'range-low' }));
+      svg.append(svgEl('line', { x1: x, x2: x, y1: y(s.high), y2: y(s.low), class: 'range' }));
+      svg.append(svgEl('circle', { cx: x, cy: y(s.high), r: 3.5, class: 'range-high' }));
+      svg.append(svgEl('circle', { cx: x, cy: y(s.low), r: 3.5, class: 'range-low' }));
     } else if (s.value !== null) {
       runs[runs.length - 1]?.push([x, y(s.value)]);
-      svg.append(el('circle', { cx: x, cy: y(s.value), r: n > 120 ? 1.5 : 3, class: `point${partial}` }));
+      svg.append(svgEl('circle', { cx: x, cy: y(s.value), r: n > 120 ? 1.5 : 3, class: `point${partial}` }));
     }
   });
   for (const run of runs) {
     if (run.length < 2) continue;
     svg.append(
-      el('polyline', {
+      svgEl('polyline', {
         points: run.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' '),
         class: 'line',
       }),
@@ -171,7 +180,13 @@ function render(spec, width) {
   }
   if (spec.goal) {
     svg.append(
-      el('line', { x1: PAD.left, x2: width - PAD.right, y1: y(spec.goal), y2: y(spec.goal), class: 'goal' }),
+      svgEl('line', {
+        x1: PAD.left,
+        x2: width - PAD.right,
+        y1: y(spec.goal),
+        y2: y(spec.goal),
+        class: 'goal',
+      }),
     );
   }
   return svg;

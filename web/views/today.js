@@ -9,6 +9,7 @@ import { formatMeasure, formatMinutes, SLEEP_STAGES, vendorName } from '../lib/m
 import { fetchPage } from '../lib/observations.js';
 import { preferences } from '../lib/prefs.js';
 import { clockTime, formatDay, relativeTime } from '../lib/relative.js';
+import { stageStrip } from '../lib/stage-strip.js';
 import { baselineOf, bucketValue, fetchSummary } from '../lib/summary.js';
 import { drawSvgChart } from '../lib/svg-chart.js';
 
@@ -152,19 +153,7 @@ function sleepTile(night, goal, today) {
     ),
     stages.length > 0
       ? [
-          h(
-            'div',
-            {
-              class: 'stage-strip',
-              role: 'img',
-              'aria-label': stages
-                .map((s) => `${s.name} ${formatMinutes(night.components?.[s.key] ?? 0)}`)
-                .join(', '),
-            },
-            stages.map((s) =>
-              h('span', { class: `stage-${s.key}`, style: `flex-grow: ${night.components?.[s.key] ?? 0}` }),
-            ),
-          ),
+          stageStrip(night),
           h(
             'ul',
             { class: 'legend' },

@@ -20,6 +20,7 @@ import {
 import { fetchAll } from '../lib/observations.js';
 import { preferences } from '../lib/prefs.js';
 import { clockTime, formatDay, formatShortDay } from '../lib/relative.js';
+import { stageStrip } from '../lib/stage-strip.js';
 import { baselineOf, bucketValue, fetchSummary } from '../lib/summary.js';
 import { drawSvgChart } from '../lib/svg-chart.js';
 
@@ -425,19 +426,7 @@ function nightDetail(night) {
       'div',
       { class: 'night-strip' },
       h('span', { class: 'edge' }, clockTime(night.effective_start)),
-      h(
-        'div',
-        {
-          class: 'stage-strip tall',
-          role: 'img',
-          'aria-label': stages
-            .map((s) => `${s.name} ${formatMinutes(night.components?.[s.key] ?? 0)}`)
-            .join(', '),
-        },
-        stages.map((s) =>
-          h('span', { class: `stage-${s.key}`, style: `flex-grow: ${night.components?.[s.key] ?? 0}` }),
-        ),
-      ),
+      stageStrip(night, 'stage-strip tall'),
       h('span', { class: 'edge' }, night.effective_end ? clockTime(night.effective_end) : ''),
     ),
     h(
