@@ -11,7 +11,7 @@ export interface EventsTable {
   user_id: number | null;
   type: string;
   occurred_at: Timestamp;
-  /** jsonb: written as JSON text, read back parsed. */
+  /** json (migration 0022): written as JSON text, read back parsed by both drivers. */
   payload: ColumnType<unknown, string, string>;
   dispatched_at: TimestampOrNull;
 }

@@ -172,11 +172,11 @@ describe('events outbox', () => {
 }, 120_000);
 
 describe('events table', () => {
-  it('stores payloads without compression (a chunk’s ids barely compress; trying costs the sync)', async () => {
-    const { rows } = await sql<{ attstorage: string }>`
-      select a.attstorage from pg_attribute a
+  it('stores payloads as json text without compression (only stored and read whole; a chunk’s ids barely compress)', async () => {
+    const { rows } = await sql<{ type: string; attstorage: string }>`
+      select format_type(a.atttypid, a.atttypmod) as type, a.attstorage from pg_attribute a
        where a.attrelid = 'events'::regclass and a.attname = 'payload'`.execute(t.deps.db);
-    expect(rows).toEqual([{ attstorage: 'e' }]);
+    expect(rows).toEqual([{ type: 'json', attstorage: 'e' }]);
   });
 });
 
