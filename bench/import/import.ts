@@ -12,9 +12,7 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
 import yauzl from 'yauzl';
-import { createCollector } from '../../src/imports/apple-health/collector.ts';
-import { readExport } from '../../src/imports/apple-health/reader.ts';
-import { fileSpill } from '../../src/imports/apple-health/spill.ts';
+import { readInWorker } from '../../src/imports/apple-health/read-in-worker.ts';
 import { writeExport } from '../../test/fixtures/apple-health/generate.ts';
 
 const { values } = parseArgs({
@@ -56,14 +54,18 @@ async function floor(): Promise<void> {
 
 async function parse(): Promise<void> {
   const t0 = performance.now();
-  // As the import does: heart-rate and activity records wait in files, per local month.
+  // As the import does: in its worker thread, heart-rate and activity records waiting in files
+  // per local month, the measurements taken in batches, each dropped before the next is made.
   const work = await mkdtemp(join(tmpdir(), 'phr-import-bench-spill-'));
-  const collector = createCollector({ zone: 'Europe/Berlin', spill: fileSpill(work) });
-  const { records } = await readExport(file, { onRecord: collector.add });
-  const read = (performance.now() - t0) / 1000;
-  // As the import takes them: in batches, each dropped before the next is made.
+  let records = 0;
+  let read = 0;
   let measurements = 0;
-  for (const batch of collector.finishInBatches().batches(2_000)) measurements += batch.length;
+  for await (const m of readInWorker({ path: file, zone: 'Europe/Berlin', work, batchSize: 2_000 })) {
+    if (m.kind === 'read') {
+      records = m.records;
+      read = (performance.now() - t0) / 1000;
+    } else if (m.kind === 'batch') measurements += m.measurements.length;
+  }
   await rm(work, { recursive: true, force: true });
   const seconds = (performance.now() - t0) / 1000;
   report({

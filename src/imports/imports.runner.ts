@@ -1,16 +1,17 @@
 /**
  * Runs one import (the `imports.run` job):
  *
- *   file -> readExport (zip + XML, streamed) -> collector (pure mapping and dedup) -> batches
- *   through the FHIR store (the sync's write path: hash-guarded upserts, outbox, the
+ *   file -> readInWorker (a worker thread: zip + XML streamed, the collector's mapping and dedup)
+ *   -> batches through the FHIR store (the sync's write path: hash-guarded upserts, outbox, the
  *   `observations.created|updated` events) -> counts and progress on the import row
  *
  * Progress is saved (and sent to the live event stream as `import.progress`) at most every
  * PROGRESS_EVERY_MS while running. A failed import is undone: the Observations it created are
  * deleted, with their `observations.deleted` events. The uploaded file is deleted once read, or
  * when the import fails, before the import is marked finished. While the file is read, heart-rate
- * and activity records wait in DATA_DIR/imports/<id>.work (apple-health/spill.ts), so memory does
- * not grow with the file; the directory is removed when the import ends, whatever the outcome.
+ * and activity records wait in DATA_DIR/imports/<id>.work (apple-health/spill.ts), and the reader's
+ * heap is capped (read-in-worker.ts), so memory does not grow with the file; the directory is
+ * removed when the import ends, whatever the outcome.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,9 +25,9 @@ import type { LiveEvents } from '../events/stream-hub.ts';
 import type { FhirStore, Owner } from '../fhir/store/fhir.service.ts';
 import type { Log } from '../log.ts';
 import { type PreparedChunk, prepareChunk } from '../sync/commit-chunk.ts';
-import { createCollector, VENDOR } from './apple-health/collector.ts';
-import { ExportFormatError, readExport } from './apple-health/reader.ts';
-import { fileSpill, type Spill } from './apple-health/spill.ts';
+import { VENDOR } from './apple-health/collector.ts';
+import { readInWorker } from './apple-health/read-in-worker.ts';
+import { ExportFormatError } from './apple-health/reader.ts';
 import type { ImportJobData } from './imports.jobs.ts';
 import * as repo from './imports.repository.ts';
 
@@ -64,7 +65,6 @@ export function createImportRunner(deps: ImportRunnerDeps) {
     const principal: Principal = { userId };
     const path = uploadPath(importId);
     const work = workPath(importId);
-    let spill: Spill | undefined;
     try {
       if (!(await repo.startImport(db, userId, importId, clock.now()))) return; // gone, or done already
       const counts = { created: 0, updated: 0, unchanged: 0 };
@@ -83,49 +83,51 @@ export function createImportRunner(deps: ImportRunnerDeps) {
           await rm(path, { force: true });
           return;
         }
-        spill = fileSpill(work);
-        const collector = createCollector({ zone: owner.zone, spill });
-        await readExport(path, {
-          signal,
-          onRecord: (r) => {
-            recordsRead++;
-            collector.add(r);
-          },
-          onProgress: (f) => report(READ_SHARE * f),
-        });
-        await rm(path, { force: true }); // read: the file is no longer needed
-        const result = collector.finishInBatches();
+        let total = 1;
         let written = 0;
-        for (const measurements of result.batches(batchSize)) {
-          signal?.throwIfAborted();
-          const prepared = await prepareChunk(deps, {
-            owner,
-            sourceUri: APPLE_HEALTH_SOURCE_URI,
-            measurements,
-          });
-          const c = await commit(owner, importId, prepared);
-          counts.created += c.created;
-          counts.updated += c.updated;
-          counts.unchanged += c.unchanged;
-          written += measurements.length;
-          await report(READ_SHARE + (1 - READ_SHARE) * Math.min(1, written / Math.max(1, result.total)));
+        let summary: { recordsRead: number; byType: object; skipped: object } | undefined;
+        const reading = readInWorker({ path, zone: owner.zone, work, batchSize }, { signal });
+        for await (const m of reading) {
+          if (m.kind === 'progress') {
+            recordsRead = m.records;
+            await report(READ_SHARE * m.fraction);
+          } else if (m.kind === 'read') {
+            recordsRead = m.records;
+            total = Math.max(1, m.total);
+            await rm(path, { force: true }); // read: the file is no longer needed
+          } else if (m.kind === 'batch') {
+            signal?.throwIfAborted();
+            const prepared = await prepareChunk(deps, {
+              owner,
+              sourceUri: APPLE_HEALTH_SOURCE_URI,
+              measurements: m.measurements,
+            });
+            const c = await commit(owner, importId, prepared);
+            counts.created += c.created;
+            counts.updated += c.updated;
+            counts.unchanged += c.unchanged;
+            written += m.measurements.length;
+            await report(READ_SHARE + (1 - READ_SHARE) * Math.min(1, written / total));
+          } else {
+            summary = m;
+          }
         }
+        if (!summary) throw new Error('the export reader ended without its counts');
         await rm(work, { recursive: true, force: true });
         await repo.finishImport(db, userId, importId, {
           status: 'succeeded',
           progress: 1,
-          records_read: result.recordsRead,
+          records_read: summary.recordsRead,
           ...counts,
-          skipped: JSON.stringify(result.skipped),
-          by_type: JSON.stringify(result.byType),
+          skipped: JSON.stringify(summary.skipped),
+          by_type: JSON.stringify(summary.byType),
           source_count: await repo.countFromSource(db, userId, VENDOR),
           finished_at: clock.now(),
         });
         deps.live?.transient(userId, 'import.progress', { id: importId, progress: 1 });
-        log.info({ importId, records: result.recordsRead, ...counts }, 'import: succeeded');
+        log.info({ importId, records: summary.recordsRead, ...counts }, 'import: succeeded');
       } catch (err) {
         await rm(path, { force: true });
-        spill?.close();
         await rm(work, { recursive: true, force: true });
         await undo(principal, importId);
         const reason = failureReason(err);
@@ -141,7 +143,6 @@ export function createImportRunner(deps: ImportRunnerDeps) {
         });
       }
     } finally {
-      spill?.close();
       await rm(path, { force: true });
       await rm(work, { recursive: true, force: true });
     }
