@@ -189,8 +189,11 @@ function parseRfc3339(s: string): number | undefined {
   return days * DAY_MS + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + milli;
 }
 
-/** The decimal number in s[from, from + count), or -1 when a character is not a digit. */
-function digits(s: string, from: number, count: number): number {
+/**
+ * The decimal number in s[from, from + count), or -1 when a character is not a digit (the fast
+ * date readers: this module's RFC 3339 and the Apple Health export's dates).
+ */
+export function digits(s: string, from: number, count: number): number {
   let value = 0;
   for (let i = from; i < from + count; i++) {
     const c = s.charCodeAt(i) - 48;

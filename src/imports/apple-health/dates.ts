@@ -7,7 +7,7 @@
  * offset the sample was recorded in: only the instant is kept. Local days come from the record's
  * HKTimeZone metadata, else the person's zone (docs/apple-health.md "Dates").
  */
-const ZERO = 48;
+import { digits } from '../../fhir/time.ts';
 
 /** NOTE: runs three times per record, millions of times per export: character codes, no regex. */
 export function parseAppleDate(text: string | undefined): number | undefined {
@@ -36,15 +36,4 @@ export function parseAppleDate(text: string | undefined): number | undefined {
   const local = Date.UTC(year, month - 1, day, hour, minute, second);
   const offset = (oh * 60 + om) * (sign === 45 ? -1 : 1);
   return local - offset * 60_000;
-}
-
-/** The decimal number in text[at, at + n), or -1 when a character is not a digit. */
-function digits(text: string, at: number, n: number): number {
-  let v = 0;
-  for (let i = at; i < at + n; i++) {
-    const d = text.charCodeAt(i) - ZERO;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
 }
