@@ -2,6 +2,7 @@
  * Observation changes -> `observations.created|updated|deleted` events (pure). One event per kind
  * and at most IDS_PER_EVENT ids each, carrying the types and the effective time range of its ids.
  */
+import { instantMs } from '../fhir/time.ts';
 import type { NewEvent } from './events.types.ts';
 import { IDS_PER_EVENT } from './events.types.ts';
 
@@ -31,7 +32,7 @@ export function observationEvents(
     for (const c of part) {
       const t = c.effectiveStart;
       if (!t || t === '-infinity' || t === 'infinity') continue;
-      const at = Date.parse(t);
+      const at = instantMs(t);
       if (Number.isNaN(at)) continue;
       if (at < start) start = at;
       if (at > end) end = at;

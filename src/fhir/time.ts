@@ -74,9 +74,14 @@ export function toLocalIso(epochMs: number, offset: string): string {
 
 /** Any RFC 3339 instant -> epoch ms. Throws on an unparseable string. */
 export function toEpochMs(instant: string): number {
-  const ms = parseRfc3339(instant) ?? Date.parse(instant);
+  const ms = instantMs(instant);
   if (Number.isNaN(ms)) throw new RangeError(`invalid instant: ${instant}`);
   return ms;
+}
+
+/** An instant -> epoch ms, NaN when it does not parse (as Date.parse, several times faster on RFC 3339). */
+export function instantMs(instant: string): number {
+  return parseRfc3339(instant) ?? Date.parse(instant);
 }
 
 /** The calendar date of an instant as seen at `offset`. */

@@ -236,4 +236,22 @@ describe('observationEvents (pure)', () => {
     });
     expect(observationEvents(9, 'withings', 'deleted', [])).toEqual([]);
   });
+
+  it('orders times by instant whatever their offsets, and leaves out what is not a time', () => {
+    const changed = [
+      { id: 'a', type: 'steps', effectiveStart: '2026-03-01T00:30:00+01:00' }, // 2026-02-28T23:30Z
+      { id: 'b', type: 'steps', effectiveStart: '2026-02-28T23:45:00-00:30' }, // 2026-03-01T00:15Z
+      { id: 'c', type: 'steps', effectiveStart: '2026-03-01T00:00:00.250Z' },
+      { id: 'd', type: 'steps', effectiveStart: '-infinity' },
+      { id: 'e', type: 'steps', effectiveStart: 'not a time' },
+      { id: 'f', type: null, effectiveStart: null },
+    ];
+    const [event] = observationEvents(9, 'fitbit', 'updated', changed);
+    expect(event?.payload).toMatchObject({
+      count: 6,
+      types: ['steps'],
+      start: '2026-02-28T23:30:00.000Z',
+      end: '2026-03-01T00:15:00.000Z',
+    });
+  });
 });
